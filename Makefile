@@ -1,0 +1,55 @@
+# Boring targets; CI calls `make test`.
+GO ?= go
+PKGS := ./...
+FUZZTIME ?= 10s
+
+.PHONY: run build test fuzz lint fmt tidy bench bench-solomon bench-city clean
+
+## run: start the service on the embedded database with demo data
+run:
+	$(GO) run ./cmd/fieldvisit serve --demo-if-empty
+
+## build: compile every binary into ./bin
+build:
+	$(GO) build -o bin/ ./cmd/...
+
+## test: the whole suite with the race detector, then each fuzz target briefly
+test:
+	$(GO) test -race -count=1 $(PKGS)
+	$(MAKE) fuzz
+
+## fuzz: run every fuzz target for FUZZTIME each (a fixed small budget in CI)
+fuzz:
+	@set -e; grep -rH --include='*_test.go' -o '^func Fuzz[A-Za-z0-9_]*' . | sort | while IFS=: read -r file decl; do \
+		pkg=./$$(dirname "$${file#./}"); name=$${decl#func }; \
+		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) "$$pkg" || exit 1; \
+	done
+
+## lint: gofmt, go vet and staticcheck must all be clean
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
+
+## fmt: format the code
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+## tidy: tidy go.mod
+tidy:
+	$(GO) mod tidy
+
+## bench: every benchmark (Solomon both objectives, city weeks, Go benchmarks)
+bench: bench-solomon bench-city
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+bench-solomon:
+	$(GO) run ./cmd/vrpbench -dir ../shared/bench/solomon -time 5s -objective distance
+	$(GO) run ./cmd/vrpbench -dir ../shared/bench/solomon -time 5s -objective hierarchical
+
+bench-city:
+	$(GO) run ./cmd/citybench -sizes 100,500,1000,5000 -time 30s
+
+clean:
+	rm -rf bin

@@ -1,0 +1,21 @@
+// Package handlers serves Fieldvisit's JSON API over Gin: accounts and
+// sessions, trainers, clinics and support requests, health checks and the
+// OpenAPI document.
+//
+// Every handler is a method on Server that returns an error; one middleware
+// turns errors into application/problem+json responses, so no handler writes
+// an error body itself. Roles are declared per route in routes.go; what a
+// role may do with a particular document (its own clinic, its own trainer
+// profile) is checked in the handler after loading it.
+//
+// Access rules worth knowing:
+//   - a clinic user sees only its own clinic and requests; another clinic's
+//     request answers 404, exactly like a missing one, so ids do not reveal
+//     which requests exist; another clinic's profile answers 403 (clinics
+//     are not secret);
+//   - trainers' profiles hold private data (home address, phone): clinics get
+//     403 on every trainer endpoint, a trainer reads only their own profile
+//     and edits only their own availability (403 otherwise);
+//   - cookie sessions must send X-CSRF-Token on unsafe methods; Bearer
+//     tokens are exempt because browsers never attach them by themselves.
+package handlers

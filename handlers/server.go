@@ -1,0 +1,162 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/fieldvisit/fieldvisit/models"
+)
+
+// DefaultMaxBodyBytes is the request body limit when Config leaves it zero.
+const DefaultMaxBodyBytes = 1 << 20
+
+// TrainerStore keeps trainers and their availability.
+type TrainerStore interface {
+	CreateTrainer(ctx context.Context, t *models.Trainer) error
+	Trainer(ctx context.Context, id string) (*models.Trainer, error)
+	Trainers(ctx context.Context, f models.TrainerFilter, p models.Page) ([]models.Trainer, error)
+	UpdateTrainer(ctx context.Context, t *models.Trainer) error
+	UpdateAvailability(ctx context.Context, id string, version int64, a models.Availability) (*models.Trainer, error)
+	DeleteTrainer(ctx context.Context, id string, version int64) error
+}
+
+// ClinicStore keeps clinics.
+type ClinicStore interface {
+	CreateClinic(ctx context.Context, c *models.Clinic) error
+	Clinic(ctx context.Context, id string) (*models.Clinic, error)
+	Clinics(ctx context.Context, f models.ClinicFilter, p models.Page) ([]models.Clinic, error)
+	UpdateClinic(ctx context.Context, c *models.Clinic) error
+	DeleteClinic(ctx context.Context, id string, version int64) error
+}
+
+// RequestStore keeps support requests and enforces their status lifecycle.
+type RequestStore interface {
+	CreateRequest(ctx context.Context, r *models.Request) error
+	Request(ctx context.Context, id string) (*models.Request, error)
+	Requests(ctx context.Context, f models.RequestFilter, p models.Page) ([]models.Request, error)
+	UpdateRequest(ctx context.Context, r *models.Request) error
+	SetRequestStatus(ctx context.Context, id string, version int64, to models.Status) (*models.Request, error)
+}
+
+// UserStore keeps accounts.
+type UserStore interface {
+	CreateUser(ctx context.Context, u *models.User) error
+	User(ctx context.Context, id string) (*models.User, error)
+	UserByEmail(ctx context.Context, email string) (*models.User, error)
+	Users(ctx context.Context, p models.Page) ([]models.User, error)
+}
+
+// TokenStore keeps session and API tokens by the hash of their secret.
+type TokenStore interface {
+	CreateToken(ctx context.Context, t *models.Token) error
+	Token(ctx context.Context, hash string) (*models.Token, error)
+	DeleteToken(ctx context.Context, hash string) error
+	Tokens(ctx context.Context, userID string) ([]models.Token, error)
+	DeleteTokenByID(ctx context.Context, userID, tokenID string) error
+}
+
+// Store is everything the API reads and writes; *store.Store implements it.
+type Store interface {
+	TrainerStore
+	ClinicStore
+	RequestStore
+	UserStore
+	TokenStore
+}
+
+// Config is what New needs. Store is required; zero values of the rest get
+// sensible defaults (discarding logger, Europe/Moscow, time.Now, always
+// ready, 1 MiB bodies).
+type Config struct {
+	Store    Store
+	Logger   *slog.Logger
+	Location *time.Location
+	// Now is the clock; tests inject a fixed one.
+	Now func() time.Time
+	// Ready reports whether the service can serve (the database answers).
+	Ready func(ctx context.Context) error
+	// SecureCookies marks session cookies Secure; set it behind HTTPS.
+	SecureCookies bool
+	// MaxBodyBytes caps request bodies; larger ones get 413.
+	MaxBodyBytes int64
+}
+
+// Server holds the API's dependencies; its methods are the handlers.
+type Server struct {
+	trainers TrainerStore
+	clinics  ClinicStore
+	requests RequestStore
+	users    UserStore
+	tokens   TokenStore
+
+	log           *slog.Logger
+	loc           *time.Location
+	now           func() time.Time
+	ready         func(ctx context.Context) error
+	secureCookies bool
+	maxBodyBytes  int64
+	logins        *loginLimiter
+	openAPI       []byte
+
+	engine *gin.Engine
+}
+
+// New builds the server and its router. It fails when the configuration is
+// unusable or the embedded OpenAPI document does not load.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("handlers: Config.Store is required")
+	}
+	s := &Server{
+		trainers:      cfg.Store,
+		clinics:       cfg.Store,
+		requests:      cfg.Store,
+		users:         cfg.Store,
+		tokens:        cfg.Store,
+		log:           cfg.Logger,
+		loc:           cfg.Location,
+		now:           cfg.Now,
+		ready:         cfg.Ready,
+		secureCookies: cfg.SecureCookies,
+		maxBodyBytes:  cfg.MaxBodyBytes,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.loc == nil {
+		loc, err := time.LoadLocation("Europe/Moscow")
+		if err != nil {
+			return nil, fmt.Errorf("handlers: load default time zone: %w", err)
+		}
+		s.loc = loc
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.ready == nil {
+		s.ready = func(context.Context) error { return nil }
+	}
+	if s.maxBodyBytes <= 0 {
+		s.maxBodyBytes = DefaultMaxBodyBytes
+	}
+	s.logins = newLoginLimiter(s.now)
+	doc, err := openAPIJSON()
+	if err != nil {
+		return nil, fmt.Errorf("handlers: %w", err)
+	}
+	s.openAPI = doc
+	s.engine, err = s.router()
+	if err != nil {
+		return nil, fmt.Errorf("handlers: build router: %w", err)
+	}
+	return s, nil
+}
+
+// Handler returns the HTTP handler serving every route.
+func (s *Server) Handler() http.Handler { return s.engine }

@@ -1,0 +1,101 @@
+package models
+
+import (
+	"fmt"
+	"time"
+)
+
+// PlanStatus is where a plan version stands.
+type PlanStatus string
+
+// Plan statuses: a run makes a draft; publishing makes it the published one
+// and marks the previously published version superseded.
+const (
+	PlanDraft      PlanStatus = "draft"
+	PlanPublished  PlanStatus = "published"
+	PlanSuperseded PlanStatus = "superseded"
+)
+
+// PlanID names the document of one plan version: the week's Monday and the
+// version number, so the hot document of a week is found by _id.
+func PlanID(week Date, version int) string { return fmt.Sprintf("%s#%d", week, version) }
+
+// Plan is one planning result for a week: routes, unassigned requests with
+// their reasons, and the figures a coordinator judges it by. Plans are
+// immutable apart from Status and the publish stamp.
+type Plan struct {
+	ID          string       `bson:"_id" json:"id"`
+	Week        Date         `bson:"week" json:"week"`
+	Version     int          `bson:"version" json:"version"`
+	Status      PlanStatus   `bson:"status" json:"status"`
+	Trigger     string       `bson:"trigger" json:"trigger"`
+	Seed        int64        `bson:"seed" json:"seed"`
+	Routes      []PlanRoute  `bson:"routes" json:"routes"`
+	Unassigned  []Unassigned `bson:"unassigned" json:"unassigned"`
+	KPIs        PlanKPIs     `bson:"kpis" json:"kpis"`
+	Warnings    []string     `bson:"warnings,omitempty" json:"warnings,omitempty"`
+	CreatedAt   time.Time    `bson:"created_at" json:"created_at"`
+	PublishedAt *time.Time   `bson:"published_at,omitempty" json:"published_at,omitempty"`
+	// Rev guards status changes the way Version guards other documents
+	// (Version here is the plan's number within its week).
+	Rev int64 `bson:"rev" json:"rev"`
+}
+
+// PlanRoute is one trainer-day.
+type PlanRoute struct {
+	TrainerID     string     `bson:"trainer_id" json:"trainer_id"`
+	TrainerName   string     `bson:"trainer_name" json:"trainer_name"`
+	Date          Date       `bson:"date" json:"date"`
+	Depart        time.Time  `bson:"depart" json:"depart"`
+	Return        time.Time  `bson:"return" json:"return"`
+	Stops         []PlanStop `bson:"stops" json:"stops"`
+	BreakStart    *time.Time `bson:"break_start,omitempty" json:"break_start,omitempty"`
+	BreakEnd      *time.Time `bson:"break_end,omitempty" json:"break_end,omitempty"`
+	TravelMinutes int        `bson:"travel_minutes" json:"travel_minutes"`
+	WorkMinutes   int        `bson:"work_minutes" json:"work_minutes"`
+}
+
+// PlanStop is one visit in a route. For a micro-training Start..End is its slot.
+type PlanStop struct {
+	RequestID     string    `bson:"request_id" json:"request_id"`
+	ClinicID      string    `bson:"clinic_id" json:"clinic_id"`
+	ClinicName    string    `bson:"clinic_name" json:"clinic_name"`
+	Address       string    `bson:"address" json:"address"`
+	Kind          Kind      `bson:"kind" json:"kind"`
+	Topic         string    `bson:"topic" json:"topic"`
+	Priority      Priority  `bson:"priority" json:"priority"`
+	Arrive        time.Time `bson:"arrive" json:"arrive"`
+	Start         time.Time `bson:"start" json:"start"`
+	End           time.Time `bson:"end" json:"end"`
+	TravelMinutes int       `bson:"travel_minutes" json:"travel_minutes"`
+	Pinned        bool      `bson:"pinned,omitempty" json:"pinned,omitempty"`
+}
+
+// Unassigned is a request the plan could not place, with the reason found by
+// checks and, where one exists, the smallest change that would let it in.
+type Unassigned struct {
+	RequestID  string   `bson:"request_id" json:"request_id"`
+	ClinicID   string   `bson:"clinic_id" json:"clinic_id"`
+	Priority   Priority `bson:"priority" json:"priority"`
+	Reason     string   `bson:"reason" json:"reason"`
+	Detail     string   `bson:"detail,omitempty" json:"detail,omitempty"`
+	Relaxation string   `bson:"relaxation,omitempty" json:"relaxation,omitempty"`
+}
+
+// PlanKPIs are the figures of a plan.
+type PlanKPIs struct {
+	Requests      int                      `bson:"requests" json:"requests"`
+	Scheduled     int                      `bson:"scheduled" json:"scheduled"`
+	ByPriority    map[Priority]PriorityKPI `bson:"by_priority" json:"by_priority"`
+	TravelMinutes int                      `bson:"travel_minutes" json:"travel_minutes"`
+	WorkMinutes   int                      `bson:"work_minutes" json:"work_minutes"`
+	TrainerDays   int                      `bson:"trainer_days" json:"trainer_days"`
+	Moved         int                      `bson:"moved" json:"moved"`
+	SolveMillis   int64                    `bson:"solve_millis" json:"solve_millis"`
+}
+
+// PriorityKPI counts requests of one priority.
+type PriorityKPI struct {
+	Total     int `bson:"total" json:"total"`
+	Scheduled int `bson:"scheduled" json:"scheduled"`
+}
