@@ -24,6 +24,7 @@ type Attachment struct {
 // the same bytes.
 type Mail struct {
 	To          []string     `bson:"to" json:"to"`
+	ReplyTo     string       `bson:"reply_to,omitempty" json:"reply_to,omitempty"`
 	Subject     string       `bson:"subject" json:"subject"`
 	Text        string       `bson:"text" json:"text"`
 	HTML        string       `bson:"html" json:"html"`

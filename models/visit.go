@@ -35,3 +35,14 @@ type Visit struct {
 	Version      int64       `bson:"version" json:"version"`
 	UpdatedAt    time.Time   `bson:"updated_at" json:"updated_at"`
 }
+
+// VisitFilter narrows a list of visits; zero fields do not filter.
+type VisitFilter struct {
+	// Week selects the visits of the week starting on this Monday.
+	Week      Date
+	TrainerID string
+	ClinicID  string
+	// From and To bound the visits' start: From <= Start < To.
+	From, To time.Time
+	Statuses []VisitStatus
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -50,6 +51,12 @@ type Embedded struct {
 	once   sync.Once
 }
 
+// ferretdbNewMu serialises ferretdb.New, which writes a package variable of
+// FerretDB's (the build's package name) on every call: two servers started
+// at once in one process, as parallel tests do, would race on it. It is the
+// only package-level state here, and it guards someone else's.
+var ferretdbNewMu sync.Mutex
+
 // lockFileName is the lock file inside the data directory.
 const lockFileName = "LOCK"
 
@@ -61,6 +68,15 @@ const readyTimeout = 15 * time.Second
 // on the same directory fails fast instead of corrupting the SQLite files,
 // and returns only once the server answers a ping. Close stops it.
 func StartEmbedded(ctx context.Context, dir string) (*Embedded, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("resolve data directory %s: %w", dir, err)
+	}
+	// FerretDB hands the directory to SQLite inside a URI, unescaped: SQLite
+	// would cut the path at ? or # and decode %, and put the files elsewhere.
+	if strings.ContainsAny(abs, "?#%") {
+		return nil, fmt.Errorf("data directory %s: the embedded database cannot use a path containing ?, # or %%", dir)
+	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
 	}
@@ -69,19 +85,16 @@ func StartEmbedded(ctx context.Context, dir string) (*Embedded, error) {
 		return nil, err
 	}
 
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		unlockDataDir(lock)
-		return nil, fmt.Errorf("resolve data directory %s: %w", dir, err)
-	}
+	ferretdbNewMu.Lock()
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener: ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		// FerretDB logs every wire message at debug level and chats at info;
 		// the service has nothing to learn from either.
 		Logger:    slog.New(slog.DiscardHandler),
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		SQLiteURL: "file:" + (&url.URL{Path: abs}).EscapedPath() + "/",
 	})
+	ferretdbNewMu.Unlock()
 	if err != nil {
 		unlockDataDir(lock)
 		return nil, fmt.Errorf("start embedded database in %s: %w", dir, err)

@@ -1,0 +1,75 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/fieldvisit/fieldvisit/models"
+)
+
+func (s *Store) clinics() *mongo.Collection { return s.db.Collection(clinicsCollection) }
+
+// CreateClinic stores a new clinic, setting its ID, Version (1) and time
+// stamps.
+func (s *Store) CreateClinic(ctx context.Context, c *models.Clinic) error {
+	now := s.timestamp()
+	c.ID, c.Version, c.CreatedAt, c.UpdatedAt = newID(), 1, now, now
+	if _, err := s.clinics().InsertOne(ctx, c); err != nil {
+		return fmt.Errorf("create clinic: %w", err)
+	}
+	return nil
+}
+
+// Clinic returns the clinic with the given id.
+func (s *Store) Clinic(ctx context.Context, id string) (*models.Clinic, error) {
+	c, err := findByID[models.Clinic](ctx, s.clinics(), id)
+	if err != nil {
+		return nil, fmt.Errorf("load clinic %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// Clinics returns one page of clinics ordered by id.
+func (s *Store) Clinics(ctx context.Context, f models.ClinicFilter, p models.Page) ([]models.Clinic, error) {
+	filter := bson.D{}
+	if f.District != "" {
+		filter = append(filter, bson.E{Key: "district", Value: f.District})
+	}
+	filter, opts := pageOptions(filter, p)
+	list, err := findAll[models.Clinic](ctx, s.clinics(), filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("list clinics: %w", err)
+	}
+	return list, nil
+}
+
+// UpdateClinic replaces the clinic c.ID with c, provided the stored version
+// is still c.Version; on success c carries the new version and stamp. The
+// creation stamp is kept from the stored document.
+func (s *Store) UpdateClinic(ctx context.Context, c *models.Clinic) error {
+	current, err := findByID[models.Clinic](ctx, s.clinics(), c.ID)
+	if err != nil {
+		return fmt.Errorf("update clinic %s: %w", c.ID, err)
+	}
+	if current.Version != c.Version {
+		return fmt.Errorf("update clinic %s: %w", c.ID, staleVersion(c.Version, current.Version))
+	}
+	next := *c
+	next.Version, next.CreatedAt, next.UpdatedAt = c.Version+1, current.CreatedAt, s.timestamp()
+	if err := replaceVersioned(ctx, s.clinics(), c.ID, c.Version, &next, "the clinic conflicts with another one"); err != nil {
+		return fmt.Errorf("update clinic %s: %w", c.ID, err)
+	}
+	*c = next
+	return nil
+}
+
+// DeleteClinic deletes clinic id if it is still at version.
+func (s *Store) DeleteClinic(ctx context.Context, id string, version int64) error {
+	if err := deleteVersioned(ctx, s.clinics(), id, version); err != nil {
+		return fmt.Errorf("delete clinic %s: %w", id, err)
+	}
+	return nil
+}

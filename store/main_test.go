@@ -1,0 +1,115 @@
+package store_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fieldvisit/fieldvisit/models"
+	"github.com/fieldvisit/fieldvisit/store"
+	"github.com/fieldvisit/fieldvisit/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// testClock is a settable clock for the store's now.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newTestClock() *testClock {
+	return &testClock{t: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// newStore returns a store with its indexes on a fresh database, and its clock.
+func newStore(t *testing.T) (*store.Store, *testClock) {
+	t.Helper()
+	clock := newTestClock()
+	s := store.New(storetest.Database(t), clock.Now)
+	if err := s.EnsureIndexes(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s, clock
+}
+
+func place(addr string) models.Place {
+	return models.Place{Address: addr, Lat: 55.75, Lon: 37.62}
+}
+
+func window(from, to string) models.Window {
+	s, err := models.ParseTimeOfDay(from)
+	if err != nil {
+		panic(err)
+	}
+	e, err := models.ParseTimeOfDay(to)
+	if err != nil {
+		panic(err)
+	}
+	return models.Window{Start: s, End: e}
+}
+
+func newTrainer(name, email string, skills ...string) *models.Trainer {
+	return &models.Trainer{
+		Name:           name,
+		Email:          email,
+		Phone:          "+7 495 000-00-00",
+		Skills:         skills,
+		StartPlace:     place("Home"),
+		EndPlace:       place("Home"),
+		MaxVisitsDay:   4,
+		MaxWorkMinutes: 480,
+		TravelMode:     models.TravelTransit,
+		Lang:           "ru",
+		Availability: models.Availability{
+			Weekly: models.Week{
+				Mon: []models.Window{window("09:00", "13:00"), window("14:00", "18:00")},
+				Wed: []models.Window{window("10:00", "16:00")},
+			},
+			Overrides: []models.DateOverride{{Date: "2025-03-05", Off: true, Note: "sick"}},
+			Lunch:     &models.Lunch{Earliest: 12 * 60, Latest: 14 * 60, Minutes: 30},
+		},
+	}
+}
+
+func newClinic(name, district string) *models.Clinic {
+	return &models.Clinic{
+		Name:          name,
+		Place:         place("Tverskaya 1"),
+		District:      district,
+		ContactEmails: []string{"head@clinic.example"},
+		Hours:         models.Week{Mon: []models.Window{window("08:00", "20:00")}},
+		Lang:          "ru",
+	}
+}
+
+func newRequest(clinicID string, kind models.Kind, prio models.Priority, earliest, due models.Date) *models.Request {
+	r := &models.Request{
+		ClinicID:        clinicID,
+		Kind:            kind,
+		Topic:           "difficult callers",
+		Skills:          []string{"conflict"},
+		DurationMinutes: models.DefaultDuration(kind),
+		EarliestDate:    earliest,
+		DueDate:         due,
+		Priority:        prio,
+		Status:          models.StatusNew,
+	}
+	if kind == models.KindMicroTraining {
+		r.Participants = 4
+	}
+	return r
+}

@@ -1,0 +1,167 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/fieldvisit/fieldvisit/models"
+)
+
+const outboxCollection = "outbox"
+
+func (s *Store) outbox() *mongo.Collection { return s.db.Collection(outboxCollection) }
+
+// EnqueueMail stores m as a pending e-mail, due at once unless
+// m.NextAttemptAt says later. m.ID is the idempotency key of the change the
+// mail reports: when a message with that _id exists, the change was enqueued
+// before, and EnqueueMail returns created false and no error.
+func (s *Store) EnqueueMail(ctx context.Context, m *models.OutboxMessage) (created bool, err error) {
+	if m.ID == "" {
+		return false, fmt.Errorf("enqueue mail: the message has no idempotency key")
+	}
+	now := s.timestamp()
+	m.Status, m.Attempts, m.Version, m.CreatedAt = models.OutboxPending, 0, 1, now
+	m.LastError, m.Mailbox, m.SentAt = "", false, nil
+	if m.NextAttemptAt.IsZero() {
+		m.NextAttemptAt = now
+	}
+	m.NextAttemptAt = m.NextAttemptAt.UTC().Truncate(time.Millisecond)
+	if _, err := s.outbox().InsertOne(ctx, m); err != nil {
+		if isDuplicate(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("enqueue mail %s: %w", m.ID, err)
+	}
+	return true, nil
+}
+
+// OutboxMessage returns the outbox message with the given id.
+func (s *Store) OutboxMessage(ctx context.Context, id string) (*models.OutboxMessage, error) {
+	m, err := findByID[models.OutboxMessage](ctx, s.outbox(), id)
+	if err != nil {
+		return nil, fmt.Errorf("load outbox message %s: %w", id, err)
+	}
+	return m, nil
+}
+
+// OutboxMessages returns one page of the messages with the given status (all
+// when empty), ordered by id.
+func (s *Store) OutboxMessages(ctx context.Context, status models.OutboxStatus, p models.Page) ([]models.OutboxMessage, error) {
+	filter := bson.D{}
+	if status != "" {
+		filter = append(filter, bson.E{Key: "status", Value: status})
+	}
+	filter, opts := pageOptions(filter, p)
+	list, err := findAll[models.OutboxMessage](ctx, s.outbox(), filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("list %s outbox messages: %w", status, err)
+	}
+	return list, nil
+}
+
+// DueMessages returns at most limit pending messages whose next attempt is
+// due at now, the longest waiting first. The dispatcher claims each before
+// sending it; the list itself promises nothing about who sends what.
+func (s *Store) DueMessages(ctx context.Context, now time.Time, limit int) ([]models.OutboxMessage, error) {
+	filter := bson.D{
+		{Key: "status", Value: models.OutboxPending},
+		{Key: "next_attempt_at", Value: bson.D{{Key: "$lte", Value: now}}},
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "next_attempt_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit))
+	list, err := findAll[models.OutboxMessage](ctx, s.outbox(), filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("list due outbox messages: %w", err)
+	}
+	return list, nil
+}
+
+// MarkMessageSent records that m went out (to the development mailbox when
+// mailbox is true), provided it is still at m.Version; m is updated to match.
+func (s *Store) MarkMessageSent(ctx context.Context, m *models.OutboxMessage, mailbox bool) error {
+	at := s.timestamp()
+	set := bson.D{
+		{Key: "status", Value: models.OutboxSent},
+		{Key: "attempts", Value: m.Attempts + 1},
+		{Key: "sent_at", Value: at},
+		{Key: "mailbox", Value: mailbox},
+		{Key: "version", Value: m.Version + 1},
+	}
+	if err := s.updateMessage(ctx, m, set); err != nil {
+		return fmt.Errorf("mark outbox message %s sent: %w", m.ID, err)
+	}
+	return nil
+}
+
+// RescheduleMessage records a failed attempt at sending m, whose next
+// attempt is due at retryAt, provided m is still at m.Version.
+func (s *Store) RescheduleMessage(ctx context.Context, m *models.OutboxMessage, sendErr string, retryAt time.Time) error {
+	set := bson.D{
+		{Key: "attempts", Value: m.Attempts + 1},
+		{Key: "last_error", Value: sendErr},
+		{Key: "next_attempt_at", Value: retryAt.UTC().Truncate(time.Millisecond)},
+		{Key: "version", Value: m.Version + 1},
+	}
+	if err := s.updateMessage(ctx, m, set); err != nil {
+		return fmt.Errorf("reschedule outbox message %s: %w", m.ID, err)
+	}
+	return nil
+}
+
+// FailMessage records the last failed attempt at sending m: it is given up,
+// with sendErr, until a coordinator retries it (RetryMessage).
+func (s *Store) FailMessage(ctx context.Context, m *models.OutboxMessage, sendErr string) error {
+	set := bson.D{
+		{Key: "status", Value: models.OutboxFailed},
+		{Key: "attempts", Value: m.Attempts + 1},
+		{Key: "last_error", Value: sendErr},
+		{Key: "version", Value: m.Version + 1},
+	}
+	if err := s.updateMessage(ctx, m, set); err != nil {
+		return fmt.Errorf("mark outbox message %s failed: %w", m.ID, err)
+	}
+	return nil
+}
+
+// RetryMessage makes the failed message id pending again, due now, with its
+// attempts counted from zero; the last error stays until it is sent. A
+// message that is not failed is a models.ErrConflict.
+func (s *Store) RetryMessage(ctx context.Context, id string) error {
+	m, err := findByID[models.OutboxMessage](ctx, s.outbox(), id)
+	if err != nil {
+		return fmt.Errorf("retry outbox message %s: %w", id, err)
+	}
+	if m.Status != models.OutboxFailed {
+		return fmt.Errorf("retry outbox message %s: %w", id,
+			&models.ConflictError{Message: fmt.Sprintf("only a failed message can be retried; this one is %s", m.Status)})
+	}
+	set := bson.D{
+		{Key: "status", Value: models.OutboxPending},
+		{Key: "attempts", Value: 0},
+		{Key: "next_attempt_at", Value: s.timestamp()},
+		{Key: "version", Value: m.Version + 1},
+	}
+	if err := s.updateMessage(ctx, m, set); err != nil {
+		return fmt.Errorf("retry outbox message %s: %w", id, err)
+	}
+	return nil
+}
+
+// updateMessage applies set to m if it is still at m.Version, and copies the
+// stored result back into m.
+func (s *Store) updateMessage(ctx context.Context, m *models.OutboxMessage, set bson.D) error {
+	var after models.OutboxMessage
+	matched, err := findOneAndUpdate(ctx, s.outbox(), versioned(m.ID, m.Version), bson.D{{Key: "$set", Value: set}}, &after)
+	if err != nil {
+		return err
+	}
+	if !matched {
+		return whyMissed(ctx, s.outbox(), m.ID, m.Version)
+	}
+	*m = after
+	return nil
+}

@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/fieldvisit/fieldvisit/models"
+)
+
+const plansCollection = "plans"
+
+// maxPlanNumberRaces bounds how often CreatePlan retries after losing the
+// race for a version number; each loss means another run saved a plan of the
+// same week at the same moment, so a handful is already implausible.
+const maxPlanNumberRaces = 10
+
+func (s *Store) plans() *mongo.Collection { return s.db.Collection(plansCollection) }
+
+// CreatePlan saves p as the next version of its week: it sets p.Version to
+// one more than the week's latest, p.ID to models.PlanID, p.Rev to 1,
+// p.CreatedAt, and p.Status to draft when empty. Two runs saving the same
+// week at once both get a number: the _id is unique, so the loser of an
+// insert retries with the next one.
+func (s *Store) CreatePlan(ctx context.Context, p *models.Plan) error {
+	if !p.Week.Valid() {
+		return fmt.Errorf("create plan: week %q is not a date", p.Week)
+	}
+	if p.Status == "" {
+		p.Status = models.PlanDraft
+	}
+	latest, err := s.LatestPlan(ctx, p.Week)
+	next := 1
+	switch {
+	case err == nil:
+		next = latest.Version + 1
+	case !errors.Is(err, models.ErrNotFound):
+		return fmt.Errorf("create plan for week %s: %w", p.Week, err)
+	}
+	for range maxPlanNumberRaces {
+		p.Version, p.ID, p.Rev, p.CreatedAt = next, models.PlanID(p.Week, next), 1, s.timestamp()
+		_, err := s.plans().InsertOne(ctx, p)
+		if err == nil {
+			return nil
+		}
+		if !isDuplicate(err) {
+			return fmt.Errorf("create plan %s: %w", p.ID, err)
+		}
+		next++
+	}
+	return fmt.Errorf("create plan for week %s: %w", p.Week,
+		&models.ConflictError{Message: fmt.Sprintf("lost the race for a version number %d times", maxPlanNumberRaces)})
+}
+
+// Plan returns version version of the plan of week.
+func (s *Store) Plan(ctx context.Context, week models.Date, version int) (*models.Plan, error) {
+	id := models.PlanID(week, version)
+	p, err := findByID[models.Plan](ctx, s.plans(), id)
+	if err != nil {
+		return nil, fmt.Errorf("load plan %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// LatestPlan returns the plan of week with the highest version, whatever its
+// status; models.ErrNotFound when the week has none.
+func (s *Store) LatestPlan(ctx context.Context, week models.Date) (*models.Plan, error) {
+	p, err := s.newestPlan(ctx, bson.D{{Key: "week", Value: week}})
+	if err != nil {
+		return nil, fmt.Errorf("load latest plan of week %s: %w", week, err)
+	}
+	return p, nil
+}
+
+// PublishedPlan returns the published plan of week; models.ErrNotFound when
+// none is published.
+func (s *Store) PublishedPlan(ctx context.Context, week models.Date) (*models.Plan, error) {
+	p, err := s.newestPlan(ctx, bson.D{{Key: "week", Value: week}, {Key: "status", Value: models.PlanPublished}})
+	if err != nil {
+		return nil, fmt.Errorf("load published plan of week %s: %w", week, err)
+	}
+	return p, nil
+}
+
+func (s *Store) newestPlan(ctx context.Context, filter bson.D) (*models.Plan, error) {
+	opts := options.FindOne().SetSort(bson.D{{Key: "version", Value: -1}})
+	var p models.Plan
+	if err := s.plans().FindOne(ctx, filter, opts).Decode(&p); err != nil {
+		return nil, notFound(err)
+	}
+	return &p, nil
+}
+
+// Plans lists the versions of week, newest first, as summaries: routes and
+// unassigned requests are left out (load one version with Plan for them).
+func (s *Store) Plans(ctx context.Context, week models.Date) ([]models.Plan, error) {
+	opts := options.Find().
+		SetSort(bson.D{{Key: "version", Value: -1}}).
+		SetProjection(bson.D{{Key: "routes", Value: 0}, {Key: "unassigned", Value: 0}})
+	list, err := findAll[models.Plan](ctx, s.plans(), bson.D{{Key: "week", Value: week}}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("list plans of week %s: %w", week, err)
+	}
+	return list, nil
+}
+
+// SetPlanStatus moves plan id to status to, provided its Rev is still rev,
+// and returns the plan as stored afterwards. at, when given, becomes the
+// publish stamp. Which moves are allowed is the publisher's business; the
+// store only makes sure two of them never overwrite each other.
+func (s *Store) SetPlanStatus(ctx context.Context, id string, rev int64, to models.PlanStatus, at *time.Time) (*models.Plan, error) {
+	set := bson.D{{Key: "status", Value: to}, {Key: "rev", Value: rev + 1}}
+	if at != nil {
+		set = append(set, bson.E{Key: "published_at", Value: at.UTC().Truncate(time.Millisecond)})
+	}
+	filter := bson.D{{Key: "_id", Value: id}, {Key: "rev", Value: rev}}
+	var p models.Plan
+	matched, err := findOneAndUpdate(ctx, s.plans(), filter, bson.D{{Key: "$set", Value: set}}, &p)
+	if err == nil && !matched {
+		err = s.whyPlanMissed(ctx, id, rev)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("set status of plan %s to %s: %w", id, to, err)
+	}
+	return &p, nil
+}
+
+// whyPlanMissed explains a Rev-guarded write that matched nothing.
+func (s *Store) whyPlanMissed(ctx context.Context, id string, rev int64) error {
+	p, err := findByID[models.Plan](ctx, s.plans(), id)
+	if err != nil {
+		return err
+	}
+	return &models.ConflictError{Message: fmt.Sprintf("plan %s revision %d is stale; current is %d (%s)", id, rev, p.Rev, p.Status)}
+}

@@ -1,0 +1,191 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/fieldvisit/fieldvisit/models"
+)
+
+// Collection names.
+const (
+	trainersCollection = "trainers"
+	clinicsCollection  = "clinics"
+	requestsCollection = "requests"
+	usersCollection    = "users"
+	tokensCollection   = "tokens"
+)
+
+// Store reads and writes Fieldvisit's documents. It is safe for concurrent
+// use; consistency comes from version-guarded single-document updates and
+// unique indexes, never from locks in this process.
+type Store struct {
+	db  *mongo.Database
+	now func() time.Time
+}
+
+// New returns a Store on db. now is the clock for created/updated stamps and
+// token expiry (nil means time.Now); tests pass a fixed one.
+func New(db *mongo.Database, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{db: db, now: now}
+}
+
+// Ping checks that the database answers; /readyz calls it.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.RunCommand(ctx, bson.D{{Key: "ping", Value: 1}}).Err(); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// timestamp is now as the database will hand it back: UTC with millisecond
+// precision, so a document returned from a write equals the one read later.
+func (s *Store) timestamp() time.Time {
+	return s.now().UTC().Truncate(time.Millisecond)
+}
+
+// newID returns a fresh document id: the hex form of an ObjectID, which grows
+// with time so that ordering by _id lists documents in creation order.
+func newID() string { return bson.NewObjectID().Hex() }
+
+// isDuplicate reports whether err is a unique-index violation: E11000 from
+// MongoDB, or the InternalError "UNIQUE constraint failed" the embedded
+// server returns for a violation by an update or a replacement.
+func isDuplicate(err error) bool {
+	if mongo.IsDuplicateKeyError(err) {
+		return true
+	}
+	var se mongo.ServerError
+	return errors.As(err, &se) && se.HasErrorMessage("UNIQUE constraint failed")
+}
+
+// notFound translates the driver's "no document" into models.ErrNotFound and
+// leaves every other error as it is.
+func notFound(err error) error {
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return models.ErrNotFound
+	}
+	return err
+}
+
+// findByID loads the document with _id id into a new T.
+func findByID[T any](ctx context.Context, coll *mongo.Collection, id string) (*T, error) {
+	var v T
+	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&v); err != nil {
+		return nil, notFound(err)
+	}
+	return &v, nil
+}
+
+// versioned is the filter of a version-guarded write.
+func versioned(id string, version int64) bson.D {
+	return bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}}
+}
+
+// whyMissed explains why a version-guarded write matched nothing: the
+// document is gone (models.ErrNotFound) or its version has moved on (a
+// models.ConflictError naming both versions).
+func whyMissed(ctx context.Context, coll *mongo.Collection, id string, expected int64) error {
+	var current struct {
+		Version int64 `bson:"version"`
+	}
+	opts := options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})
+	err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, opts).Decode(&current)
+	if err != nil {
+		return notFound(err)
+	}
+	return staleVersion(expected, current.Version)
+}
+
+// staleVersion is the conflict of a write that expected another version.
+func staleVersion(expected, current int64) error {
+	if expected == current {
+		// The document changed and changed back between the write and this
+		// read, which a monotonic version rules out; report it plainly anyway.
+		return &models.ConflictError{Message: fmt.Sprintf("version %d was changed concurrently; reload and retry", expected)}
+	}
+	return &models.ConflictError{Message: fmt.Sprintf("version %d is stale; current is %d", expected, current)}
+}
+
+// pageOptions turns a page into a filter on _id and find options: ordered
+// by _id, starting after the cursor, at most Limit documents.
+func pageOptions(filter bson.D, p models.Page) (bson.D, *options.FindOptionsBuilder) {
+	if p.After != "" {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: p.After}}})
+	}
+	limit := p.Limit
+	switch {
+	case limit <= 0:
+		limit = models.DefaultPageSize
+	case limit > models.MaxPageSize:
+		limit = models.MaxPageSize
+	}
+	return filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit))
+}
+
+// findAll runs a query and decodes every document; the result is never nil,
+// so an empty list encodes as [] rather than null.
+func findAll[T any](ctx context.Context, coll *mongo.Collection, filter bson.D, opts *options.FindOptionsBuilder) ([]T, error) {
+	cur, err := coll.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := []T{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// replaceVersioned writes doc over the document id at version expected. doc
+// must already carry the next version. A miss is explained by whyMissed; a
+// unique-index violation comes back as dupMessage.
+func replaceVersioned(ctx context.Context, coll *mongo.Collection, id string, expected int64, doc any, dupMessage string) error {
+	res, err := coll.ReplaceOne(ctx, versioned(id, expected), doc)
+	if err != nil {
+		if isDuplicate(err) {
+			return &models.ConflictError{Message: dupMessage}
+		}
+		return err
+	}
+	if res.MatchedCount == 0 {
+		return whyMissed(ctx, coll, id, expected)
+	}
+	return nil
+}
+
+// deleteVersioned deletes the document id if it is still at version expected.
+func deleteVersioned(ctx context.Context, coll *mongo.Collection, id string, expected int64) error {
+	res, err := coll.DeleteOne(ctx, versioned(id, expected))
+	if err != nil {
+		return err
+	}
+	if res.DeletedCount == 0 {
+		return whyMissed(ctx, coll, id, expected)
+	}
+	return nil
+}
+
+// findOneAndUpdate applies update to the document matching filter and
+// decodes the document as it is afterwards into out. matched is false when
+// no document matched, which the caller explains (whyMissed).
+func findOneAndUpdate(ctx context.Context, coll *mongo.Collection, filter, update bson.D, out any) (matched bool, err error) {
+	opts := options.FindOneAndUpdate().SetReturnDocument(options.After)
+	err = coll.FindOneAndUpdate(ctx, filter, update, opts).Decode(out)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, nil
+}

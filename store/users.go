@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/fieldvisit/fieldvisit/models"
+)
+
+func (s *Store) users() *mongo.Collection { return s.db.Collection(usersCollection) }
+
+// normalizeEmail is the form an account's e-mail is stored and looked up in.
+// Lower case makes the unique index case-insensitive without collations,
+// which the embedded server gets wrong.
+func normalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// CreateUser stores a new account, setting its ID, Version (1) and creation
+// stamp and lower-casing its e-mail. An e-mail that is already registered is
+// a models.ErrConflict.
+func (s *Store) CreateUser(ctx context.Context, u *models.User) error {
+	u.ID, u.Version, u.CreatedAt = newID(), 1, s.timestamp()
+	u.Email = normalizeEmail(u.Email)
+	if _, err := s.users().InsertOne(ctx, u); err != nil {
+		if isDuplicate(err) {
+			err = &models.ConflictError{Message: fmt.Sprintf("e-mail %s is already registered", u.Email)}
+		}
+		return fmt.Errorf("create user: %w", err)
+	}
+	return nil
+}
+
+// User returns the account with the given id.
+func (s *Store) User(ctx context.Context, id string) (*models.User, error) {
+	u, err := findByID[models.User](ctx, s.users(), id)
+	if err != nil {
+		return nil, fmt.Errorf("load user %s: %w", id, err)
+	}
+	return u, nil
+}
+
+// UserByEmail returns the account registered with email, compared without
+// regard to case.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*models.User, error) {
+	var u models.User
+	err := s.users().FindOne(ctx, bson.D{{Key: "email", Value: normalizeEmail(email)}}).Decode(&u)
+	if err != nil {
+		return nil, fmt.Errorf("load user by e-mail: %w", notFound(err))
+	}
+	return &u, nil
+}
+
+// Users returns one page of accounts ordered by id.
+func (s *Store) Users(ctx context.Context, p models.Page) ([]models.User, error) {
+	filter, opts := pageOptions(bson.D{}, p)
+	list, err := findAll[models.User](ctx, s.users(), filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return list, nil
+}
+
+// CountUsers counts the accounts; zero means a fresh installation.
+func (s *Store) CountUsers(ctx context.Context) (int64, error) {
+	n, err := s.users().CountDocuments(ctx, bson.D{})
+	if err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}
