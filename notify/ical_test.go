@@ -76,7 +76,7 @@ func TestEncodeCalendarRoundTrip(t *testing.T) {
 		Status:      EventConfirmed,
 		Organizer:   Person{Name: "Учебный центр \"Фронт-офис\"", Email: "plan@centre.example"},
 		Attendees: []Person{
-			{Name: "Иванова Мария", Email: "ivanova@centre.example"},
+			{Name: "Иванова, Мария", Email: "ivanova@centre.example"},
 			{Email: "head@clinic5.example"},
 		},
 	}
@@ -95,6 +95,11 @@ func TestEncodeCalendarRoundTrip(t *testing.T) {
 			data, err := EncodeCalendar(Calendar{Method: tc.method, Location: moscow, Stamp: stamp, Events: []Event{e}})
 			if err != nil {
 				t.Fatal(err)
+			}
+			for _, raw := range []string{"DTSTART;TZID=Europe/Moscow:20261208T100000\r\n", `ATTENDEE;CN="Иванова, Мария";`} {
+				if !bytes.Contains(data, []byte(raw)) {
+					t.Errorf("output lacks %q", raw)
+				}
 			}
 			cal := decodeICS(t, data)
 			if got := propText(t, cal.Props, "METHOD"); got != string(tc.method) {
@@ -149,7 +154,7 @@ func TestEncodeCalendarRoundTrip(t *testing.T) {
 				t.Errorf("ORGANIZER = %+v", org)
 			}
 			att := got.Props.Values("ATTENDEE")
-			if len(att) != 2 || att[0].Value != "mailto:ivanova@centre.example" || att[0].Params.Get("CN") != "Иванова Мария" ||
+			if len(att) != 2 || att[0].Value != "mailto:ivanova@centre.example" || att[0].Params.Get("CN") != "Иванова, Мария" ||
 				att[1].Value != "mailto:head@clinic5.example" {
 				t.Errorf("ATTENDEE = %+v", att)
 			}
@@ -287,21 +292,25 @@ func TestVTimezoneMatchesGoZoneData(t *testing.T) {
 			loc:  berlin,
 			starts: []time.Time{
 				time.Date(2026, 3, 27, 9, 0, 0, 0, berlin),
+				// The first local hour after the clocks went forward.
+				time.Date(2026, 3, 29, 3, 30, 0, 0, berlin),
 				time.Date(2026, 3, 30, 9, 0, 0, 0, berlin),
 			},
 			standard: 1, daylight: 1,
-			wantOffset: []string{"+0100", "+0200"},
+			wantOffset: []string{"+0100", "+0200", "+0200"},
 		},
 		{
 			name: "Berlin across autumn change and into spring",
 			loc:  berlin,
 			starts: []time.Time{
 				time.Date(2026, 10, 23, 14, 0, 0, 0, berlin),
+				// The first unambiguous local hour after the clocks went back.
+				time.Date(2026, 10, 25, 3, 0, 0, 0, berlin),
 				time.Date(2026, 10, 26, 14, 0, 0, 0, berlin),
 				time.Date(2027, 4, 1, 14, 0, 0, 0, berlin),
 			},
 			standard: 1, daylight: 2,
-			wantOffset: []string{"+0200", "+0100", "+0200"},
+			wantOffset: []string{"+0200", "+0100", "+0100", "+0200"},
 		},
 		{
 			name:     "Moscow has no DST",
@@ -450,5 +459,49 @@ func TestFormatOffset(t *testing.T) {
 		if got := formatOffset(tc.sec); got != tc.want {
 			t.Errorf("formatOffset(%d) = %q, want %q", tc.sec, got, tc.want)
 		}
+	}
+}
+
+func TestObservanceOnsets(t *testing.T) {
+	berlin := mustLoad(t, "Europe/Berlin")
+	moscow := mustLoad(t, "Europe/Moscow")
+	tests := []struct {
+		name     string
+		loc      *time.Location
+		from, to time.Time
+		want     []observance
+	}{
+		{
+			name: "Berlin spring 2026",
+			loc:  berlin,
+			from: time.Date(2026, 3, 20, 9, 0, 0, 0, berlin), to: time.Date(2026, 4, 3, 9, 0, 0, 0, berlin),
+			want: []observance{
+				{onset: "20251026T030000", offsetFrom: 7200, offsetTo: 3600, name: "CET"},
+				{onset: "20260329T020000", offsetFrom: 3600, offsetTo: 7200, name: "CEST", dst: true},
+			},
+		},
+		{
+			name: "Berlin summer to winter 2026",
+			loc:  berlin,
+			from: time.Date(2026, 7, 1, 9, 0, 0, 0, berlin), to: time.Date(2026, 11, 3, 9, 0, 0, 0, berlin),
+			want: []observance{
+				{onset: "20260329T020000", offsetFrom: 3600, offsetTo: 7200, name: "CEST", dst: true},
+				{onset: "20261025T030000", offsetFrom: 7200, offsetTo: 3600, name: "CET"},
+			},
+		},
+		{
+			name: "Moscow since 2014",
+			loc:  moscow,
+			from: time.Date(2026, 12, 7, 9, 0, 0, 0, moscow), to: time.Date(2026, 12, 11, 18, 0, 0, 0, moscow),
+			want: []observance{{onset: "20141026T020000", offsetFrom: 4 * 3600, offsetTo: 3 * 3600, name: "MSK"}},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := observances(tc.loc, tc.from, tc.to)
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("observances =\n%+v\nwant\n%+v", got, tc.want)
+			}
+		})
 	}
 }

@@ -15,7 +15,8 @@ type Message struct {
 	// always yields the same ID, and the sender puts it into the Message-ID
 	// header, so a resend after a crash is recognisably the same message.
 	ID string `json:"id"`
-	// Kind names the template and the change, e.g. "clinic.confirmed".
+	// Kind names the recipient and the change, e.g. "clinic.booked",
+	// "trainer.cancelled", "trainer.week", "clinic.reminder".
 	Kind    string   `json:"kind"`
 	To      []string `json:"to"`
 	ReplyTo string   `json:"reply_to,omitempty"`
