@@ -38,6 +38,17 @@ func indexes() []indexSpec {
 		{collection: usersCollection, name: "email_unique", keys: asc("email"), unique: true},
 		{collection: tokensCollection, name: "token_id_unique", keys: asc("token_id"), unique: true},
 		{collection: tokensCollection, name: "user_id", keys: asc("user_id")},
+		{collection: plansCollection, name: "week_version", keys: asc("week", "version")},
+		{collection: visitsCollection, name: "week_start", keys: asc("week", "start")},
+		{collection: visitsCollection, name: "trainer_id_start", keys: asc("trainer_id", "start")},
+		{collection: visitsCollection, name: "clinic_id_start", keys: asc("clinic_id", "start")},
+		{collection: visitsCollection, name: "start", keys: asc("start")},
+		{collection: outboxCollection, name: "status_next_attempt_at", keys: asc("status", "next_attempt_at")},
+		{collection: outboxCollection, name: "status_id", keys: asc("status", "_id")},
+		{collection: outboxCollection, name: "status_sent_at", keys: asc("status", "sent_at")},
+		{collection: leasesCollection, name: "resource_attempt", keys: asc("resource", "attempt")},
+		{collection: leasesCollection, name: "expires_at", keys: asc("expires_at")},
+		{collection: jobRunsCollection, name: "job_started_at", keys: asc("job", "started_at")},
 	}
 }
 

@@ -165,3 +165,46 @@ func (s *Store) updateMessage(ctx context.Context, m *models.OutboxMessage, set 
 	*m = after
 	return nil
 }
+
+const outboxArchiveCollection = "outbox_archive"
+
+// archiveBatch bounds the messages one ArchiveSentMessages call moves, so a
+// first run over a large outbox does not hold the single embedded
+// connection for long; the next call moves the next batch.
+const archiveBatch = 500
+
+// ArchiveSentMessages moves up to archiveBatch messages sent before before
+// from the outbox into the outbox_archive collection and returns how many
+// moved. The outbox is read on every dispatcher pass, and the embedded
+// server scans a whole collection for each query, so sent mail must not
+// pile up there. Each message is copied, then deleted: a crash in between
+// leaves a copy in both, which the next call finds already archived and
+// deletes from the outbox.
+//
+// An archived key no longer de-duplicates EnqueueMail, so before must lie
+// beyond the time any change can be enqueued again (a re-publication of a
+// week, a rerun of reminders); a month is far beyond both.
+func (s *Store) ArchiveSentMessages(ctx context.Context, before time.Time) (int, error) {
+	filter := bson.D{
+		{Key: "status", Value: models.OutboxSent},
+		{Key: "sent_at", Value: bson.D{{Key: "$lt", Value: before}}},
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "sent_at", Value: 1}}).SetLimit(archiveBatch)
+	list, err := findAll[bson.Raw](ctx, s.outbox(), filter, opts)
+	if err != nil {
+		return 0, fmt.Errorf("archive sent mail: list: %w", err)
+	}
+	archive := s.db.Collection(outboxArchiveCollection)
+	moved := 0
+	for _, doc := range list {
+		id := doc.Lookup("_id")
+		if _, err := archive.InsertOne(ctx, doc); err != nil && !isDuplicate(err) {
+			return moved, fmt.Errorf("archive sent mail: copy %s: %w", id, err)
+		}
+		if _, err := s.outbox().DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: models.OutboxSent}}); err != nil {
+			return moved, fmt.Errorf("archive sent mail: delete %s: %w", id, err)
+		}
+		moved++
+	}
+	return moved, nil
+}

@@ -109,3 +109,41 @@ func TestOutboxLifecycle(t *testing.T) {
 		t.Fatalf("second page = %v, %v", next, err)
 	}
 }
+
+func TestArchiveSentMessages(t *testing.T) {
+	ctx := context.Background()
+	s, clock := newStore(t)
+	for _, id := range []string{"old", "recent", "pending"} {
+		if _, err := s.EnqueueMail(ctx, newMail(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	markSent := func(id string) {
+		m, err := s.OutboxMessage(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkMessageSent(ctx, m, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	markSent("old")
+	clock.Advance(40 * 24 * time.Hour)
+	markSent("recent")
+
+	for range 2 { // the second call finds nothing more to move
+		if _, err := s.ArchiveSentMessages(ctx, clock.Now().Add(-30*24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	left, err := s.OutboxMessages(ctx, "", models.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 2 || left[0].ID != "pending" || left[1].ID != "recent" {
+		t.Fatalf("outbox after archiving = %+v, want pending and recent", left)
+	}
+	if _, err := s.OutboxMessage(ctx, "old"); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("archived message still in the outbox: %v", err)
+	}
+}
