@@ -65,8 +65,9 @@ const (
 // seconds.
 //
 // A static matrix is valid for a whole working day (Day); RushPolicy says how
-// the rush periods inside that day scale it. Model is a value: copy it and
-// change a field to get a variant.
+// the rush periods inside that day scale it. Copies of a Model share its
+// Profiles map: give a variant its own map before changing a profile
+// (DefaultModel returns a fresh one each call).
 type Model struct {
 	// Profiles holds the behaviour of each travel mode.
 	Profiles map[Mode]Profile

@@ -3,7 +3,6 @@ package travel
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -288,22 +287,4 @@ func snippet(body []byte) string {
 		return "(empty body)"
 	}
 	return s
-}
-
-// ErrNoRoute is returned by Seconds when the source reports no way between
-// the two points.
-var ErrNoRoute = errors.New("no route between the points")
-
-// Seconds returns the travel time from a to b by the mode from any source,
-// for the odd single question (one two-point matrix).
-func Seconds(ctx context.Context, src Source, a, b Point, mode Mode) (int, error) {
-	m, err := src.Matrix(ctx, []Point{a, b}, mode)
-	if err != nil {
-		return 0, err
-	}
-	s := m.At(0, 1)
-	if s >= Unreachable {
-		return 0, fmt.Errorf("travel from %v to %v: %w", a, b, ErrNoRoute)
-	}
-	return s, nil
 }

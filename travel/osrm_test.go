@@ -316,3 +316,17 @@ func TestNewOSRMErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSecondsNoRoute(t *testing.T) {
+	island := Point{Lat: 55.5, Lon: 37.0}
+	srv := &osrmServer{maxTable: 100, island: island, profiles: map[string]int{}}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	client, err := NewOSRM(OSRMConfig{BaseURL: ts.URL + "/osrm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Seconds(context.Background(), client, kremlin, island, Car); !errors.Is(err, ErrNoRoute) {
+		t.Errorf("error = %v, want ErrNoRoute", err)
+	}
+}
