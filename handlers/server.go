@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/fieldvisit/fieldvisit/models"
 )
@@ -85,6 +86,9 @@ type Config struct {
 	SecureCookies bool
 	// MaxBodyBytes caps request bodies; larger ones get 413.
 	MaxBodyBytes int64
+	// PasswordCost is the bcrypt cost of passwords set through the API;
+	// zero means bcrypt.DefaultCost. Tests lower it to keep -race runs short.
+	PasswordCost int
 }
 
 // Server holds the API's dependencies; its methods are the handlers.
@@ -103,6 +107,11 @@ type Server struct {
 	maxBodyBytes  int64
 	logins        *loginLimiter
 	openAPI       []byte
+	passwordCost  int
+	// dummyHash is compared against when a login names an unknown e-mail,
+	// so that a wrong e-mail costs as much time as a wrong password and
+	// timing does not reveal which accounts exist.
+	dummyHash []byte
 
 	engine *gin.Engine
 }
@@ -144,6 +153,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.maxBodyBytes <= 0 {
 		s.maxBodyBytes = DefaultMaxBodyBytes
+	}
+	s.passwordCost, s.dummyHash = bcrypt.DefaultCost, []byte(defaultDummyHash)
+	if cfg.PasswordCost != 0 && cfg.PasswordCost != bcrypt.DefaultCost {
+		hash, err := hashPassword("no account has this password", cfg.PasswordCost)
+		if err != nil {
+			return nil, fmt.Errorf("handlers: %w", err)
+		}
+		s.passwordCost, s.dummyHash = cfg.PasswordCost, hash
 	}
 	s.logins = newLoginLimiter(s.now)
 	doc, err := openAPIJSON()

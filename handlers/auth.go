@@ -1,0 +1,208 @@
+package handlers
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/fieldvisit/fieldvisit/models"
+)
+
+// Cookie and header names.
+const (
+	sessionCookie = "fieldvisit_session"
+	csrfCookie    = "fieldvisit_csrf"
+	csrfHeader    = "X-CSRF-Token"
+)
+
+// sessionTTL is how long a login lasts.
+const sessionTTL = 14 * 24 * time.Hour
+
+// principal is the authenticated caller.
+type principal struct {
+	user *models.User
+	// secret is the token the request authenticated with.
+	secret string
+	// cookie reports a browser session cookie (CSRF-checked) rather than a
+	// Bearer header (exempt: browsers never attach it on their own).
+	cookie bool
+}
+
+func (p *principal) is(r models.Role) bool { return p.user.Role == r }
+
+// caller returns the principal set by authenticate.
+func caller(c *gin.Context) *principal {
+	p, _ := c.Get(principalKey)
+	return p.(*principal)
+}
+
+// forbidden is ErrForbidden with the reason shown to the caller.
+func forbidden(reason string) error {
+	return &deniedError{sentinel: models.ErrForbidden, reason: reason}
+}
+
+// authenticate finds the caller from a Bearer token or the session cookie,
+// refuses anonymous callers and, for cookie sessions, unsafe requests that
+// lack the CSRF token.
+func (s *Server) authenticate(c *gin.Context) error {
+	secret, cookie := "", false
+	if h := c.GetHeader("Authorization"); h != "" {
+		scheme, tok, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+			return models.ErrUnauthenticated
+		}
+		secret = strings.TrimSpace(tok)
+	} else if v, err := c.Cookie(sessionCookie); err == nil && v != "" {
+		secret, cookie = v, true
+	} else {
+		return models.ErrUnauthenticated
+	}
+	tok, err := s.tokens.Token(c, TokenHash(secret))
+	if errors.Is(err, models.ErrNotFound) {
+		return models.ErrUnauthenticated
+	}
+	if err != nil {
+		return fmt.Errorf("look up token: %w", err)
+	}
+	if !tok.ExpiresAt.IsZero() && !s.now().Before(tok.ExpiresAt) {
+		return models.ErrUnauthenticated
+	}
+	user, err := s.users.User(c, tok.UserID)
+	if errors.Is(err, models.ErrNotFound) {
+		return models.ErrUnauthenticated
+	}
+	if err != nil {
+		return fmt.Errorf("load user of token: %w", err)
+	}
+	if cookie && !safeMethod(c.Request.Method) {
+		got := c.GetHeader(csrfHeader)
+		if subtle.ConstantTimeCompare([]byte(got), []byte(csrfToken(secret))) != 1 {
+			return forbidden("missing or wrong " + csrfHeader + " header (copy it from the " + csrfCookie + " cookie)")
+		}
+	}
+	c.Set(principalKey, &principal{user: user, secret: secret, cookie: cookie})
+	return nil
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// allow builds the middleware that admits only the listed roles; what a
+// role may do with a particular document is checked by the handler.
+func allow(roles ...models.Role) func(c *gin.Context) error {
+	return func(c *gin.Context) error {
+		if !slices.Contains(roles, caller(c).user.Role) {
+			return forbidden("your role cannot use this endpoint")
+		}
+		return nil
+	}
+}
+
+// loginParams is the body of POST /auth/login.
+type loginParams struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// loginResult answers a login. Token is a session secret, also usable as a
+// Bearer token; CSRFToken is what cookie-authenticated unsafe requests send
+// in X-CSRF-Token.
+type loginResult struct {
+	Token     string       `json:"token"`
+	CSRFToken string       `json:"csrf_token"`
+	ExpiresAt time.Time    `json:"expires_at"`
+	User      *models.User `json:"user"`
+}
+
+// login checks e-mail and password, rate limiting attempts per e-mail and
+// per client address, and opens a session.
+func (s *Server) login(c *gin.Context) error {
+	var p loginParams
+	if err := bindJSON(c, &p); err != nil {
+		return err
+	}
+	v := &models.ValidationError{}
+	if strings.TrimSpace(p.Email) == "" {
+		v.Add("email", "is required")
+	}
+	if p.Password == "" {
+		v.Add("password", "is required")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	ip := c.ClientIP()
+	if wait, ok := s.logins.take(p.Email, ip); !ok {
+		return &rateLimitedError{retryAfter: wait}
+	}
+	user, err := s.users.UserByEmail(c, strings.TrimSpace(p.Email))
+	hash := s.dummyHash
+	switch {
+	case err == nil:
+		hash = user.PasswordHash
+	case !errors.Is(err, models.ErrNotFound):
+		return fmt.Errorf("look up user: %w", err)
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(p.Password)) != nil || user == nil {
+		return &deniedError{sentinel: models.ErrUnauthenticated, reason: "wrong e-mail or password"}
+	}
+	s.logins.refund(p.Email, ip)
+	secret, hashed := NewToken()
+	now := s.now().UTC()
+	tok := &models.Token{Hash: hashed, ID: NewID(), UserID: user.ID, Kind: models.TokenSession,
+		Name: truncate(c.Request.UserAgent(), 120), CreatedAt: now, ExpiresAt: now.Add(sessionTTL)}
+	if err := s.tokens.CreateToken(c, tok); err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	s.setSessionCookies(c, secret, int(sessionTTL/time.Second))
+	writeJSON(c, http.StatusOK, loginResult{Token: secret, CSRFToken: csrfToken(secret), ExpiresAt: tok.ExpiresAt, User: user})
+	return nil
+}
+
+// logout revokes the credential the request came with and clears cookies.
+func (s *Server) logout(c *gin.Context) error {
+	p := caller(c)
+	if err := s.tokens.DeleteToken(c, TokenHash(p.secret)); err != nil && !errors.Is(err, models.ErrNotFound) {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	s.setSessionCookies(c, "", -1)
+	c.Status(http.StatusNoContent)
+	return nil
+}
+
+// setSessionCookies sets (or, with maxAge < 0, clears) the HttpOnly session
+// cookie and the script-readable CSRF cookie.
+func (s *Server) setSessionCookies(c *gin.Context, secret string, maxAge int) {
+	csrf := ""
+	if secret != "" {
+		csrf = csrfToken(secret)
+	}
+	for _, ck := range []*http.Cookie{
+		{Name: sessionCookie, Value: secret, HttpOnly: true},
+		{Name: csrfCookie, Value: csrf, HttpOnly: false},
+	} {
+		ck.Path, ck.MaxAge, ck.Secure, ck.SameSite = "/", maxAge, s.secureCookies, http.SameSiteLaxMode
+		http.SetCookie(c.Writer, ck)
+	}
+}
+
+// me answers the caller's own account.
+func (s *Server) me(c *gin.Context) error {
+	writeJSON(c, http.StatusOK, caller(c).user)
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}

@@ -1,0 +1,128 @@
+package handlers
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestBadInput sends broken input to every kind of write: each answer is a
+// 4xx problem naming the field where there is one, and nothing is written.
+func TestBadInput(t *testing.T) {
+	e := newEnv(t)
+	api := "/api/v1"
+	reqPath := api + "/requests/" + e.requestA.ID
+	availPath := api + "/trainers/" + e.trainerA.ID + "/availability"
+	with := func(body map[string]any, key string, value any) map[string]any {
+		body[key] = value
+		return body
+	}
+	without := func(body map[string]any, key string) map[string]any {
+		delete(body, key)
+		return body
+	}
+	week := func(windows ...any) map[string]any { return map[string]any{"weekly": map[string]any{"mon": windows}} }
+	win := func(a, b string) map[string]any { return map[string]any{"start": a, "end": b} }
+	huge := `{"name":"` + strings.Repeat("x", DefaultMaxBodyBytes) + `"}`
+
+	for _, tc := range []struct {
+		name   string
+		r      req
+		status int
+		field  string // the first field named in errors, if any
+	}{
+		{"malformed JSON", req{as: coord, method: "POST", path: api + "/trainers", body: `{"name": "A",`}, 400, ""},
+		{"not an object", req{as: coord, method: "POST", path: api + "/clinics", body: `[1,2]`}, 400, ""},
+		{"empty body", req{as: coord, method: "POST", path: api + "/clinics", body: ``}, 400, ""},
+		{"trailing data", req{as: coord, method: "POST", path: api + "/requests", body: `{"kind":"follow_up","topic":"x","clinic_id":"` + e.clinicA.ID + `"} {}`}, 400, ""},
+		{"wrong type", req{as: coord, method: "POST", path: api + "/requests", body: with(requestBody(e.clinicA.ID), "duration_minutes", "ninety")}, 400, "duration_minutes"},
+		{"wrong nested type", req{as: coord, method: "POST", path: api + "/clinics", body: with(e.clinicBody(), "place", map[string]any{"address": "x", "lat": "north", "lon": 1})}, 400, "place.lat"},
+		{"unknown field", req{as: coord, method: "POST", path: api + "/requests", body: with(requestBody(e.clinicA.ID), "colour", "red")}, 400, "colour"},
+		{"server-owned field", req{as: coord, method: "PUT", path: reqPath, body: with(requestBody(e.clinicA.ID), "status", "done"), header: ifMatch(1)}, 400, "status"},
+		{"time not HH:MM", req{as: trainerA, method: "PUT", path: availPath, body: week(win("9:00", "12:00")), header: ifMatch(1)}, 400, ""},
+		{"end before start", req{as: trainerA, method: "PUT", path: availPath, body: week(win("12:00", "09:00")), header: ifMatch(1)}, 422, "weekly.mon[0]"},
+		{"overlapping windows", req{as: trainerA, method: "PUT", path: availPath, body: week(win("09:00", "12:00"), win("11:00", "14:00")), header: ifMatch(1)}, 422, "weekly.mon"},
+		{"overlapping windows in a new trainer", req{as: coord, method: "POST", path: api + "/trainers", body: with(e.trainerBody(), "availability", week(win("09:00", "12:00"), win("09:30", "10:00")))}, 422, "availability.weekly.mon"},
+		{"override twice", req{as: coord, method: "PUT", path: availPath, header: ifMatch(1), body: map[string]any{"overrides": []any{
+			map[string]any{"date": "2025-03-11", "off": true}, map[string]any{"date": "2025-03-11", "off": true}}}}, 422, "overrides[1].date"},
+		{"due before earliest", req{as: clinicA, method: "POST", path: api + "/requests", body: with(requestBody(e.clinicA.ID), "due_date", "2025-03-01")}, 422, "due_date"},
+		{"unknown clinic", req{as: coord, method: "POST", path: api + "/requests", body: requestBody("0123456789abcdef01234567")}, 422, "clinic_id"},
+		{"clinic id not an id", req{as: coord, method: "POST", path: api + "/requests", body: requestBody("clinic-1")}, 422, "clinic_id"},
+		{"unknown pinned trainer", req{as: coord, method: "POST", path: api + "/requests", body: with(requestBody(e.clinicA.ID), "pin", map[string]any{"trainer_id": "0123456789abcdef01234567"})}, 422, "pin.trainer_id"},
+		{"empty required fields of a clinic", req{as: coord, method: "POST", path: api + "/clinics", body: `{}`}, 422, "name"},
+		{"empty topic", req{as: coord, method: "POST", path: api + "/requests", body: with(requestBody(e.clinicA.ID), "topic", "  ")}, 422, "topic"},
+		{"empty trainer name", req{as: coord, method: "PUT", path: api + "/trainers/" + e.trainerA.ID, body: with(e.trainerBody(), "name", ""), header: ifMatch(1)}, 422, "name"},
+		{"missing e-mail", req{as: coord, method: "POST", path: api + "/trainers", body: without(e.trainerBody(), "email")}, 422, "email"},
+		{"participants on a support visit", req{as: coord, method: "POST", path: api + "/requests", body: with(requestBody(e.clinicA.ID), "kind", "onsite_support")}, 422, "participants"},
+		{"bad ObjectID in path", req{as: coord, method: "GET", path: api + "/requests/12345"}, 400, "id"},
+		{"bad ObjectID in update", req{as: coord, method: "PUT", path: api + "/clinics/ZZZZZZZZZZZZZZZZZZZZZZZZ", body: e.clinicBody(), header: ifMatch(1)}, 400, "id"},
+		{"bad ObjectID in delete", req{as: coord, method: "DELETE", path: api + "/trainers/not-an-id", header: ifMatch(1)}, 400, "id"},
+		{"bad If-Match", req{as: coord, method: "PUT", path: reqPath, body: requestBody(e.clinicA.ID), header: map[string]string{"If-Match": "*"}}, 400, "If-Match"},
+		{"missing version", req{as: coord, method: "PUT", path: reqPath, body: requestBody(e.clinicA.ID)}, 428, ""},
+		{"stale version", req{as: coord, method: "PUT", path: reqPath, body: requestBody(e.clinicA.ID), header: ifMatch(7)}, 409, ""},
+		{"not JSON", req{as: coord, method: "POST", path: api + "/clinics", body: `name=x`, header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}, 415, ""},
+		{"oversized body", req{as: coord, method: "POST", path: api + "/clinics", body: huge}, 413, ""},
+		{"bad limit", req{as: coord, method: "GET", path: api + "/requests?limit=500"}, 400, "limit"},
+		{"bad cursor", req{as: coord, method: "GET", path: api + "/requests?after=xyz"}, 400, "after"},
+		{"unknown status filter", req{as: coord, method: "GET", path: api + "/requests?status=new,lost"}, 400, "status"},
+		{"week not a Monday", req{as: coord, method: "GET", path: api + "/requests?week=2025-03-12"}, 400, "week"},
+		{"unknown query parameter", req{as: coord, method: "GET", path: api + "/trainers?colour=red"}, 400, "colour"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := e.snapshot()
+			res := e.do(tc.r)
+			if res.status != tc.status {
+				t.Fatalf("status %d, want %d; body %s", res.status, tc.status, res.body)
+			}
+			p := res.problem(t)
+			if tc.field != "" && (len(p.Errors) == 0 || p.Errors[0].Field != tc.field) {
+				t.Errorf("errors %+v, want first field %q", p.Errors, tc.field)
+			}
+			if p.Detail == "" {
+				t.Error("problem without detail")
+			}
+			if d := before.diff(e.snapshot()); d != "" {
+				t.Errorf("refused input was written: %s", d)
+			}
+		})
+	}
+}
+
+// TestOversizedStreamedBody sends a body with no Content-Length, so the
+// limit is enforced while reading rather than up front.
+func TestOversizedStreamedBody(t *testing.T) {
+	e := newEnv(t)
+	before := e.snapshot()
+	pr, pw := io.Pipe()
+	go func() {
+		fmt.Fprint(pw, `{"name":"`)
+		chunk := strings.Repeat("y", 64<<10)
+		for range 20 { // 1.25 MiB
+			if _, err := io.WriteString(pw, chunk); err != nil {
+				return
+			}
+		}
+		fmt.Fprint(pw, `"}`)
+		pw.Close()
+	}()
+	hr, err := http.NewRequest(http.MethodPost, e.http.URL+"/api/v1/clinics", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr.Header.Set("Authorization", "Bearer "+e.secrets[coord])
+	hr.Header.Set("Content-Type", "application/json")
+	res, err := e.http.Client().Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	pr.Close()
+	out := &response{status: res.StatusCode, header: res.Header, body: body}
+	out.want(t, http.StatusRequestEntityTooLarge).problem(t)
+	if d := before.diff(e.snapshot()); d != "" {
+		t.Errorf("oversized body was written: %s", d)
+	}
+}

@@ -1,0 +1,82 @@
+package handlers
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/fieldvisit/fieldvisit/models"
+)
+
+// pathID returns the :id path parameter, refusing anything that is not an
+// id (24 hex digits) before the store sees it.
+func pathID(c *gin.Context) (string, error) {
+	id := c.Param("id")
+	if !models.ValidID(id) {
+		return "", badRequest("id", "the id in the path must be 24 hexadecimal digits")
+	}
+	return id, nil
+}
+
+// expectedVersion is the version an update or delete expects to replace:
+// If-Match ("3", W/"3" or 3) wins over a "version" body field; neither
+// answers 428 Precondition Required.
+func expectedVersion(c *gin.Context, body *int64) (int64, error) {
+	if h := strings.TrimSpace(c.GetHeader("If-Match")); h != "" {
+		v := strings.TrimPrefix(h, "W/")
+		if uq, err := strconv.Unquote(v); err == nil {
+			v = uq
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return 0, badRequest("If-Match", `If-Match must name one version, like "3"`)
+		}
+		return n, nil
+	}
+	if body != nil {
+		if *body < 1 {
+			return 0, badRequest("version", "version must be a positive integer")
+		}
+		return *body, nil
+	}
+	return 0, errVersionRequired
+}
+
+// pageParams reads limit and after from the query.
+func pageParams(q url.Values) (models.Page, error) {
+	p := models.Page{Limit: models.DefaultPageSize, After: q.Get("after")}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > models.MaxPageSize {
+			return p, badRequest("limit", "limit must be an integer between 1 and "+strconv.Itoa(models.MaxPageSize))
+		}
+		p.Limit = n
+	}
+	if p.After != "" && !models.ValidID(p.After) {
+		return p, badRequest("after", "after must be an id from a previous page's next")
+	}
+	return p, nil
+}
+
+// nextCursor is the cursor after a page of n items whose last id is last:
+// empty when the page was not full (so there is nothing more).
+func nextCursor(n int, p models.Page, last string) string {
+	if n < p.Limit {
+		return ""
+	}
+	return last
+}
+
+// knownQuery refuses query parameters an endpoint does not read, the query
+// counterpart of refusing unknown JSON fields.
+func knownQuery(q url.Values, names ...string) error {
+	for k := range q {
+		if !slices.Contains(names, k) {
+			return badRequest(k, "unknown query parameter "+strconv.Quote(k))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,110 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/fieldvisit/fieldvisit/models"
+)
+
+// route is one row of the routing table. A nil roles list means the route
+// needs no login; otherwise the caller must be logged in with one of the
+// roles (and the handler then checks what they may do with the document).
+type route struct {
+	method string
+	path   string
+	roles  []models.Role
+	handle func(c *gin.Context) error
+}
+
+// routes is every route the server answers, in one table.
+func (s *Server) routes() []route {
+	const api = "/api/v1"
+	var (
+		public      []models.Role
+		anyone      = []models.Role{models.RoleCoordinator, models.RoleTrainer, models.RoleClinic}
+		coordinator = []models.Role{models.RoleCoordinator}
+		// A trainer is limited to their own profile by the handler.
+		coordinatorTrainer = []models.Role{models.RoleCoordinator, models.RoleTrainer}
+		// A clinic is limited to its own documents by the handler.
+		coordinatorClinic = []models.Role{models.RoleCoordinator, models.RoleClinic}
+	)
+	return []route{
+		{http.MethodGet, "/healthz", public, s.healthz},
+		{http.MethodGet, "/readyz", public, s.readyz},
+		{http.MethodGet, api + "/openapi.json", public, s.openAPIDocument},
+
+		{http.MethodPost, api + "/auth/login", public, s.login},
+		{http.MethodPost, api + "/auth/logout", anyone, s.logout},
+		{http.MethodGet, api + "/me", anyone, s.me},
+		{http.MethodGet, api + "/tokens", anyone, s.listTokens},
+		{http.MethodPost, api + "/tokens", anyone, s.createToken},
+		{http.MethodDelete, api + "/tokens/:id", anyone, s.deleteToken},
+
+		{http.MethodGet, api + "/trainers", coordinator, s.listTrainers},
+		{http.MethodPost, api + "/trainers", coordinator, s.createTrainer},
+		{http.MethodGet, api + "/trainers/:id", coordinatorTrainer, s.getTrainer},
+		{http.MethodPut, api + "/trainers/:id", coordinator, s.updateTrainer},
+		{http.MethodDelete, api + "/trainers/:id", coordinator, s.deleteTrainer},
+		{http.MethodGet, api + "/trainers/:id/availability", coordinatorTrainer, s.getAvailability},
+		{http.MethodPut, api + "/trainers/:id/availability", coordinatorTrainer, s.putAvailability},
+
+		{http.MethodGet, api + "/clinics", coordinatorTrainer, s.listClinics},
+		{http.MethodPost, api + "/clinics", coordinator, s.createClinic},
+		{http.MethodGet, api + "/clinics/:id", anyone, s.getClinic},
+		{http.MethodPut, api + "/clinics/:id", coordinatorClinic, s.updateClinic},
+		{http.MethodDelete, api + "/clinics/:id", coordinator, s.deleteClinic},
+
+		{http.MethodGet, api + "/requests", anyone, s.listRequests},
+		{http.MethodPost, api + "/requests", coordinatorClinic, s.createRequest},
+		{http.MethodGet, api + "/requests/:id", anyone, s.getRequest},
+		{http.MethodPut, api + "/requests/:id", coordinatorClinic, s.updateRequest},
+		{http.MethodPost, api + "/requests/:id/status", coordinatorClinic, s.setRequestStatus},
+
+		{http.MethodGet, api + "/users", coordinator, s.listUsers},
+		{http.MethodPost, api + "/users", coordinator, s.createUser},
+		{http.MethodGet, api + "/users/:id", coordinator, s.getUser},
+	}
+}
+
+// router builds the Gin engine: explicit middleware, then the table.
+func (s *Server) router() (*gin.Engine, error) {
+	e := gin.New()
+	// Client addresses (used by the login limiter) come from the connection,
+	// never from X-Forwarded-For, which any client can forge.
+	if err := e.SetTrustedProxies(nil); err != nil {
+		return nil, err
+	}
+	// Handlers pass the gin.Context as context.Context; with the fallback it
+	// carries the request's cancellation and deadline.
+	e.ContextWithFallback = true
+	e.RedirectTrailingSlash = false
+	e.HandleMethodNotAllowed = true
+	e.Use(withRequestID, s.accessLog, s.recoverPanics, s.renderErrors, s.limitBody)
+	e.NoRoute(handle(func(*gin.Context) error {
+		return &statusError{status: http.StatusNotFound, detail: "no such endpoint"}
+	}))
+	e.NoMethod(handle(func(*gin.Context) error {
+		return &statusError{status: http.StatusMethodNotAllowed, detail: "the endpoint does not take this method"}
+	}))
+	for _, r := range s.routes() {
+		chain := []gin.HandlerFunc{}
+		if r.roles != nil {
+			chain = append(chain, handle(s.authenticate), handle(allow(r.roles...)))
+		}
+		e.Handle(r.method, r.path, append(chain, handle(r.handle))...)
+	}
+	return e, nil
+}
+
+// handle adapts an error-returning handler to Gin: the error goes to
+// renderErrors and the chain stops.
+func handle(h func(c *gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			_ = c.Error(err)
+			c.Abort()
+		}
+	}
+}
