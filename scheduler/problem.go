@@ -306,7 +306,8 @@ type Stats struct {
 	// Iterations of the improvement search, summed over workers.
 	Iterations int64
 	Workers    int
-	// InitialCost is the total cost of the constructed solution.
+	// InitialCost is the constructed solution's internal objective (equal
+	// to its Cost.Total under ObjectiveWeighted).
 	InitialCost int64
 	// RoutesFirst reports whether the route-minimisation phase ran.
 	RoutesFirst bool

@@ -1,0 +1,286 @@
+// Command vrpbench measures the scheduler on Solomon VRPTW instances: it
+// solves every *.txt in a folder, checks each plan with the independent
+// checker and with an exact float64 recomputation, and prints vehicles,
+// distance and the gap to the best-known solutions per instance and family.
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fieldvisit/fieldvisit/scheduler"
+	"github.com/fieldvisit/fieldvisit/scheduler/checker"
+	"github.com/fieldvisit/fieldvisit/scheduler/solomon"
+)
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type known struct {
+	vehicles int
+	distance float64
+}
+
+type result struct {
+	iters    int64
+	name     string
+	vehicles int
+	distance float64
+	seconds  float64
+	bks      known
+	hasBKS   bool
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("vrpbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", "../shared/bench/solomon", "folder of Solomon-format *.txt instances (with optional bks.csv, bks_distance.csv)")
+	limit := fs.Duration("time", 5*time.Second, "time limit per instance")
+	objective := fs.String("objective", "hierarchical", "distance | hierarchical (vehicles, then distance)")
+	csvPath := fs.String("csv", "", "write instance,vehicles,distance,seconds to this file")
+	routesDir := fs.String("routes", "", "write one file of routes per instance to this folder")
+	workers := fs.Int("workers", 1, "parallel search workers")
+	seed := fs.Int64("seed", 1, "random seed")
+	only := fs.String("only", "", "comma-separated instance names to run (default all)")
+	scale := fs.Float64("scale", 100000, "integer scale of distances")
+	iters := fs.Int("iters", 0, "iteration budget per instance (0 = until -time); with -time 0 the run is reproducible")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *objective != "distance" && *objective != "hierarchical" {
+		fmt.Fprintf(stderr, "vrpbench: -objective must be distance or hierarchical\n")
+		return 2
+	}
+	files, err := filepath.Glob(filepath.Join(*dir, "*.txt"))
+	if err != nil || len(files) == 0 {
+		fmt.Fprintf(stderr, "vrpbench: no *.txt instances in %s\n", *dir)
+		return 1
+	}
+	slices.Sort(files)
+	bksFile := "bks.csv"
+	if *objective == "distance" {
+		bksFile = "bks_distance.csv"
+	}
+	bks, err := readBKS(filepath.Join(*dir, bksFile))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(stderr, "vrpbench: %v\n", err)
+		return 1
+	}
+	if *routesDir != "" {
+		if err := os.MkdirAll(*routesDir, 0o755); err != nil {
+			fmt.Fprintf(stderr, "vrpbench: %v\n", err)
+			return 1
+		}
+	}
+	var filter map[string]bool
+	if *only != "" {
+		filter = map[string]bool{}
+		for _, s := range strings.Split(*only, ",") {
+			filter[strings.ToLower(strings.TrimSpace(s))] = true
+		}
+	}
+	fmt.Fprintf(stdout, "vrpbench: objective=%s time=%s iters=%d workers=%d seed=%d GOMAXPROCS=%d\n",
+		*objective, *limit, *iters, *workers, *seed, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(stdout, "%-8s %4s %10s %4s %10s %8s %6s %9s\n", "instance", "veh", "distance", "bks", "bks dist", "gap %", "sec", "iters")
+	var results []result
+	failed := false
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".txt")
+		if filter != nil && !filter[strings.ToLower(name)] {
+			continue
+		}
+		res, err := solveOne(ctx, f, name, *limit, *iters, *objective == "hierarchical", *workers, *seed, *scale, *routesDir)
+		if err != nil {
+			fmt.Fprintf(stderr, "vrpbench: %s: %v\n", name, err)
+			failed = true
+			continue
+		}
+		res.bks, res.hasBKS = bks[strings.ToLower(name)]
+		results = append(results, res)
+		gap := "-"
+		if res.hasBKS {
+			gap = fmt.Sprintf("%+.2f", 100*(res.distance/res.bks.distance-1))
+		}
+		fmt.Fprintf(stdout, "%-8s %4d %10.2f %4d %10.2f %8s %6.2f %9d\n", name, res.vehicles, res.distance,
+			res.bks.vehicles, res.bks.distance, gap, res.seconds, res.iters)
+	}
+	summarise(stdout, results)
+	if *csvPath != "" {
+		if err := writeCSV(*csvPath, results); err != nil {
+			fmt.Fprintf(stderr, "vrpbench: %v\n", err)
+			return 1
+		}
+	}
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+func solveOne(ctx context.Context, path, name string, limit time.Duration, iters int, hierarchical bool, workers int, seed int64, scale float64, routesDir string) (result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return result{}, fmt.Errorf("open instance: %w", err)
+	}
+	inst, err := solomon.Parse(f)
+	f.Close()
+	if err != nil {
+		return result{}, err
+	}
+	p := inst.Problem(scale)
+	opt := scheduler.Options{Seed: seed, TimeLimit: limit, MaxIterations: iters, Workers: workers}
+	if hierarchical {
+		opt.Objective = scheduler.ObjectiveRoutesFirst
+	}
+	start := time.Now()
+	sol, err := scheduler.Solve(ctx, p, opt)
+	secs := time.Since(start).Seconds()
+	if err != nil {
+		return result{}, fmt.Errorf("solve: %w", err)
+	}
+	if _, err := checker.Check(p, sol); err != nil {
+		return result{}, fmt.Errorf("checker rejected the plan: %w", err)
+	}
+	if len(sol.Unassigned) > 0 {
+		return result{}, fmt.Errorf("%d customers unassigned", len(sol.Unassigned))
+	}
+	var routes [][]int
+	for _, rp := range sol.Routes {
+		var r []int
+		for _, v := range rp.Visits {
+			r = append(r, p.Stops[v.Stop].Loc)
+		}
+		routes = append(routes, r)
+	}
+	dist, err := inst.Verify(routes)
+	if err != nil {
+		return result{}, fmt.Errorf("exact recomputation: %w", err)
+	}
+	if routesDir != "" {
+		var b strings.Builder
+		for i, r := range routes {
+			fmt.Fprintf(&b, "Route %d:", i+1)
+			for _, node := range r {
+				fmt.Fprintf(&b, " %d", inst.Nodes[node].ID)
+			}
+			b.WriteString("\n")
+		}
+		if err := os.WriteFile(filepath.Join(routesDir, name+".txt"), []byte(b.String()), 0o644); err != nil {
+			return result{}, fmt.Errorf("write routes: %w", err)
+		}
+	}
+	return result{name: name, vehicles: len(routes), distance: dist, seconds: secs, iters: sol.Stats.Iterations}, nil
+}
+
+func readBKS(path string) (map[string]known, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	out := map[string]known{}
+	for i, row := range rows {
+		if len(row) < 3 {
+			continue
+		}
+		v, err1 := strconv.Atoi(strings.TrimSpace(row[1]))
+		d, err2 := strconv.ParseFloat(strings.TrimSpace(row[2]), 64)
+		if err1 != nil || err2 != nil {
+			if i == 0 {
+				continue // header
+			}
+			return nil, fmt.Errorf("%s line %d: bad row %v", path, i+1, row)
+		}
+		out[strings.ToLower(strings.TrimSpace(row[0]))] = known{v, d}
+	}
+	return out, nil
+}
+
+// family is the instance name without its number: c1, r1, rc1, r2, ...
+func family(name string) string {
+	name = strings.ToLower(name)
+	i := strings.IndexFunc(name, func(r rune) bool { return r >= '0' && r <= '9' })
+	if i < 0 || i+1 > len(name) {
+		return name
+	}
+	return name[:i+1]
+}
+
+func summarise(w io.Writer, results []result) {
+	type agg struct {
+		n, withBKS, vehMatch int
+		gap, gapMatched      float64
+		secs                 float64
+		veh, bksVeh          int
+	}
+	fams := map[string]*agg{}
+	var order []string
+	for _, r := range results {
+		f := family(r.name)
+		a := fams[f]
+		if a == nil {
+			a = &agg{}
+			fams[f] = a
+			order = append(order, f)
+		}
+		a.n++
+		a.secs += r.seconds
+		a.veh += r.vehicles
+		if r.hasBKS {
+			a.withBKS++
+			a.bksVeh += r.bks.vehicles
+			g := 100 * (r.distance/r.bks.distance - 1)
+			a.gap += g
+			if r.vehicles <= r.bks.vehicles {
+				a.vehMatch++
+				a.gapMatched += g
+			}
+		}
+	}
+	fmt.Fprintf(w, "\n%-6s %3s %8s %8s %12s %14s %18s %7s\n", "family", "n", "vehicles", "bks veh", "bks veh hit", "avg dist gap %", "gap % (veh hit)", "avg s")
+	for _, f := range order {
+		a := fams[f]
+		gap, gm := "-", "-"
+		if a.withBKS > 0 {
+			gap = fmt.Sprintf("%+.2f", a.gap/float64(a.withBKS))
+		}
+		if a.vehMatch > 0 {
+			gm = fmt.Sprintf("%+.2f", a.gapMatched/float64(a.vehMatch))
+		}
+		fmt.Fprintf(w, "%-6s %3d %8d %8d %8d/%-3d %14s %18s %7.2f\n", f, a.n, a.veh, a.bksVeh, a.vehMatch, a.withBKS, gap, gm, a.secs/float64(a.n))
+	}
+}
+
+func writeCSV(path string, results []result) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create csv: %w", err)
+	}
+	cw := csv.NewWriter(f)
+	_ = cw.Write([]string{"instance", "vehicles", "distance", "seconds"})
+	for _, r := range results {
+		_ = cw.Write([]string{r.name, strconv.Itoa(r.vehicles), strconv.FormatFloat(r.distance, 'f', 2, 64), strconv.FormatFloat(r.seconds, 'f', 2, 64)})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		f.Close()
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return f.Close()
+}

@@ -1,0 +1,261 @@
+// Package checker verifies plans produced by the scheduler independently of
+// its search code: every hard constraint of the model is re-checked from the
+// Problem and the reported times, and the cost is recomputed from scratch.
+// It imports only the scheduler's types, so a bug in the engine's
+// incremental bookkeeping cannot hide itself here.
+package checker
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/fieldvisit/fieldvisit/scheduler"
+)
+
+// Check verifies sol against p. It returns the cost recomputed under
+// p.Weights and an error joining every violation found (nil when the
+// solution is valid and its reported cost matches the recomputation).
+func Check(p *scheduler.Problem, sol *scheduler.Solution) (scheduler.Cost, error) {
+	c := &check{p: p}
+	cost := c.run(sol)
+	return cost, errors.Join(c.errs...)
+}
+
+type check struct {
+	p    *scheduler.Problem
+	errs []error
+}
+
+func (c *check) fail(format string, args ...any) {
+	if len(c.errs) < 50 {
+		c.errs = append(c.errs, fmt.Errorf(format, args...))
+	}
+}
+
+func (c *check) run(sol *scheduler.Solution) scheduler.Cost {
+	p := c.p
+	var cost scheduler.Cost
+	if sol == nil {
+		c.fail("nil solution")
+		return cost
+	}
+	seen := make([]int, len(p.Stops))
+	routeSeen := make([]bool, len(p.Routes))
+	visits := map[string]int64{}
+	for _, rp := range sol.Routes {
+		if rp.Route < 0 || rp.Route >= len(p.Routes) {
+			c.fail("route index %d out of range", rp.Route)
+			continue
+		}
+		if routeSeen[rp.Route] {
+			c.fail("route %q planned twice", p.Routes[rp.Route].ID)
+			continue
+		}
+		routeSeen[rp.Route] = true
+		ok := true
+		for _, v := range rp.Visits {
+			if v.Stop < 0 || v.Stop >= len(p.Stops) {
+				c.fail("route %q: stop index %d out of range", p.Routes[rp.Route].ID, v.Stop)
+				ok = false
+				continue
+			}
+			seen[v.Stop]++
+		}
+		if !ok || len(rp.Visits) == 0 {
+			continue
+		}
+		c.route(rp, &cost, visits)
+	}
+	for _, u := range sol.Unassigned {
+		if u.Stop < 0 || u.Stop >= len(p.Stops) {
+			c.fail("unassigned stop index %d out of range", u.Stop)
+			continue
+		}
+		seen[u.Stop]++
+		st := &p.Stops[u.Stop]
+		if u.Reason == "" {
+			c.fail("unassigned stop %q has no reason", st.ID)
+		}
+		cost.Unscheduled[st.Priority]++
+		if st.Pin != nil {
+			cost.UnscheduledPinned++
+			cost.Total += 10 * p.Weights.Scheduled[scheduler.PriorityUrgent]
+		} else {
+			cost.Total += p.Weights.Scheduled[st.Priority]
+		}
+		if st.Previous != nil {
+			cost.Moves++
+		}
+	}
+	for s, n := range seen {
+		if n != 1 {
+			c.fail("stop %q appears %d times (visits and unassigned), want exactly once", p.Stops[s].ID, n)
+		}
+	}
+	for _, n := range visits {
+		cost.FairnessSquares += n * n
+	}
+	w := p.Weights
+	cost.Total += w.UrgentDelay*cost.UrgentDelayDays + w.Travel*cost.Travel +
+		w.RouteUsed*int64(cost.RoutesUsed) + cost.FixedCost + w.Fairness*cost.FairnessSquares +
+		w.Move*int64(cost.Moves) + w.Continuity*int64(cost.ContinuityMisses) + w.Preferred*int64(cost.PreferredMisses)
+	if len(c.errs) == 0 && cost != sol.Cost {
+		c.fail("reported cost %+v differs from recomputed %+v", sol.Cost, cost)
+	}
+	return cost
+}
+
+func inAny(ws []scheduler.Window, t int64) bool {
+	for _, w := range ws {
+		if w.Start <= t && t <= w.End {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *check) route(rp scheduler.RoutePlan, cost *scheduler.Cost, visits map[string]int64) {
+	p := c.p
+	rt := &p.Routes[rp.Route]
+	name := rt.ID
+	mat := &p.Matrices[rt.Profile]
+	travel := func(a, b int) int64 {
+		if a == b {
+			return 0
+		}
+		return mat.Time[a*mat.Size+b]
+	}
+	cost.RoutesUsed++
+	cost.FixedCost += rt.FixedCost
+	if rp.Depart < rt.Shifts[0].Start {
+		c.fail("route %s: departs at %d before its first shift starts at %d", name, rp.Depart, rt.Shifts[0].Start)
+	}
+	if last := rt.Shifts[len(rt.Shifts)-1].End; rp.Return > last {
+		c.fail("route %s: returns at %d after its last shift ends at %d", name, rp.Return, last)
+	}
+	if rt.MaxWork > 0 && rp.Return-rp.Depart > rt.MaxWork {
+		c.fail("route %s: works %d, more than %d", name, rp.Return-rp.Depart, rt.MaxWork)
+	}
+	var brk scheduler.Window
+	if rt.Break != nil {
+		if !rp.HasBreak {
+			c.fail("route %s: used route without its break", name)
+		} else {
+			brk = scheduler.Window{Start: rp.BreakStart, End: rp.BreakStart + rt.Break.Duration}
+			if !rt.Break.Window.Contains(rp.BreakStart) {
+				c.fail("route %s: break starts at %d outside %v", name, rp.BreakStart, rt.Break.Window)
+			}
+			if brk.Start < rp.Depart || brk.End > rp.Return {
+				c.fail("route %s: break %v outside the working span [%d,%d]", name, brk, rp.Depart, rp.Return)
+			}
+		}
+	} else if rp.HasBreak {
+		c.fail("route %s: has a break but the route defines none", name)
+	}
+	var load int64
+	prevLoc, prevEnd := rt.StartLoc, rp.Depart
+	// gap checks that travel (and the break, when it lies in the gap) fit
+	// between the end of one event and the start of the next.
+	gap := func(what string, loc int, arrive, start int64) {
+		t := travel(prevLoc, loc)
+		if arrive < prevEnd+t {
+			c.fail("route %s: %s reached at %d, but leaving at %d needs %d of travel", name, what, arrive, prevEnd, t)
+		}
+		if arrive > start {
+			c.fail("route %s: %s starts at %d before the arrival at %d", name, what, start, arrive)
+		}
+		if rp.HasBreak && rt.Break != nil && brk.Start >= prevEnd && brk.End <= start && start-prevEnd < t+rt.Break.Duration {
+			c.fail("route %s: break and travel do not both fit before %s", name, what)
+		}
+	}
+	for i, v := range rp.Visits {
+		st := &p.Stops[v.Stop]
+		what := fmt.Sprintf("stop %s", st.ID)
+		gap(what, st.Loc, v.Arrive, v.Start)
+		if v.End != v.Start+st.Service {
+			c.fail("route %s: %s ends at %d, want start+service %d", name, what, v.End, v.Start+st.Service)
+		}
+		if !inAny(st.Windows, v.Start) {
+			c.fail("route %s: %s starts at %d outside its windows", name, what, v.Start)
+		}
+		inShift := false
+		for _, sh := range rt.Shifts {
+			if sh.Start <= v.Start && v.End <= sh.End {
+				inShift = true
+			}
+		}
+		if !inShift {
+			c.fail("route %s: %s [%d,%d] not inside one shift", name, what, v.Start, v.End)
+		}
+		if rp.HasBreak && brk.Start < v.End && v.Start < brk.End {
+			c.fail("route %s: break %v overlaps %s", name, brk, what)
+		}
+		if rp.HasBreak && st.Service == 0 && brk.Start < v.Start && v.Start < brk.End {
+			c.fail("route %s: %s starts during the break", name, what)
+		}
+		for _, sk := range st.Skills {
+			if !slices.Contains(rt.Skills, sk) {
+				c.fail("route %s: trainer lacks skill %q for %s", name, sk, what)
+			}
+		}
+		if slices.Contains(st.Excluded, rt.Vehicle) {
+			c.fail("route %s: trainer %s is excluded from %s", name, rt.Vehicle, what)
+		}
+		if pin := st.Pin; pin != nil {
+			if pin.Vehicle != "" && pin.Vehicle != rt.Vehicle {
+				c.fail("route %s: %s pinned to trainer %s", name, what, pin.Vehicle)
+			}
+			if pin.HasDay && pin.Day != rt.Day {
+				c.fail("route %s: %s pinned to day %d", name, what, pin.Day)
+			}
+			if pin.HasStart && pin.Start != v.Start {
+				c.fail("route %s: %s pinned to start %d, starts %d", name, what, pin.Start, v.Start)
+			}
+		}
+		if i > 0 && v.Start < rp.Visits[i-1].End {
+			c.fail("route %s: %s overlaps the previous visit", name, what)
+		}
+		load += st.Load
+		cost.Travel += travel(prevLoc, st.Loc)
+		prevLoc, prevEnd = st.Loc, v.End
+		c.stopCost(st, rt, cost)
+		visits[rt.Vehicle]++
+	}
+	gap("the end location", rt.EndLoc, rp.Return, rp.Return)
+	cost.Travel += travel(prevLoc, rt.EndLoc)
+	if rt.Capacity > 0 && load > rt.Capacity {
+		c.fail("route %s: load %d exceeds capacity %d", name, load, rt.Capacity)
+	}
+}
+
+func (c *check) stopCost(st *scheduler.Stop, rt *scheduler.Route, cost *scheduler.Cost) {
+	p := c.p
+	if st.Priority == scheduler.PriorityUrgent && p.DayLength > 0 {
+		first := st.Windows[0].Start
+		for _, w := range st.Windows {
+			first = min(first, w.Start)
+		}
+		day := first / p.DayLength
+		if first%p.DayLength != 0 && first < 0 {
+			day--
+		}
+		if d := int64(rt.Day) - day; d > 0 {
+			cost.UrgentDelayDays += d
+		}
+	}
+	if st.Previous != nil && (st.Previous.Vehicle != rt.Vehicle || st.Previous.Day != rt.Day) {
+		cost.Moves++
+	}
+	if st.History[rt.Vehicle] == 0 {
+		for _, n := range st.History {
+			if n > 0 {
+				cost.ContinuityMisses++
+				break
+			}
+		}
+	}
+	if len(st.Preferred) > 0 && !slices.Contains(st.Preferred, rt.Vehicle) {
+		cost.PreferredMisses++
+	}
+}

@@ -1,0 +1,96 @@
+// Package scheduler is Fieldvisit's planning engine: a Problem (a week of
+// trainer-days and visit requests) goes in, a Solution (routes with exact
+// times, and the requests left out with reasons) comes out. It is pure Go
+// with no I/O and no global state; the only clock it reads is Options.Now,
+// to honour Options.TimeLimit.
+//
+// # Model
+//
+// A Route is one trainer-day: start and end locations, one or more shifts,
+// an optional lunch Break, a load Capacity, a MaxWork bound on
+// Return-Depart, skills, and a travel profile (an index into
+// Problem.Matrices). A Stop is one request: a location, a service duration,
+// allowed start Windows (absolute times, possibly several days), a load,
+// required skills, a Priority, preferred and excluded trainers, an optional
+// Pin, the Previous published placement and the clinic's visit History.
+// Times are int64 in units the caller chooses (the service uses seconds
+// since Monday 00:00 of the planning week). Hard constraints:
+//
+//   - a stop's service starts inside one of its windows and lies entirely
+//     inside one shift of its route;
+//   - the trainer leaves no earlier than the first shift starts and is back
+//     no later than the last one ends; waiting is allowed anywhere;
+//   - a used route with a Break takes it: Duration units starting inside its
+//     window, between two visits (or before the first / after the last),
+//     without serving or travelling meanwhile;
+//   - load at most Capacity, Return-Depart at most MaxWork (0 = unlimited);
+//   - the trainer has every required skill and is not Excluded;
+//   - pins are honoured exactly (trainer, day, exact start) or the stop stays
+//     unassigned and Solve returns a *PinError with the valid solution;
+//   - every stop is served at most once.
+//
+// Stops of one clinic share a location, so one trip serves several of them
+// with zero travel in between.
+//
+// # Objective
+//
+// Solve minimises Cost.Total = Σ of Weights times the terms described on
+// Weights: unscheduled stops by priority, urgent delay in days, travel,
+// used routes (and FixedCost), fairness as the sum of squared visit counts
+// per trainer, moves against Previous, continuity and preferred-trainer
+// misses. DefaultWeights orders them strongest first by orders of magnitude.
+// ObjectiveRoutesFirst instead makes each used route outweigh all travel
+// (the VRPTW literature's "vehicles, then distance").
+//
+// # Algorithm
+//
+// The instance is compiled once: for each stop the routes it may use
+// (skills, exclusions, pins, load, shifts) with its allowed start times on
+// that route (windows ∩ shift starts) and the stop-route cost terms. Each
+// route keeps, per position, the earliest end of service and the latest
+// start of service that still lets the rest of the route finish, in two
+// variants (break already taken or not). Because waiting is allowed,
+// arriving earlier never hurts, so inserting a stop anywhere is checked
+// exactly in O(1) from its neighbours' values (forward time slack);
+// MaxWork is checked by re-simulating only the candidate that would win.
+//
+// Construction keeps stops on their Previous trainer-day in previous order
+// when still feasible, then inserts the rest by regret-2 insertion (greedy
+// insertion above 1,000 stops). The improvement phase is an adaptive large
+// neighbourhood search with simulated annealing: removals by SISR adjacent
+// strings (Christiaens and Vanden Berghe), random, related (Shaw), worst
+// and whole-route; repairs by greedy insertion with blinks in a random
+// stop order (priority first) or by regret-2 insertion; operator weights
+// adapt to their success. Under ObjectiveRoutesFirst a fleet-minimisation
+// phase comes first: a route is closed, its stops wait in a pool, and
+// ruin-and-recreate runs with SISR's absence counters until the pool
+// empties (then the next route is closed) or the phase's share of the
+// budget is spent. A removal that breaks a route (possible when travel
+// times violate the triangle inequality) empties that route, so every
+// intermediate solution stays feasible.
+//
+// Determinism: with Workers=1 and a MaxIterations budget (TimeLimit 0) the
+// result depends only on the problem and Seed. With a TimeLimit the
+// annealing schedule follows the clock, so results vary with machine load.
+// Workers>1 runs independent searches with seeds Seed, Seed+1, ... in
+// parallel and keeps the best (ties to the lowest seed), which is again
+// deterministic under an iteration budget.
+//
+// The package checker verifies any Solution against its Problem
+// independently of this code; Solve's results always pass it.
+//
+// # Adding a constraint
+//
+//  1. Add the field to Problem's types (problem.go) and validate it in
+//     Validate.
+//  2. If it only restricts which routes a stop may use, filter candidates in
+//     compile (instance.go); nothing else changes.
+//  3. If it is a property of a route's timeline, extend routeState.init
+//     (the forward and backward passes), canInsert (the O(1) test) and
+//     plan (the reported schedule) in route.go; if no O(1) test exists,
+//     check it like MaxWork, by re-simulating the winning candidate
+//     (worker.maxWorkOK).
+//  4. Check it in the checker package, and add a case to the random
+//     problem generator (gen_test.go) so the property and fuzz tests
+//     exercise it.
+package scheduler

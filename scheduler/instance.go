@@ -1,0 +1,368 @@
+package scheduler
+
+import (
+	"slices"
+)
+
+// inf and ninf bound times; they leave head-room so that adding travel or
+// service to them never overflows.
+const (
+	inf  int64 = 1 << 60
+	ninf int64 = -(1 << 60)
+)
+
+// cand is a route a stop may go to, with the stop's allowed start times on
+// that route (its windows intersected with the route's shifts) and the
+// stop-route part of the cost.
+type cand struct {
+	route int32
+	pair  int64
+	win   []Window
+}
+
+// routeInfo is the compiled, immutable view of a Route.
+type routeInfo struct {
+	mat      *Matrix
+	startLoc int
+	endLoc   int
+	first    int64 // earliest departure
+	last     int64 // latest return
+	endWin   []Window
+	hasBreak bool
+	bws, bwe int64 // break start window
+	bdur     int64
+	capacity int64
+	maxWork  int64
+	usedCost int64 // RouteUsed (or the routes-first weight) + FixedCost
+	trainer  int
+	day      int
+}
+
+// instance is the compiled problem shared read-only by all workers.
+type instance struct {
+	p        *Problem
+	n, m     int
+	w        Weights
+	routes   []routeInfo
+	stopVal  []int64 // cost of leaving the stop unassigned
+	cands    [][]cand
+	loc      []int
+	svc      []int64
+	load     []int64
+	prio     []Priority
+	pinned   []bool
+	trainers int
+	near     [][]int32 // stops by increasing distance, for related removals
+	avgEdge  float64   // mean travel cost between a stop and its nearest stops
+	routesW  int64     // per-route weight actually used
+}
+
+// mergeWindows returns the sorted union of ws.
+func mergeWindows(ws []Window) []Window {
+	out := slices.Clone(ws)
+	slices.SortFunc(out, func(a, b Window) int {
+		switch {
+		case a.Start < b.Start:
+			return -1
+		case a.Start > b.Start:
+			return 1
+		}
+		return 0
+	})
+	j := 0
+	for i := 1; i < len(out); i++ {
+		if out[i].Start <= out[j].End {
+			out[j].End = max(out[j].End, out[i].End)
+			continue
+		}
+		j++
+		out[j] = out[i]
+	}
+	if len(out) > 0 {
+		out = out[:j+1]
+	}
+	return out
+}
+
+// intersectWindows intersects two sorted disjoint window lists.
+func intersectWindows(a, b []Window) []Window {
+	var out []Window
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		lo, hi := max(a[i].Start, b[j].Start), min(a[i].End, b[j].End)
+		if lo <= hi {
+			out = append(out, Window{lo, hi})
+		}
+		if a[i].End < b[j].End {
+			i++
+		} else {
+			j++
+		}
+	}
+	return out
+}
+
+// earliestIn returns the first time >= x inside ws, or inf.
+func earliestIn(ws []Window, x int64) int64 {
+	for _, w := range ws {
+		if x <= w.End {
+			return max(x, w.Start)
+		}
+	}
+	return inf
+}
+
+// latestIn returns the last time <= x inside ws, or ninf.
+func latestIn(ws []Window, x int64) int64 {
+	for i := len(ws) - 1; i >= 0; i-- {
+		if x >= ws[i].Start {
+			return min(x, ws[i].End)
+		}
+	}
+	return ninf
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// compile builds the instance; it assumes p is valid.
+func compile(p *Problem, routesFirst bool) *instance {
+	in := &instance{p: p, n: len(p.Stops), m: len(p.Routes), w: p.Weights}
+	trainerIdx := map[string]int{}
+	for _, r := range p.Routes {
+		if _, ok := trainerIdx[r.Vehicle]; !ok {
+			trainerIdx[r.Vehicle] = len(trainerIdx)
+		}
+	}
+	in.trainers = len(trainerIdx)
+	skillIdx := map[string]int{}
+	skillBits := func(ss []string) []uint64 {
+		var bits []uint64
+		for _, s := range ss {
+			id, ok := skillIdx[s]
+			if !ok {
+				id = len(skillIdx)
+				skillIdx[s] = id
+			}
+			for len(bits) <= id/64 {
+				bits = append(bits, 0)
+			}
+			bits[id/64] |= 1 << (id % 64)
+		}
+		return bits
+	}
+	routeSkills := make([][]uint64, in.m)
+	for i, r := range p.Routes {
+		routeSkills[i] = skillBits(r.Skills)
+	}
+
+	in.routes = make([]routeInfo, in.m)
+	for i := range p.Routes {
+		r := &p.Routes[i]
+		ri := &in.routes[i]
+		ri.mat = &p.Matrices[r.Profile]
+		ri.startLoc, ri.endLoc = r.StartLoc, r.EndLoc
+		ri.first = r.Shifts[0].Start
+		ri.last = r.Shifts[len(r.Shifts)-1].End
+		ri.endWin = []Window{{ninf, ri.last}}
+		if r.Break != nil {
+			ri.hasBreak = true
+			ri.bws, ri.bwe, ri.bdur = r.Break.Window.Start, r.Break.Window.End, r.Break.Duration
+		}
+		ri.capacity, ri.maxWork = r.Capacity, r.MaxWork
+		ri.trainer = trainerIdx[r.Vehicle]
+		ri.day = r.Day
+	}
+
+	in.loc = make([]int, in.n)
+	in.svc = make([]int64, in.n)
+	in.load = make([]int64, in.n)
+	in.prio = make([]Priority, in.n)
+	in.pinned = make([]bool, in.n)
+	in.stopVal = make([]int64, in.n)
+	in.cands = make([][]cand, in.n)
+	var maxEdge int64
+	for _, m := range p.Matrices {
+		for _, t := range m.Time {
+			maxEdge = max(maxEdge, t)
+		}
+	}
+	for s := range p.Stops {
+		st := &p.Stops[s]
+		in.loc[s], in.svc[s], in.load[s], in.prio[s] = st.Loc, st.Service, st.Load, st.Priority
+		in.pinned[s] = st.Pin != nil
+		in.stopVal[s] = in.w.Scheduled[st.Priority]
+		if in.pinned[s] {
+			in.stopVal[s] = 10 * in.w.Scheduled[PriorityUrgent]
+		}
+		if st.Previous != nil {
+			in.stopVal[s] += in.w.Move
+		}
+	}
+	// The routes-first weight must outweigh every term below it: travel,
+	// urgent delay and the soft terms, bounded crudely but safely.
+	in.routesW = in.w.RouteUsed
+	if routesFirst {
+		bound := in.w.Travel*maxEdge*int64(in.n+2*in.m) + 1
+		bound += int64(in.n) * (in.w.Move + in.w.Continuity + in.w.Preferred + in.w.Fairness*int64(2*in.n+1))
+		if p.DayLength > 0 {
+			bound += int64(in.n) * in.w.UrgentDelay * 7
+		}
+		in.routesW = max(in.w.RouteUsed, bound)
+	}
+	for i := range p.Routes {
+		in.routes[i].usedCost = in.routesW + p.Routes[i].FixedCost
+	}
+
+	var scratch routeState
+	for s := range p.Stops {
+		st := &p.Stops[s]
+		win := mergeWindows(st.Windows)
+		if st.Pin != nil && st.Pin.HasStart {
+			win = intersectWindows(win, []Window{{st.Pin.Start, st.Pin.Start}})
+		}
+		if len(win) == 0 {
+			continue
+		}
+		earliestDay := int64(0)
+		if p.DayLength > 0 {
+			earliestDay = floorDiv(win[0].Start, p.DayLength)
+		}
+		need := skillBits(st.Skills)
+		excluded := map[string]bool{}
+		for _, e := range st.Excluded {
+			excluded[e] = true
+		}
+		preferred := map[string]bool{}
+		for _, e := range st.Preferred {
+			preferred[e] = true
+		}
+		for r := range p.Routes {
+			rt := &p.Routes[r]
+			ri := &in.routes[r]
+			if excluded[rt.Vehicle] {
+				continue
+			}
+			if st.Pin != nil && ((st.Pin.Vehicle != "" && st.Pin.Vehicle != rt.Vehicle) || (st.Pin.HasDay && st.Pin.Day != rt.Day)) {
+				continue
+			}
+			if ri.capacity > 0 && st.Load > ri.capacity {
+				continue
+			}
+			rs := routeSkills[r]
+			ok := true
+			for i, b := range need {
+				if b != 0 && (i >= len(rs) || rs[i]&b != b) {
+					ok = false
+					break
+				}
+			}
+			if !ok {
+				continue
+			}
+			var starts []Window
+			for _, sh := range rt.Shifts {
+				if sh.End-st.Service >= sh.Start {
+					starts = append(starts, Window{sh.Start, sh.End - st.Service})
+				}
+			}
+			cw := intersectWindows(win, starts)
+			if len(cw) == 0 {
+				continue
+			}
+			var pair int64
+			if st.Priority == PriorityUrgent && p.DayLength > 0 {
+				if d := int64(rt.Day) - earliestDay; d > 0 {
+					pair += d * in.w.UrgentDelay
+				}
+			}
+			if st.Previous != nil && (st.Previous.Vehicle != rt.Vehicle || st.Previous.Day != rt.Day) {
+				pair += in.w.Move
+			}
+			if len(st.History) > 0 && st.History[rt.Vehicle] == 0 {
+				someone := false
+				for _, v := range st.History {
+					if v > 0 {
+						someone = true
+					}
+				}
+				if someone {
+					pair += in.w.Continuity
+				}
+			}
+			if len(st.Preferred) > 0 && !preferred[rt.Vehicle] {
+				pair += in.w.Preferred
+			}
+			c := cand{route: int32(r), pair: pair, win: cw}
+			if !in.singletonFeasible(&scratch, s, &c) {
+				continue
+			}
+			in.cands[s] = append(in.cands[s], c)
+		}
+	}
+	in.buildNeighbours()
+	return in
+}
+
+// singletonFeasible reports whether the stop alone fits the route; rs is
+// scratch space reused across calls.
+func (in *instance) singletonFeasible(rs *routeState, s int, c *cand) bool {
+	rs.seq = append(rs.seq[:0], int32(s))
+	rs.win = append(rs.win[:0], c.win)
+	rs.pairs = append(rs.pairs[:0], c.pair)
+	rs.init(in, int(c.route))
+	return rs.feasible
+}
+
+// buildNeighbours sorts, for each stop, the nearest other stops (by the
+// first matrix, both directions) for related and string removals.
+func (in *instance) buildNeighbours() {
+	const keep = 80
+	k := min(keep, in.n-1)
+	in.near = make([][]int32, in.n)
+	if k <= 0 {
+		return
+	}
+	mat := &in.p.Matrices[0]
+	dist := func(a, b int) int64 { return mat.At(in.loc[a], in.loc[b]) + mat.At(in.loc[b], in.loc[a]) }
+	var sum float64
+	var cnt int
+	for a := 0; a < in.n; a++ {
+		best := make([]int32, 0, k+1)
+		bd := make([]int64, 0, k+1)
+		for b := 0; b < in.n; b++ {
+			if b == a {
+				continue
+			}
+			d := dist(a, b)
+			if len(best) == k && d >= bd[k-1] {
+				continue
+			}
+			i := len(best)
+			if i == k {
+				i--
+			} else {
+				best = append(best, 0)
+				bd = append(bd, 0)
+			}
+			for i > 0 && bd[i-1] > d {
+				best[i], bd[i] = best[i-1], bd[i-1]
+				i--
+			}
+			best[i], bd[i] = int32(b), d
+		}
+		in.near[a] = best
+		for i := 0; i < min(5, len(bd)); i++ {
+			sum += float64(bd[i]) / 2
+			cnt++
+		}
+	}
+	if cnt > 0 {
+		in.avgEdge = sum / float64(cnt)
+	}
+}

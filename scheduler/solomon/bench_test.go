@@ -1,0 +1,30 @@
+package solomon
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/fieldvisit/fieldvisit/scheduler"
+)
+
+// BenchmarkSolveR101 measures search iterations on r101 (b.N runs of 2000
+// iterations each).
+func BenchmarkSolveR101(b *testing.B) {
+	f, err := os.Open(filepath.Join(benchDir, "r101.txt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	inst, err := Parse(f)
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := inst.Problem(1e5)
+	for b.Loop() {
+		if _, err := scheduler.Solve(context.Background(), p, scheduler.Options{Seed: 1, MaxIterations: 2000}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package solomon
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/fieldvisit/fieldvisit/scheduler"
+	"github.com/fieldvisit/fieldvisit/scheduler/checker"
+)
+
+// benchDir is ../shared/bench/solomon relative to the repository root; the
+// test runs in scheduler/solomon.
+var benchDir = filepath.Join("..", "..", "..", "shared", "bench", "solomon")
+
+func TestC101(t *testing.T) {
+	f, err := os.Open(filepath.Join(benchDir, "c101.txt"))
+	if err != nil {
+		t.Fatalf("the benchmark instances must be at ../shared/bench/solomon from the repository root: %v", err)
+	}
+	defer f.Close()
+	inst, err := Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.Vehicles != 25 || inst.Capacity != 200 || len(inst.Nodes) != 101 {
+		t.Fatalf("parsed %d vehicles, capacity %d, %d nodes; want 25, 200, 101", inst.Vehicles, inst.Capacity, len(inst.Nodes))
+	}
+	if c := inst.Nodes[1]; c.ID != 1 || c.X != 45 || c.Y != 68 || c.Demand != 10 || c.Ready != 912 || c.Due != 967 || c.Service != 90 {
+		t.Fatalf("customer 1 parsed as %+v", c)
+	}
+	p := inst.Problem(1e5)
+	sol, err := scheduler.Solve(context.Background(), p, scheduler.Options{Seed: 1, MaxIterations: 3000, Objective: scheduler.ObjectiveRoutesFirst})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := checker.Check(p, sol); err != nil {
+		t.Fatalf("checker: %v", err)
+	}
+	var routes [][]int
+	for _, rp := range sol.Routes {
+		var r []int
+		for _, v := range rp.Visits {
+			r = append(r, p.Stops[v.Stop].Loc)
+		}
+		routes = append(routes, r)
+	}
+	dist, err := inst.Verify(routes)
+	if err != nil {
+		t.Fatalf("exact verification: %v", err)
+	}
+	// c101's optimum is 10 vehicles and 828.94; the search finds it with
+	// this budget, deterministically for the seed.
+	if len(routes) != 10 || dist > 828.94*1.01 {
+		t.Fatalf("c101: %d vehicles, distance %.2f; want 10 and within 1%% of 828.94", len(routes), dist)
+	}
+}
+
+func TestVerifyRejectsLateRoute(t *testing.T) {
+	inst := &Instance{Name: "tiny", Vehicles: 1, Capacity: 10, Nodes: []Customer{
+		{ID: 0, Due: 100},
+		{ID: 1, X: 30, Ready: 0, Due: 20, Service: 5, Demand: 1},
+	}}
+	if _, err := inst.Verify([][]int{{1}}); err == nil {
+		t.Fatal("customer 1 cannot be reached by its due time 20 (distance 30)")
+	}
+	inst.Nodes[1].X = 10
+	d, err := inst.Verify([][]int{{1}})
+	if err != nil || d != 20 {
+		t.Fatalf("got %v, %v; want distance 20", d, err)
+	}
+}

@@ -1,0 +1,254 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Objective selects how the search treats the number of routes.
+type Objective int
+
+const (
+	// ObjectiveWeighted minimises Problem.Weights as given.
+	ObjectiveWeighted Objective = iota
+	// ObjectiveRoutesFirst makes every used route outweigh all travel and
+	// soft terms (scheduled stops still come first) and runs a dedicated
+	// fleet-minimisation phase: the classical "vehicles, then distance"
+	// objective of the VRPTW literature. Solution.Cost.Total is still
+	// computed with Problem.Weights.
+	ObjectiveRoutesFirst
+)
+
+// Progress reports the search's state to Options.Progress.
+type Progress struct {
+	// Worker is the index of the reporting worker.
+	Worker int
+	// Phase is "construct", "routes" (fleet minimisation), "improve" or "done".
+	Phase string
+	// Iteration is the worker's iteration count.
+	Iteration int64
+	// Elapsed is the time since Solve started.
+	Elapsed time.Duration
+	// BestCost is the worker's best internal objective so far (it equals
+	// Cost.Total under ObjectiveWeighted).
+	BestCost int64
+}
+
+// Options bound and steer one Solve call.
+type Options struct {
+	// Seed makes the search reproducible.
+	Seed int64
+	// TimeLimit bounds the search; 0 means no time bound.
+	TimeLimit time.Duration
+	// MaxIterations bounds the improvement iterations per worker. With
+	// MaxIterations set and TimeLimit 0, results depend only on the
+	// problem, Seed and Workers. When both are 0, a default iteration budget
+	// that grows with the problem size applies.
+	MaxIterations int
+	// Workers is the number of independent searches run in parallel with
+	// seeds Seed, Seed+1, ...; the best result wins, ties to the lowest
+	// worker. 0 means 1.
+	Workers int
+	// Objective selects weighted or routes-first minimisation.
+	Objective Objective
+	// Progress, if set, receives reports when a worker's best improves (at
+	// most every few hundred iterations) and when it finishes. Calls are
+	// serialised.
+	Progress func(Progress)
+	// Logger, if set, receives a line at the start and at the end.
+	Logger *slog.Logger
+	// Now is the clock for the time limit; nil means time.Now.
+	Now func() time.Time
+}
+
+// Solve plans p. It validates p first and returns an error wrapping
+// ErrInvalidProblem for a malformed problem. Otherwise it always returns a
+// solution satisfying every hard constraint, the best found before the time
+// limit, the iteration budget or ctx's cancellation (a cancelled context
+// still yields the constructed solution). When some pinned stops could not
+// be placed as pinned, the solution comes with a *PinError naming them;
+// use errors.As to tell it apart from failures.
+func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	start := now()
+	workers := max(1, opt.Workers)
+	in := compile(p, opt.Objective == ObjectiveRoutesFirst)
+	maxIter := int64(opt.MaxIterations)
+	if maxIter <= 0 && opt.TimeLimit <= 0 {
+		maxIter = int64(min(20000, 100*in.n+1000))
+	}
+	var deadline time.Time
+	if opt.TimeLimit > 0 {
+		deadline = start.Add(opt.TimeLimit)
+	}
+	if opt.Logger != nil {
+		opt.Logger.Info("planning started", "stops", in.n, "routes", in.m, "workers", workers,
+			"time_limit", opt.TimeLimit, "max_iterations", maxIter)
+	}
+	var mu sync.Mutex
+	report := func(worker int, phase string, iter, best int64) {
+		if opt.Progress == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		opt.Progress(Progress{Worker: worker, Phase: phase, Iteration: iter, Elapsed: now().Sub(start), BestCost: best})
+	}
+	ws := make([]*worker, workers)
+	var wg sync.WaitGroup
+	for i := range ws {
+		ws[i] = newWorker(in, opt.Seed+int64(i))
+		sp := &searchParams{
+			ctx: ctx, deadline: deadline, now: now, maxIter: maxIter,
+			routesFirst: opt.Objective == ObjectiveRoutesFirst,
+		}
+		var last int64 = -1 << 62
+		sp.progress = func(phase string, iter, best int64) {
+			if iter-last < 256 && phase == "improve" {
+				return
+			}
+			last = iter
+			report(i, phase, iter, best)
+		}
+		wg.Go(func() {
+			ws[i].run(sp)
+			report(i, "done", ws[i].iterations, ws[i].bestCost)
+		})
+	}
+	wg.Wait()
+	best := ws[0]
+	var iters int64
+	for _, w := range ws {
+		iters += w.iterations
+		if w.bestCost < best.bestCost {
+			best = w
+		}
+	}
+	best.loadBest()
+	sol := best.solution()
+	sol.Stats = Stats{Iterations: iters, Workers: workers, InitialCost: best.initialCost, RoutesFirst: opt.Objective == ObjectiveRoutesFirst}
+	explainUnassigned(ctx, p, sol)
+	var pinned []string
+	for i := range sol.Unassigned {
+		u := &sol.Unassigned[i]
+		if p.Stops[u.Stop].Pin != nil {
+			u.Reason = ReasonPin
+			pinned = append(pinned, p.Stops[u.Stop].ID)
+		}
+		if u.Reason == "" {
+			u.Reason = ReasonNotFound
+		}
+	}
+	if opt.Logger != nil {
+		opt.Logger.Info("planning finished", "cost", sol.Cost.Total, "routes_used", sol.Cost.RoutesUsed,
+			"unassigned", len(sol.Unassigned), "travel", sol.Cost.Travel, "iterations", iters, "elapsed", now().Sub(start))
+	}
+	if len(pinned) > 0 {
+		return sol, &PinError{Stops: pinned}
+	}
+	return sol, nil
+}
+
+// solution converts the worker's current state into a Solution.
+func (w *worker) solution() *Solution {
+	in := w.in
+	sol := &Solution{}
+	for r := range w.routes {
+		if len(w.routes[r].seq) > 0 {
+			sol.Routes = append(sol.Routes, w.routes[r].plan(in))
+		}
+	}
+	pool := slices.Clone(w.pool)
+	slices.Sort(pool)
+	for _, s := range pool {
+		sol.Unassigned = append(sol.Unassigned, Unassigned{Stop: int(s)})
+	}
+	sol.Cost = Evaluate(in.p, sol)
+	return sol
+}
+
+// Evaluate computes the cost of sol under p.Weights. It trusts sol's
+// structure (indices in range); the checker validates that separately.
+func Evaluate(p *Problem, sol *Solution) Cost {
+	var c Cost
+	w := p.Weights
+	visits := map[string]int64{}
+	for _, rp := range sol.Routes {
+		rt := &p.Routes[rp.Route]
+		if len(rp.Visits) == 0 {
+			continue
+		}
+		mat := &p.Matrices[rt.Profile]
+		c.RoutesUsed++
+		c.FixedCost += rt.FixedCost
+		prev := rt.StartLoc
+		for _, v := range rp.Visits {
+			st := &p.Stops[v.Stop]
+			c.Travel += mat.At(prev, st.Loc)
+			prev = st.Loc
+			visits[rt.Vehicle]++
+			if st.Priority == PriorityUrgent && p.DayLength > 0 {
+				first := st.Windows[0].Start
+				for _, x := range st.Windows {
+					first = min(first, x.Start)
+				}
+				if d := int64(rt.Day) - floorDiv(first, p.DayLength); d > 0 {
+					c.UrgentDelayDays += d
+				}
+			}
+			if st.Previous != nil && (st.Previous.Vehicle != rt.Vehicle || st.Previous.Day != rt.Day) {
+				c.Moves++
+			}
+			if len(st.History) > 0 && st.History[rt.Vehicle] == 0 {
+				for _, n := range st.History {
+					if n > 0 {
+						c.ContinuityMisses++
+						break
+					}
+				}
+			}
+			if len(st.Preferred) > 0 && !slices.Contains(st.Preferred, rt.Vehicle) {
+				c.PreferredMisses++
+			}
+		}
+		c.Travel += mat.At(prev, rt.EndLoc)
+	}
+	for _, n := range visits {
+		c.FairnessSquares += n * n
+	}
+	var unscheduled int64
+	for _, u := range sol.Unassigned {
+		st := &p.Stops[u.Stop]
+		if st.Pin != nil {
+			c.UnscheduledPinned++
+			unscheduled += 10 * w.Scheduled[PriorityUrgent]
+		} else {
+			unscheduled += w.Scheduled[st.Priority]
+		}
+		c.Unscheduled[st.Priority]++
+		if st.Previous != nil {
+			c.Moves++
+		}
+	}
+	c.Total = unscheduled + w.UrgentDelay*c.UrgentDelayDays + w.Travel*c.Travel +
+		w.RouteUsed*int64(c.RoutesUsed) + c.FixedCost + w.Fairness*c.FairnessSquares +
+		w.Move*int64(c.Moves) + w.Continuity*int64(c.ContinuityMisses) + w.Preferred*int64(c.PreferredMisses)
+	return c
+}
+
+// IsPinError reports whether err carries a *PinError, and returns it.
+func IsPinError(err error) (*PinError, bool) {
+	var pe *PinError
+	ok := errors.As(err, &pe)
+	return pe, ok
+}
