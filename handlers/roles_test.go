@@ -60,7 +60,7 @@ func (e *env) currentVersion(kind, id string) int64 {
 // TestRoleMatrix calls every route as every role. A refused call must
 // answer a problem and write nothing.
 func TestRoleMatrix(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withPlanning(t))
 	type matrixCase struct {
 		method, route string
 		public        bool
@@ -164,6 +164,28 @@ func TestRoleMatrix(t *testing.T) {
 			}},
 		{method: "GET", route: api + "/users/:id", want: statuses(200, coord),
 			call: func(as string) req { return req{path: api + "/users/" + e.users[trainerA].ID} }},
+
+		{method: "POST", route: api + "/plans/:week/run", want: statuses(201, coord),
+			call: func(as string) req { return req{path: api + "/plans/2025-03-10/run"} }},
+		{method: "GET", route: api + "/plans/:week", want: statuses(200, coord),
+			call: func(as string) req { return req{path: api + "/plans/2025-03-10"} }},
+		{method: "GET", route: api + "/plans/:week/:version", want: statuses(200, coord),
+			call: func(as string) req { return req{path: api + "/plans/2025-03-10/1"} }},
+		{method: "POST", route: api + "/plans/:week/:version/publish", want: statuses(200, coord),
+			call: func(as string) req { return req{path: api + "/plans/2025-03-10/1/publish"} }},
+		{method: "GET", route: api + "/visits", want: statuses(200, everyRole...),
+			call: func(as string) req { return req{path: api + "/visits"} }},
+		{method: "GET", route: api + "/outbox", want: statuses(200, coord),
+			call: func(as string) req { return req{path: api + "/outbox"} }},
+		{method: "POST", route: api + "/outbox/:id/retry", want: statuses(200, coord),
+			call: func(as string) req { return req{path: api + "/outbox/" + e.failedMessage() + "/retry"} }},
+		{method: "GET", route: api + "/mailbox", want: statuses(200, coord),
+			call: func(as string) req { return req{path: api + "/mailbox"} }},
+		{method: "GET", route: api + "/trainers/:id/feed-token", want: statuses(200, coord, trainerA),
+			call: func(as string) req { return req{path: api + "/trainers/" + e.trainerA.ID + "/feed-token"} }},
+		// The feed's token is its only credential: a login changes nothing.
+		{method: "GET", route: "/feeds/:token", public: true, want: statuses(200, everyRole...),
+			call: func(as string) req { return req{path: "/feeds/" + e.feedSecret() + ".ics"} }},
 	}
 
 	// The matrix covers every route, and only routes.

@@ -65,6 +65,17 @@ func (s *Server) routes() []route {
 		{http.MethodGet, api + "/users", coordinator, s.listUsers},
 		{http.MethodPost, api + "/users", coordinator, s.createUser},
 		{http.MethodGet, api + "/users/:id", coordinator, s.getUser},
+
+		{http.MethodPost, api + "/plans/:week/run", coordinator, s.runPlan},
+		{http.MethodGet, api + "/plans/:week", coordinator, s.getLatestPlan},
+		{http.MethodGet, api + "/plans/:week/:version", coordinator, s.getPlan},
+		{http.MethodPost, api + "/plans/:week/:version/publish", coordinator, s.publishPlan},
+		{http.MethodGet, api + "/visits", anyone, s.listVisits},
+		{http.MethodGet, api + "/outbox", coordinator, s.listOutbox},
+		{http.MethodPost, api + "/outbox/:id/retry", coordinator, s.retryOutbox},
+		{http.MethodGet, api + "/mailbox", coordinator, s.listMailbox},
+		{http.MethodGet, api + "/trainers/:id/feed-token", coordinatorTrainer, s.issueFeedToken},
+		{http.MethodGet, "/feeds/:token", public, s.trainerFeed},
 	}
 }
 

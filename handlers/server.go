@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -69,6 +70,9 @@ type Store interface {
 	RequestStore
 	UserStore
 	TokenStore
+	PlanStore
+	VisitStore
+	OutboxStore
 }
 
 // Config is what New needs. Store is required; zero values of the rest get
@@ -89,6 +93,16 @@ type Config struct {
 	// PasswordCost is the bcrypt cost of passwords set through the API;
 	// zero means bcrypt.DefaultCost. Tests lower it to keep -race runs short.
 	PasswordCost int
+	// Planner runs planning on demand and Publisher publishes plans; nil
+	// answers their endpoints with 503.
+	Planner   WeekPlanner
+	Publisher PlanPublisher
+	// Feeds writes trainers' calendar feeds; nil answers the feed
+	// endpoints with 503.
+	Feeds FeedComposer
+	// BaseURL is the public address feed URLs start with; empty makes
+	// them relative.
+	BaseURL string
 }
 
 // Server holds the API's dependencies; its methods are the handlers.
@@ -98,6 +112,14 @@ type Server struct {
 	requests RequestStore
 	users    UserStore
 	tokens   TokenStore
+	plans    PlanStore
+	visits   VisitStore
+	outbox   OutboxStore
+
+	planner   WeekPlanner
+	publisher PlanPublisher
+	feeds     FeedComposer
+	baseURL   string
 
 	log           *slog.Logger
 	loc           *time.Location
@@ -128,6 +150,13 @@ func New(cfg Config) (*Server, error) {
 		requests:      cfg.Store,
 		users:         cfg.Store,
 		tokens:        cfg.Store,
+		plans:         cfg.Store,
+		visits:        cfg.Store,
+		outbox:        cfg.Store,
+		planner:       cfg.Planner,
+		publisher:     cfg.Publisher,
+		feeds:         cfg.Feeds,
+		baseURL:       strings.TrimRight(cfg.BaseURL, "/"),
 		log:           cfg.Logger,
 		loc:           cfg.Location,
 		now:           cfg.Now,

@@ -64,6 +64,9 @@ type TokenKind string
 const (
 	TokenSession TokenKind = "session"
 	TokenAPI     TokenKind = "api"
+	// TokenFeed opens one trainer's calendar feed and nothing else; it
+	// belongs to no user, so it never authenticates an API call.
+	TokenFeed TokenKind = "feed"
 )
 
 // Token is a credential. Only the SHA-256 of the secret is stored, as _id, so

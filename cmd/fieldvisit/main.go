@@ -1,6 +1,7 @@
 // Command fieldvisit is the Fieldvisit service and its administration tool:
-// "serve" runs the web service, "seed" loads demo data, "user add" creates
-// accounts, "version" tells what was built.
+// "serve" runs the web service and its jobs, "plan" plans one week, "seed"
+// loads demo data, "user add" creates accounts, "version" tells what was
+// built.
 //
 // main only wires: run parses the subcommand, builds every component with
 // its constructor and tears them down in reverse order, and tests call run
@@ -41,7 +42,10 @@ const usage = `Fieldvisit plans trainers' visits to clinics.
 
 Usage:
   fieldvisit serve [--demo-if-empty] [settings]
-      run the web service; --demo-if-empty loads the demo city into a database without users
+      run the web service and its scheduled jobs (nightly planning, e-mail, reminders);
+      --demo-if-empty loads the demo city into a database without users and plans its coming week
+  fieldvisit plan [--week YYYY-MM-DD] [settings]
+      plan a week now (default: the coming one) as a new draft version and print a summary
   fieldvisit seed --demo [--reset] [settings]
       load the demo city; refuses a database that holds data unless --reset drops it first
   fieldvisit user add --email E --name N --role coordinator|trainer|clinic
@@ -68,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch cmd {
 	case "serve":
 		return serve(ctx, rest, getenv, stdout, stderr)
+	case "plan":
+		return planWeek(ctx, rest, getenv, stdout, stderr)
 	case "seed":
 		return seed(ctx, rest, getenv, stdout, stderr)
 	case "user":

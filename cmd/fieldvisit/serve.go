@@ -16,6 +16,7 @@ import (
 	"github.com/fieldvisit/fieldvisit/config"
 	"github.com/fieldvisit/fieldvisit/demo"
 	"github.com/fieldvisit/fieldvisit/handlers"
+	"github.com/fieldvisit/fieldvisit/jobs"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/store"
 )
@@ -29,9 +30,11 @@ const (
 	maxHeaderBytes    = 64 << 10
 )
 
-// serve runs the web service until ctx is cancelled, then shuts down in
-// reverse start order: stop taking requests and finish those in flight,
-// disconnect from the database, stop the embedded server.
+// serve runs the web service and the scheduled jobs until ctx is
+// cancelled, then shuts down in reverse start order: stop taking requests
+// and finish those in flight, stop the jobs (waiting for running ones),
+// close the SMTP pool, disconnect from the database, stop the embedded
+// server.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	var demoIfEmpty bool
 	cfg, code, err := loadConfig("serve", args, getenv, stderr, func(fs *flag.FlagSet) {
@@ -62,6 +65,28 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 
+	svc, err := newServices(cfg, db.store, loc, log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return exitError
+	}
+	defer svc.close()
+	sched, err := jobs.NewScheduler(jobs.SchedulerConfig{
+		PlanCron:       cfg.Jobs.PlanCron,
+		Plan:           svc.runner,
+		ReminderCron:   cfg.Jobs.ReminderCron,
+		Reminders:      svc.reminders,
+		OutboxInterval: cfg.Jobs.OutboxInterval,
+		Outbox:         svc.dispatcher,
+		TimeZone:       cfg.TimeZone,
+		Now:            time.Now,
+		Logger:         log,
+	})
+	if err != nil {
+		log.Error("cannot start the jobs", "err", err)
+		return exitError
+	}
+
 	// Gin's mode is process-wide; debug mode prints every route and a
 	// warning on start, noise that structured logs already cover.
 	gin.SetMode(gin.ReleaseMode)
@@ -73,6 +98,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Ready:         db.store.Ping,
 		SecureCookies: cfg.SecureCookies,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
+		Planner:       svc.runner,
+		Publisher:     svc.publisher,
+		Feeds:         svc.composer,
+		BaseURL:       cfg.BaseURL,
 	})
 	if err != nil {
 		log.Error("cannot start", "err", err)
@@ -99,6 +128,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log.Info("listening", "addr", ln.Addr().String(), "url", url)
 	printWelcome(ctx, stdout, url, db.store, log)
 
+	sched.Start()
+	log.Info("jobs started", "plan_cron", cfg.Jobs.PlanCron, "reminder_cron", cfg.Jobs.ReminderCron,
+		"outbox_interval", cfg.Jobs.OutboxInterval, "time_zone", cfg.TimeZone, "smtp", svc.smtp != nil)
+	// The demo should show a plan at once, not after the first night.
+	demoPlanned := make(chan struct{})
+	go func() {
+		defer close(demoPlanned)
+		if demoIfEmpty {
+			planComingWeekIfNone(ctx, db.store, svc, loc, log)
+		}
+	}()
+
 	code = exitOK
 	select {
 	case <-ctx.Done():
@@ -121,7 +162,36 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		code = exitError
 	}
 	log.Info("HTTP server stopped")
-	return code // the deferred db.close stops the database after the server
+	if err := sched.Stop(shutdownCtx); err != nil {
+		log.Warn("jobs did not stop in time", "err", err)
+		code = exitError
+	}
+	<-demoPlanned // ctx is cancelled, so a demo planning run ends promptly
+	log.Info("jobs stopped")
+	return code // the deferred closes stop the mail pool, then the database
+}
+
+// planComingWeekIfNone plans the coming week when it has no plan yet, so a
+// fresh demo shows one within seconds of starting.
+func planComingWeekIfNone(ctx context.Context, st *store.Store, svc *services, loc *time.Location, log *slog.Logger) {
+	week := jobs.WeekAfter(time.Now(), loc)
+	_, err := st.LatestPlan(ctx, week)
+	switch {
+	case err == nil:
+		return
+	case !errors.Is(err, models.ErrNotFound):
+		log.Warn("cannot tell whether the coming week has a plan", "week", week, "err", err)
+		return
+	}
+	plan, err := svc.runner.Plan(ctx, week, "startup")
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Error("planning the coming week on start-up failed", "week", week, "err", err)
+		}
+		return
+	}
+	log.Info("coming week planned on start-up", "week", week, "version", plan.Version,
+		"scheduled", plan.KPIs.Scheduled, "requests", plan.KPIs.Requests)
 }
 
 // writeTimeout gives a response time to compute a plan on demand, which

@@ -1,0 +1,5 @@
+// Package e2e holds the end-to-end tests of planning, publication and
+// e-mail: the embedded database, the real planner and publisher, the outbox
+// dispatcher and a real SMTP server on a loopback port, checked only by what
+// actually arrives over SMTP. It has no code of its own.
+package e2e

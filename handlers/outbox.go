@@ -1,0 +1,102 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/fieldvisit/fieldvisit/models"
+)
+
+// OutboxStore lists e-mails and retries failed ones.
+type OutboxStore interface {
+	OutboxMessages(ctx context.Context, status models.OutboxStatus, p models.Page) ([]models.OutboxMessage, error)
+	OutboxMessage(ctx context.Context, id string) (*models.OutboxMessage, error)
+	RetryMessage(ctx context.Context, id string) error
+}
+
+// maxOutboxID bounds an outbox id from the path or a cursor; real ones are
+// idempotency keys of well under 200 characters.
+const maxOutboxID = 512
+
+// outboxID checks an outbox id (an idempotency key such as
+// "visit:<id>:seq:2:clinic:head@clinic.example") from untrusted input.
+func outboxID(field, id string) error {
+	if id == "" || len(id) > maxOutboxID || strings.ContainsFunc(id, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) {
+		return badRequest(field, field+" must be an outbox message id")
+	}
+	return nil
+}
+
+// outboxPage reads limit and after; outbox ids are keys, not ObjectIDs.
+func outboxPage(q url.Values) (models.Page, error) {
+	p := models.Page{Limit: models.DefaultPageSize, After: q.Get("after")}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > models.MaxPageSize {
+			return p, badRequest("limit", "limit must be an integer between 1 and "+strconv.Itoa(models.MaxPageSize))
+		}
+		p.Limit = n
+	}
+	if p.After != "" {
+		if err := outboxID("after", p.After); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// listOutbox answers the outbox messages of one status (default failed,
+// the ones a coordinator has to act on), ordered by id.
+func (s *Server) listOutbox(c *gin.Context) error {
+	q := c.Request.URL.Query()
+	if err := knownQuery(q, "status", "limit", "after"); err != nil {
+		return err
+	}
+	status := models.OutboxStatus(q.Get("status"))
+	switch status {
+	case "":
+		status = models.OutboxFailed
+	case models.OutboxPending, models.OutboxSent, models.OutboxFailed:
+	default:
+		return badRequest("status", "status must be pending, sent or failed")
+	}
+	page, err := outboxPage(q)
+	if err != nil {
+		return err
+	}
+	items, err := s.outbox.OutboxMessages(c, status, page)
+	if err != nil {
+		return fmt.Errorf("list %s outbox messages: %w", status, err)
+	}
+	out := list[models.OutboxMessage]{Items: nonNil(items)}
+	if len(items) > 0 {
+		out.Next = nextCursor(len(items), page, items[len(items)-1].ID)
+	}
+	writeJSON(c, http.StatusOK, out)
+	return nil
+}
+
+// retryOutbox makes a failed message pending again, with its attempts
+// reset, and answers it.
+func (s *Server) retryOutbox(c *gin.Context) error {
+	id := c.Param("id")
+	if err := outboxID("id", id); err != nil {
+		return err
+	}
+	if err := s.outbox.RetryMessage(c, id); err != nil {
+		return fmt.Errorf("retry outbox message %s: %w", id, err)
+	}
+	m, err := s.outbox.OutboxMessage(c, id)
+	if err != nil {
+		return fmt.Errorf("load outbox message %s: %w", id, err)
+	}
+	writeJSON(c, http.StatusOK, m)
+	return nil
+}

@@ -1,0 +1,126 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/fieldvisit/fieldvisit/models"
+	"github.com/fieldvisit/fieldvisit/publish"
+)
+
+// PlanStore reads plan versions.
+type PlanStore interface {
+	Plan(ctx context.Context, week models.Date, version int) (*models.Plan, error)
+	LatestPlan(ctx context.Context, week models.Date) (*models.Plan, error)
+}
+
+// WeekPlanner plans a week now and returns the new draft
+// (jobs.PlanRunner: under a lease, recorded as a job run).
+type WeekPlanner interface {
+	Plan(ctx context.Context, week models.Date, trigger string) (*models.Plan, error)
+}
+
+// PlanPublisher publishes a plan version (publish.Publisher).
+type PlanPublisher interface {
+	Publish(ctx context.Context, week models.Date, version int) (publish.Result, error)
+}
+
+// errPlanningOff answers the planning endpoints of a server built without
+// a planner or publisher (tests of unrelated endpoints, tools).
+var errPlanningOff = &statusError{status: http.StatusServiceUnavailable, detail: "planning is not configured on this server"}
+
+// weekParam reads the :week path parameter: the date of a Monday.
+func weekParam(c *gin.Context) (models.Date, error) {
+	d, err := models.ParseDate(c.Param("week"))
+	if err != nil || d.Weekday() != time.Monday {
+		return "", badRequest("week", "week must be the date of a Monday, YYYY-MM-DD")
+	}
+	return d, nil
+}
+
+// versionParam reads the :version path parameter.
+func versionParam(c *gin.Context) (int, error) {
+	n, err := strconv.Atoi(c.Param("version"))
+	if err != nil || n < 1 {
+		return 0, badRequest("version", "version must be a positive integer")
+	}
+	return n, nil
+}
+
+// runPlan plans the week now and answers the new draft.
+func (s *Server) runPlan(c *gin.Context) error {
+	week, err := weekParam(c)
+	if err != nil {
+		return err
+	}
+	if s.planner == nil {
+		return errPlanningOff
+	}
+	plan, err := s.planner.Plan(c, week, "api:"+caller(c).user.ID)
+	if err != nil {
+		return fmt.Errorf("plan week %s: %w", week, err)
+	}
+	c.Header("Location", fmt.Sprintf("/api/v1/plans/%s/%d", plan.Week, plan.Version))
+	writeJSON(c, http.StatusCreated, plan)
+	return nil
+}
+
+// getLatestPlan answers the newest version of the week's plan, whatever
+// its status.
+func (s *Server) getLatestPlan(c *gin.Context) error {
+	week, err := weekParam(c)
+	if err != nil {
+		return err
+	}
+	plan, err := s.plans.LatestPlan(c, week)
+	if err != nil {
+		return fmt.Errorf("load the latest plan of week %s: %w", week, err)
+	}
+	writeJSON(c, http.StatusOK, plan)
+	return nil
+}
+
+// getPlan answers one version of the week's plan.
+func (s *Server) getPlan(c *gin.Context) error {
+	week, err := weekParam(c)
+	if err != nil {
+		return err
+	}
+	version, err := versionParam(c)
+	if err != nil {
+		return err
+	}
+	plan, err := s.plans.Plan(c, week, version)
+	if err != nil {
+		return fmt.Errorf("load plan %s: %w", models.PlanID(week, version), err)
+	}
+	writeJSON(c, http.StatusOK, plan)
+	return nil
+}
+
+// publishPlan makes the version the published plan of its week and answers
+// what changed. Publishing it again changes nothing.
+func (s *Server) publishPlan(c *gin.Context) error {
+	week, err := weekParam(c)
+	if err != nil {
+		return err
+	}
+	version, err := versionParam(c)
+	if err != nil {
+		return err
+	}
+	if s.publisher == nil {
+		return errPlanningOff
+	}
+	res, err := s.publisher.Publish(c, week, version)
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, res)
+	return nil
+}

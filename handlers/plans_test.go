@@ -1,0 +1,266 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-ical"
+	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/fieldvisit/fieldvisit/jobs"
+	"github.com/fieldvisit/fieldvisit/models"
+	"github.com/fieldvisit/fieldvisit/notify"
+	"github.com/fieldvisit/fieldvisit/planning"
+	"github.com/fieldvisit/fieldvisit/publish"
+	"github.com/fieldvisit/fieldvisit/store"
+	"github.com/fieldvisit/fieldvisit/templates"
+	"github.com/fieldvisit/fieldvisit/travel"
+)
+
+// withPlanning wires the real planner (through the jobs runner, as serve
+// does), publisher and feed composer onto the env's store.
+func withPlanning(t *testing.T) envOption {
+	// The document validator knows no text/calendar (the feed); it reads it
+	// as a string.
+	openapi3filter.RegisterBodyDecoder("text/calendar", openapi3filter.FileBodyDecoder)
+	return func(cfg *Config) {
+		s := cfg.Store.(*store.Store)
+		planner, err := planning.NewPlanner(planning.Config{Store: s, Travel: travel.DefaultModel(), Location: time.UTC, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		comp, err := notify.NewComposer(templates.Mail, time.UTC, notify.ComposerConfig{BaseURL: "https://fv.example", ReplyTo: "coord@fv.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, err := publish.New(publish.Config{Store: s, Composer: comp, Location: time.UTC, Now: cfg.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runner, err := jobs.NewPlanRunner(jobs.PlanRunnerConfig{Store: s, Planner: planner, Location: time.UTC})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Planner, cfg.Publisher, cfg.Feeds, cfg.BaseURL = runner, pub, comp, "https://fv.example/"
+		cfg.Location = time.UTC
+	}
+}
+
+func TestPlanRunPublishVisits(t *testing.T) {
+	e := newEnv(t, withPlanning(t))
+	ctx := context.Background()
+	const week = "/api/v1/plans/2025-03-10"
+
+	// Only coordinators plan, and only whole weeks.
+	e.do(req{as: trainerA, method: http.MethodPost, path: week + "/run"}).want(t, http.StatusForbidden).problem(t)
+	for _, bad := range []string{"2025-03-11", "2025-13-01", "monday"} {
+		e.do(req{as: coord, method: http.MethodPost, path: "/api/v1/plans/" + bad + "/run"}).want(t, http.StatusBadRequest).problem(t)
+		e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/plans/" + bad}).want(t, http.StatusBadRequest).problem(t)
+	}
+	e.do(req{as: coord, method: http.MethodGet, path: week}).want(t, http.StatusNotFound).problem(t)
+
+	var plan models.Plan
+	res := e.do(req{as: coord, method: http.MethodPost, path: week + "/run"}).want(t, http.StatusCreated)
+	res.decode(t, &plan)
+	if plan.Version != 1 || plan.Status != models.PlanDraft || plan.KPIs.Scheduled != 2 || res.header.Get("Location") != week+"/1" {
+		t.Fatalf("run answered version %d (%s), %d scheduled, Location %q", plan.Version, plan.Status, plan.KPIs.Scheduled, res.header.Get("Location"))
+	}
+	var latest, one models.Plan
+	e.do(req{as: coord, method: http.MethodGet, path: week}).want(t, http.StatusOK).decode(t, &latest)
+	e.do(req{as: coord, method: http.MethodGet, path: week + "/1"}).want(t, http.StatusOK).decode(t, &one)
+	if latest.ID != plan.ID || one.ID != plan.ID {
+		t.Errorf("latest %s, version 1 %s, want %s", latest.ID, one.ID, plan.ID)
+	}
+	e.do(req{as: coord, method: http.MethodGet, path: week + "/2"}).want(t, http.StatusNotFound).problem(t)
+	e.do(req{as: coord, method: http.MethodGet, path: week + "/first"}).want(t, http.StatusBadRequest).problem(t)
+	e.do(req{as: clinicA, method: http.MethodGet, path: week + "/1"}).want(t, http.StatusForbidden).problem(t)
+
+	// Publish: two visits, a confirmation per clinic and a week per trainer;
+	// again: nothing.
+	var pub publish.Result
+	e.do(req{as: coord, method: http.MethodPost, path: week + "/1/publish"}).want(t, http.StatusOK).decode(t, &pub)
+	if pub.Created != 2 || pub.Enqueued < 3 {
+		t.Errorf("publication %+v", pub)
+	}
+	e.do(req{as: coord, method: http.MethodPost, path: week + "/1/publish"}).want(t, http.StatusOK).decode(t, &pub)
+	if pub.Created != 0 || pub.Enqueued != 0 || pub.Unchanged != 2 {
+		t.Errorf("second publication %+v", pub)
+	}
+	e.do(req{as: coord, method: http.MethodPost, path: week + "/7/publish"}).want(t, http.StatusNotFound).problem(t)
+
+	// Visits: everything for a coordinator, one's own for the others.
+	var all, mine list[models.Visit]
+	e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/visits?week=2025-03-10"}).want(t, http.StatusOK).decode(t, &all)
+	if len(all.Items) != 2 {
+		t.Fatalf("%d visits, want 2", len(all.Items))
+	}
+	e.do(req{as: clinicA, method: http.MethodGet, path: "/api/v1/visits"}).want(t, http.StatusOK).decode(t, &mine)
+	if len(mine.Items) != 1 || mine.Items[0].ClinicID != e.clinicA.ID {
+		t.Errorf("clinic A sees %+v", mine.Items)
+	}
+	e.do(req{as: clinicA, method: http.MethodGet, path: "/api/v1/visits?clinic_id=" + e.clinicB.ID}).want(t, http.StatusForbidden).problem(t)
+	e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/visits?week=2025-03-12"}).want(t, http.StatusBadRequest).problem(t)
+	e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/visits?status=gone"}).want(t, http.StatusBadRequest).problem(t)
+	byTrainer := map[string]int{}
+	for _, v := range all.Items {
+		byTrainer[v.TrainerID]++
+	}
+	for _, who := range []string{trainerA, trainerB} {
+		e.do(req{as: who, method: http.MethodGet, path: "/api/v1/visits"}).want(t, http.StatusOK).decode(t, &mine)
+		tid := e.users[who].TrainerID
+		if len(mine.Items) != byTrainer[tid] || slices.ContainsFunc(mine.Items, func(v models.Visit) bool { return v.TrainerID != tid }) {
+			t.Errorf("%s sees %d visits, has %d", who, len(mine.Items), byTrainer[tid])
+		}
+	}
+
+	// The outbox holds the mails; without SMTP the dispatcher delivers them
+	// to the development mailbox.
+	var pending, box list[models.OutboxMessage]
+	e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/outbox?status=pending"}).want(t, http.StatusOK).decode(t, &pending)
+	if len(pending.Items) < 3 {
+		t.Fatalf("%d pending mails", len(pending.Items))
+	}
+	e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/outbox?status=lost"}).want(t, http.StatusBadRequest).problem(t)
+	e.do(req{as: trainerA, method: http.MethodGet, path: "/api/v1/outbox"}).want(t, http.StatusForbidden).problem(t)
+	d, err := jobs.NewDispatcher(jobs.DispatcherConfig{Store: e.st, Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/mailbox"}).want(t, http.StatusOK).decode(t, &box)
+	if len(box.Items) != len(pending.Items) || !box.Items[0].Mailbox || box.Items[0].Mail.Subject == "" {
+		t.Errorf("mailbox holds %d of %d mails", len(box.Items), len(pending.Items))
+	}
+	e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/mailbox?limit=1"}).want(t, http.StatusOK).decode(t, &box)
+	if len(box.Items) != 1 || box.Next == "" {
+		t.Errorf("first page of one: %d items, next %q", len(box.Items), box.Next)
+	}
+	e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/mailbox?limit=200&after=" + url.QueryEscape(box.Next)}).want(t, http.StatusOK).decode(t, &box)
+	if len(box.Items) != len(pending.Items)-1 {
+		t.Errorf("second page: %d items, want %d", len(box.Items), len(pending.Items)-1)
+	}
+
+	// A failed mail is listed and can be retried once.
+	m, err := e.st.OutboxMessage(ctx, pending.Items[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.FailMessage(ctx, m, "550 mailbox unavailable"); err != nil {
+		t.Fatal(err)
+	}
+	var failed list[models.OutboxMessage]
+	e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/outbox"}).want(t, http.StatusOK).decode(t, &failed)
+	if len(failed.Items) != 1 || failed.Items[0].ID != m.ID || failed.Items[0].LastError == "" {
+		t.Fatalf("failed list %+v", failed.Items)
+	}
+	retry := "/api/v1/outbox/" + url.PathEscape(m.ID) + "/retry"
+	var retried models.OutboxMessage
+	e.do(req{as: coord, method: http.MethodPost, path: retry}).want(t, http.StatusOK).decode(t, &retried)
+	if retried.Status != models.OutboxPending || retried.Attempts != 0 {
+		t.Errorf("retried message %s, %d attempts", retried.Status, retried.Attempts)
+	}
+	e.do(req{as: coord, method: http.MethodPost, path: retry}).want(t, http.StatusConflict).problem(t)
+	e.do(req{as: coord, method: http.MethodPost, path: "/api/v1/outbox/no-such-message/retry"}).want(t, http.StatusNotFound).problem(t)
+}
+
+func TestTrainerFeed(t *testing.T) {
+	e := newEnv(t, withPlanning(t))
+	e.do(req{as: coord, method: http.MethodPost, path: "/api/v1/plans/2025-03-10/run"}).want(t, http.StatusCreated)
+	e.do(req{as: coord, method: http.MethodPost, path: "/api/v1/plans/2025-03-10/1/publish"}).want(t, http.StatusOK)
+	visits, err := e.st.Visits(context.Background(), models.VisitFilter{TrainerID: e.trainerA.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, v := range visits {
+		want = append(want, v.UID)
+	}
+	slices.Sort(want)
+
+	tokenPath := "/api/v1/trainers/" + e.trainerA.ID + "/feed-token"
+	e.do(req{as: trainerB, method: http.MethodGet, path: tokenPath}).want(t, http.StatusForbidden).problem(t)
+	e.do(req{as: clinicA, method: http.MethodGet, path: tokenPath}).want(t, http.StatusForbidden).problem(t)
+	e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/trainers/0123456789abcdef01234567/feed-token"}).want(t, http.StatusNotFound).problem(t)
+	var first, second FeedToken
+	e.do(req{as: trainerA, method: http.MethodGet, path: tokenPath}).want(t, http.StatusOK).decode(t, &first)
+	u, err := url.Parse(first.URL)
+	if err != nil || u.Host != "fv.example" {
+		t.Fatalf("feed URL %q", first.URL)
+	}
+
+	res := e.do(req{as: anonymous, method: http.MethodGet, path: u.Path}).want(t, http.StatusOK)
+	if ct := res.header.Get("Content-Type"); ct != "text/calendar; charset=utf-8" {
+		t.Errorf("content type %q", ct)
+	}
+	cal, err := ical.NewDecoder(bytes.NewReader(res.body)).Decode()
+	if err != nil {
+		t.Fatalf("feed does not parse: %v\n%s", err, res.body)
+	}
+	if m := cal.Props.Get(ical.PropMethod); m == nil || m.Value != "PUBLISH" {
+		t.Errorf("feed METHOD %v", m)
+	}
+	var got []string
+	for _, ev := range cal.Events() {
+		got = append(got, ev.Props.Get(ical.PropUID).Value)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("feed lists %v, trainer A has %v", got, want)
+	}
+
+	// The feed token opens the feed and nothing else.
+	secret := u.Path[len("/feeds/") : len(u.Path)-len(".ics")]
+	e.secrets["feed"] = secret
+	e.do(req{as: "feed", method: http.MethodGet, path: "/api/v1/me"}).want(t, http.StatusUnauthorized).problem(t)
+	e.do(req{as: anonymous, method: http.MethodGet, path: "/feeds/" + secret}).want(t, http.StatusNotFound).problem(t)
+	e.do(req{as: anonymous, method: http.MethodGet, path: "/feeds/wrong.ics"}).want(t, http.StatusNotFound).problem(t)
+
+	// Asking again revokes the first URL.
+	e.do(req{as: coord, method: http.MethodGet, path: tokenPath}).want(t, http.StatusOK).decode(t, &second)
+	if second.URL == first.URL {
+		t.Fatal("the same URL twice")
+	}
+	e.do(req{as: anonymous, method: http.MethodGet, path: u.Path}).want(t, http.StatusNotFound).problem(t)
+	u2, _ := url.Parse(second.URL)
+	e.do(req{as: anonymous, method: http.MethodGet, path: u2.Path}).want(t, http.StatusOK)
+}
+
+// failedMessage stores an outbox message that gave up and returns its id.
+func (e *env) failedMessage() string {
+	e.t.Helper()
+	ctx := context.Background()
+	m := &models.OutboxMessage{ID: fmt.Sprintf("test:failed:%d", e.unique()), Kind: "test",
+		Mail: models.Mail{To: []string{"x@example.org"}, Subject: "s", Text: "t"}}
+	if _, err := e.st.EnqueueMail(ctx, m); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.st.FailMessage(ctx, m, "550 no such user"); err != nil {
+		e.t.Fatal(err)
+	}
+	return m.ID
+}
+
+// feedSecret returns the secret of a feed token of trainer B, made once
+// (the role matrix renews trainer A's feed token).
+func (e *env) feedSecret() string {
+	e.t.Helper()
+	if s, ok := e.secrets["feed of trainer B"]; ok {
+		return s
+	}
+	secret, hash := NewToken()
+	tok := &models.Token{Hash: hash, ID: feedTokenID(e.trainerB.ID), Kind: models.TokenFeed,
+		ExpiresAt: e.clock.Now().Add(time.Hour)}
+	if err := e.st.CreateToken(context.Background(), tok); err != nil {
+		e.t.Fatal(err)
+	}
+	e.secrets["feed of trainer B"] = secret
+	return secret
+}

@@ -1,0 +1,535 @@
+// Package publish makes a draft plan the published plan of its week: it
+// turns the plan's stops into bookable visits, moves request statuses, and
+// enqueues one e-mail per recipient and change in the outbox.
+//
+// # Order of writes
+//
+// MongoDB gives no transaction across documents, so a publication is a
+// sequence of single-document writes that can stop anywhere (a crash, a
+// lost connection). It is built so that running it again finishes the job
+// without doing anything twice:
+//
+//  1. Visits. Each visit is compared with the plan: new ones are created
+//     (Sequence 0), changed ones updated (Sequence+1) and ones the plan
+//     dropped cancelled (Sequence+1). Every write stamps the visit with the
+//     plan's version (PlanVersion), so a re-run sees that it was already
+//     applied and leaves it alone; an unchanged visit keeps its older stamp.
+//  2. Outbox. Every message is derived from stored state only: a visit
+//     stamped with this version, the previously published plan (an
+//     immutable document) and the trainers' and clinics' current contacts.
+//     Its _id is the idempotency key of the change and recipient
+//     ("visit:<id>:seq:<n>:clinic:<email>"), so enqueueing it again is a
+//     no-op. A crash between a visit write and its messages is repaired by
+//     the re-run, which enqueues the messages of every stamped visit.
+//  3. Request statuses (new → planned; back to new when a visit vanished),
+//     each a version-guarded single update that a re-run finds done.
+//  4. Plan statuses, last: this plan becomes published, then any other
+//     published plan of the week superseded. Until this step the plan is
+//     still a draft, so a re-run redoes steps 1–3 (finding them done). A
+//     publication of a plan that is already published only finishes step 4
+//     and reports everything unchanged, so publishing the same version twice
+//     changes and sends nothing.
+//
+// A lease per week ("publish:<week>") keeps two instances from publishing
+// the same week at once; should it expire mid-run, the version-guarded
+// writes and the idempotent outbox keys still keep the result consistent.
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/fieldvisit/fieldvisit/models"
+	"github.com/fieldvisit/fieldvisit/notify"
+)
+
+// Store is what a publication reads and writes; *store.Store implements it.
+type Store interface {
+	Plan(ctx context.Context, week models.Date, version int) (*models.Plan, error)
+	PublishedPlan(ctx context.Context, week models.Date) (*models.Plan, error)
+	Plans(ctx context.Context, week models.Date) ([]models.Plan, error)
+	SetPlanStatus(ctx context.Context, id string, rev int64, to models.PlanStatus, at *time.Time) (*models.Plan, error)
+	Visits(ctx context.Context, f models.VisitFilter) ([]models.Visit, error)
+	Visit(ctx context.Context, id string) (*models.Visit, error)
+	CreateVisit(ctx context.Context, v *models.Visit) error
+	UpdateVisit(ctx context.Context, v *models.Visit) error
+	Requests(ctx context.Context, f models.RequestFilter, p models.Page) ([]models.Request, error)
+	Request(ctx context.Context, id string) (*models.Request, error)
+	SetRequestStatus(ctx context.Context, id string, version int64, to models.Status) (*models.Request, error)
+	Clinic(ctx context.Context, id string) (*models.Clinic, error)
+	Trainer(ctx context.Context, id string) (*models.Trainer, error)
+	EnqueueMail(ctx context.Context, m *models.OutboxMessage) (created bool, err error)
+	ClaimLease(ctx context.Context, resource, holder string, ttl time.Duration) (*models.Lease, error)
+	ReleaseLease(ctx context.Context, l *models.Lease, done bool) error
+}
+
+// Composer writes the e-mails; *notify.Composer implements it.
+type Composer interface {
+	ClinicBooking(change notify.Change, b notify.Booking, now time.Time) (notify.Message, error)
+	TrainerChange(change notify.Change, b notify.Booking, now time.Time) (notify.Message, error)
+	TrainerWeek(t notify.Trainer, weekStart time.Time, planVersion int, bookings []notify.Booking, now time.Time) (notify.Message, error)
+}
+
+// Config is what New needs; Store, Composer and Location are required.
+type Config struct {
+	Store    Store
+	Composer Composer
+	Location *time.Location
+	// Holder names this instance in leases (e.g. host:pid).
+	Holder string
+	// LeaseTTL bounds how long a crashed publisher blocks its week; zero
+	// means DefaultLeaseTTL.
+	LeaseTTL time.Duration
+	// Now is the clock (nil means time.Now); Logger nil discards.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// DefaultLeaseTTL is the lease a publication holds on its week.
+const DefaultLeaseTTL = 10 * time.Minute
+
+// Result counts what a publication did. Visits are Created, Moved (trainer
+// or time changed, or re-booked after a cancellation), Cancelled or left
+// Unchanged; Enqueued counts the e-mails newly put in the outbox.
+type Result struct {
+	Week      models.Date `json:"week"`
+	Version   int         `json:"version"`
+	Created   int         `json:"created"`
+	Moved     int         `json:"moved"`
+	Cancelled int         `json:"cancelled"`
+	Unchanged int         `json:"unchanged"`
+	Enqueued  int         `json:"enqueued"`
+	// Warnings name what could not be done for one visit or recipient (a
+	// request cancelled meanwhile, a contact without an address).
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Publisher publishes plans.
+type Publisher struct {
+	cfg Config
+	log *slog.Logger
+	now func() time.Time
+}
+
+// New checks cfg and returns a Publisher.
+func New(cfg Config) (*Publisher, error) {
+	switch {
+	case cfg.Store == nil:
+		return nil, errors.New("publish: Config.Store is required")
+	case cfg.Composer == nil:
+		return nil, errors.New("publish: Config.Composer is required")
+	case cfg.Location == nil:
+		return nil, errors.New("publish: Config.Location is required")
+	}
+	p := &Publisher{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	if p.cfg.Holder == "" {
+		p.cfg.Holder = "publisher"
+	}
+	if p.cfg.LeaseTTL <= 0 {
+		p.cfg.LeaseTTL = DefaultLeaseTTL
+	}
+	return p, nil
+}
+
+// VisitUID is the iCalendar UID of the visit of request id; it stays the
+// same for the visit's whole life.
+func VisitUID(id string) string { return CalendarID(id) + "@fieldvisit" }
+
+// CalendarID is the visit's name in calendars and mails ("visit-<id>"); the
+// composer appends its domain to make the UID.
+func CalendarID(id string) string { return "visit-" + id }
+
+// Publish makes version version of week's plan the published one. A plan
+// already published is left as it is (Result counts its visits as
+// unchanged); a superseded one cannot be published again
+// (models.ErrConflict), nor can a week another instance is publishing now.
+func (p *Publisher) Publish(ctx context.Context, week models.Date, version int) (Result, error) {
+	res := Result{Week: week, Version: version}
+	if !week.Valid() || week.Weekday() != time.Monday {
+		return res, &models.ValidationError{Fields: []models.FieldError{{Field: "week", Message: fmt.Sprintf("%q is not the date of a Monday", week)}}}
+	}
+	plan, err := p.cfg.Store.Plan(ctx, week, version)
+	if err != nil {
+		return res, fmt.Errorf("publish %s: %w", models.PlanID(week, version), err)
+	}
+	switch plan.Status {
+	case models.PlanSuperseded:
+		return res, fmt.Errorf("publish %s: %w", plan.ID, &models.ConflictError{
+			Message: fmt.Sprintf("plan %s was superseded by a later publication; run or pick a newer version", plan.ID)})
+	case models.PlanPublished:
+		// Already done, except perhaps retiring the previous plan if a
+		// crash hit between the two status changes.
+		if err := p.supersedeOthers(ctx, plan); err != nil {
+			return res, err
+		}
+		res.Unchanged = stopCount(plan)
+		return res, nil
+	}
+
+	lease, err := p.cfg.Store.ClaimLease(ctx, "publish:"+string(week), p.cfg.Holder, p.cfg.LeaseTTL)
+	if err != nil {
+		return res, fmt.Errorf("publish %s: %w", plan.ID, err)
+	}
+	defer func() {
+		if err := p.cfg.Store.ReleaseLease(context.WithoutCancel(ctx), lease, false); err != nil {
+			p.log.Warn("release publish lease", "week", week, "err", err)
+		}
+	}()
+
+	run, err := p.newRun(ctx, plan)
+	if err != nil {
+		return res, fmt.Errorf("publish %s: %w", plan.ID, err)
+	}
+	run.res = &res
+	if err := run.syncVisits(ctx); err != nil {
+		return res, fmt.Errorf("publish %s: %w", plan.ID, err)
+	}
+	if err := run.enqueue(ctx); err != nil {
+		return res, fmt.Errorf("publish %s: %w", plan.ID, err)
+	}
+	if err := run.moveRequests(ctx); err != nil {
+		return res, fmt.Errorf("publish %s: %w", plan.ID, err)
+	}
+	at := p.now()
+	published, err := p.cfg.Store.SetPlanStatus(ctx, plan.ID, plan.Rev, models.PlanPublished, &at)
+	if err != nil {
+		return res, fmt.Errorf("publish %s: %w", plan.ID, err)
+	}
+	if err := p.supersedeOthers(ctx, published); err != nil {
+		return res, err
+	}
+	p.log.Info("plan published", "week", week, "version", version, "created", res.Created, "moved", res.Moved,
+		"cancelled", res.Cancelled, "unchanged", res.Unchanged, "enqueued", res.Enqueued, "warnings", len(res.Warnings))
+	for _, w := range res.Warnings {
+		p.log.Warn("publish", "week", week, "version", version, "warning", w)
+	}
+	return res, nil
+}
+
+// supersedeOthers marks every other published plan of the week superseded.
+func (p *Publisher) supersedeOthers(ctx context.Context, published *models.Plan) error {
+	list, err := p.cfg.Store.Plans(ctx, published.Week)
+	if err != nil {
+		return fmt.Errorf("publish %s: list the week's plans: %w", published.ID, err)
+	}
+	for _, other := range list {
+		if other.Status != models.PlanPublished || other.ID == published.ID {
+			continue
+		}
+		if _, err := p.cfg.Store.SetPlanStatus(ctx, other.ID, other.Rev, models.PlanSuperseded, nil); err != nil {
+			return fmt.Errorf("publish %s: supersede %s: %w", published.ID, other.ID, err)
+		}
+	}
+	return nil
+}
+
+func stopCount(plan *models.Plan) int {
+	n := 0
+	for _, r := range plan.Routes {
+		n += len(r.Stops)
+	}
+	return n
+}
+
+// wanted is one stop of the plan with the route it is on.
+type wanted struct {
+	route *models.PlanRoute
+	stop  *models.PlanStop
+}
+
+// run is the state of one publication.
+type run struct {
+	p    *Publisher
+	plan *models.Plan
+	res  *Result
+	now  time.Time
+	// prev is the previously published plan, nil on the first publication
+	// of the week; prevStops indexes its stops by request and prevTrainers
+	// lists the trainers it gave visits (they already have their week).
+	prev         *models.Plan
+	prevStops    map[string]wanted
+	prevTrainers map[string]bool
+	wanted       map[string]wanted
+	visits       map[string]*models.Visit
+	requests     map[string]*models.Request
+	clinics      map[string]*models.Clinic
+	trainers     map[string]*models.Trainer
+}
+
+func (p *Publisher) newRun(ctx context.Context, plan *models.Plan) (*run, error) {
+	st := p.cfg.Store
+	r := &run{
+		p: p, plan: plan, now: p.now(),
+		prevStops: map[string]wanted{}, prevTrainers: map[string]bool{},
+		wanted: map[string]wanted{}, visits: map[string]*models.Visit{},
+		requests: map[string]*models.Request{}, clinics: map[string]*models.Clinic{}, trainers: map[string]*models.Trainer{},
+	}
+	prev, err := st.PublishedPlan(ctx, plan.Week)
+	switch {
+	case err == nil:
+		r.prev = prev
+		for i := range prev.Routes {
+			route := &prev.Routes[i]
+			for j := range route.Stops {
+				r.prevStops[route.Stops[j].RequestID] = wanted{route, &route.Stops[j]}
+				r.prevTrainers[route.TrainerID] = true
+			}
+		}
+	case !errors.Is(err, models.ErrNotFound):
+		return nil, fmt.Errorf("load the published plan: %w", err)
+	}
+	for i := range plan.Routes {
+		route := &plan.Routes[i]
+		for j := range route.Stops {
+			r.wanted[route.Stops[j].RequestID] = wanted{route, &route.Stops[j]}
+		}
+	}
+	visits, err := st.Visits(ctx, models.VisitFilter{Week: plan.Week})
+	if err != nil {
+		return nil, fmt.Errorf("load the week's visits: %w", err)
+	}
+	for i := range visits {
+		r.visits[visits[i].ID] = &visits[i]
+	}
+	// Every request the plan can name lies in the week; one read, not one
+	// per stop.
+	pg := models.Page{Limit: models.MaxPageSize}
+	for {
+		list, err := st.Requests(ctx, models.RequestFilter{From: plan.Week, To: plan.Week.AddDays(6)}, pg)
+		if err != nil {
+			return nil, fmt.Errorf("load the week's requests: %w", err)
+		}
+		for i := range list {
+			r.requests[list[i].ID] = &list[i]
+		}
+		if len(list) < pg.Limit {
+			break
+		}
+		pg.After = list[len(list)-1].ID
+	}
+	return r, nil
+}
+
+func (r *run) warn(format string, args ...any) {
+	r.res.Warnings = append(r.res.Warnings, fmt.Sprintf(format, args...))
+}
+
+// request returns the request of id, loading it when it lies outside the
+// week's range (a visit of this week whose request was edited since).
+func (r *run) request(ctx context.Context, id string) (*models.Request, error) {
+	if q, ok := r.requests[id]; ok {
+		return q, nil
+	}
+	q, err := r.p.cfg.Store.Request(ctx, id)
+	if errors.Is(err, models.ErrNotFound) {
+		r.requests[id] = nil
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load request %s: %w", id, err)
+	}
+	r.requests[id] = q
+	return q, nil
+}
+
+// syncVisits is step 1: create, update and cancel visits.
+func (r *run) syncVisits(ctx context.Context) error {
+	st := r.p.cfg.Store
+	for _, route := range r.plan.Routes {
+		for _, stop := range route.Stops {
+			req, err := r.request(ctx, stop.RequestID)
+			if err != nil {
+				return err
+			}
+			if req == nil || !req.Status.Open() {
+				r.warn("request %s is no longer open; its visit is not booked", stop.RequestID)
+				delete(r.wanted, stop.RequestID)
+				continue
+			}
+			want := r.visitFor(route, stop, req)
+			cur := r.visits[stop.RequestID]
+			if cur == nil {
+				err := st.CreateVisit(ctx, want)
+				if errors.Is(err, models.ErrConflict) {
+					// It exists in another week (or appeared just now).
+					cur, err = st.Visit(ctx, want.ID)
+					if err == nil && cur.Week != r.plan.Week && cur.Status == models.VisitScheduled {
+						r.warn("request %s is booked in the week of %s; not booked again", req.ID, cur.Week)
+						delete(r.wanted, stop.RequestID)
+						continue
+					}
+				}
+				if err != nil {
+					return fmt.Errorf("book request %s: %w", req.ID, err)
+				}
+				if cur == nil {
+					r.visits[want.ID] = want
+					r.res.Created++
+					continue
+				}
+				r.visits[cur.ID] = cur
+			}
+			switch {
+			case cur.Status == models.VisitDone:
+				r.res.Unchanged++
+			case cur.PlanVersion == r.plan.Version:
+				// Written by an earlier, interrupted run of this publication.
+				r.countChange(cur)
+			case cur.Status == models.VisitCancelled || cur.TrainerID != want.TrainerID ||
+				!cur.Start.Equal(want.Start) || !cur.End.Equal(want.End) || cur.Week != want.Week:
+				next := *want
+				next.Version, next.Sequence = cur.Version, cur.Sequence+1
+				if err := st.UpdateVisit(ctx, &next); err != nil {
+					return fmt.Errorf("rebook request %s: %w", req.ID, err)
+				}
+				r.visits[next.ID] = &next
+				r.res.Moved++
+			default:
+				r.res.Unchanged++
+			}
+		}
+	}
+	for _, v := range r.visits {
+		if _, ok := r.wanted[v.ID]; ok {
+			continue
+		}
+		switch {
+		case v.Status == models.VisitScheduled:
+			next := *v
+			next.Status, next.Sequence, next.PlanVersion = models.VisitCancelled, v.Sequence+1, r.plan.Version
+			if err := st.UpdateVisit(ctx, &next); err != nil {
+				return fmt.Errorf("cancel visit %s: %w", v.ID, err)
+			}
+			r.visits[v.ID] = &next
+			r.res.Cancelled++
+		case v.Status == models.VisitCancelled && v.PlanVersion == r.plan.Version:
+			r.res.Cancelled++
+		}
+	}
+	return nil
+}
+
+// countChange counts a visit an interrupted run of this publication wrote.
+func (r *run) countChange(v *models.Visit) {
+	switch {
+	case v.Status == models.VisitCancelled:
+		r.res.Cancelled++
+	case v.Sequence == 0:
+		r.res.Created++
+	default:
+		r.res.Moved++
+	}
+}
+
+// visitFor is the visit the plan wants for one stop.
+func (r *run) visitFor(route models.PlanRoute, stop models.PlanStop, req *models.Request) *models.Visit {
+	return &models.Visit{
+		ID:           req.ID,
+		RequestID:    req.ID,
+		ClinicID:     req.ClinicID,
+		TrainerID:    route.TrainerID,
+		Week:         r.plan.Week,
+		Date:         route.Date,
+		Start:        stop.Start.UTC(),
+		End:          stop.End.UTC(),
+		Kind:         req.Kind,
+		Topic:        req.Topic,
+		Participants: req.Participants,
+		Status:       models.VisitScheduled,
+		PlanVersion:  r.plan.Version,
+		UID:          VisitUID(req.ID),
+	}
+}
+
+// changed lists the visits this publication wrote, in a stable order.
+func (r *run) changed() []*models.Visit {
+	var out []*models.Visit
+	for _, v := range r.visits {
+		if v.PlanVersion == r.plan.Version && v.Week == r.plan.Week {
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, func(a, b *models.Visit) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return compareStrings(a.ID, b.ID)
+	})
+	return out
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// moveRequests is step 3: a booked request is planned, one whose visit
+// vanished is new again, and a confirmed one that moved waits for the
+// clinic's confirmation again.
+func (r *run) moveRequests(ctx context.Context) error {
+	for _, v := range r.changed() {
+		req, err := r.request(ctx, v.RequestID)
+		if err != nil {
+			return err
+		}
+		if req == nil || !req.Status.Open() {
+			continue
+		}
+		var to models.Status
+		switch {
+		case v.Status == models.VisitCancelled && req.Status != models.StatusNew:
+			to = models.StatusNew
+		case v.Status == models.VisitScheduled && req.Status == models.StatusNew:
+			to = models.StatusPlanned
+		case v.Status == models.VisitScheduled && req.Status == models.StatusConfirmed && v.Sequence > 0:
+			to = models.StatusPlanned
+		default:
+			continue
+		}
+		if err := r.setStatus(ctx, req, to); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setStatus moves a request, re-reading it once when someone else changed
+// it since it was loaded.
+func (r *run) setStatus(ctx context.Context, req *models.Request, to models.Status) error {
+	st := r.p.cfg.Store
+	got, err := st.SetRequestStatus(ctx, req.ID, req.Version, to)
+	if errors.Is(err, models.ErrConflict) {
+		fresh, ferr := st.Request(ctx, req.ID)
+		if ferr != nil {
+			return fmt.Errorf("reload request %s: %w", req.ID, ferr)
+		}
+		if fresh.Status == to || !models.CanTransition(fresh.Status, to) {
+			r.requests[req.ID] = fresh
+			if fresh.Status != to {
+				r.warn("request %s is %s now; left as it is", req.ID, fresh.Status)
+			}
+			return nil
+		}
+		got, err = st.SetRequestStatus(ctx, fresh.ID, fresh.Version, to)
+	}
+	if err != nil {
+		return fmt.Errorf("move request %s to %s: %w", req.ID, to, err)
+	}
+	r.requests[req.ID] = got
+	return nil
+}
