@@ -353,8 +353,15 @@ func (b *builder) requestPin(mp *models.Pin) (*scheduler.Pin, string) {
 // the request names any), each shortened by the service duration.
 func (b *builder) startWindows(r *models.Request, c *models.Clinic, service int64) []scheduler.Window {
 	var out []scheduler.Window
+	due := r.DueDate
+	if due != "" && due < b.in.Week {
+		// Overdue: the whole week is allowed; the urgency weight and the
+		// warning make the coordinator see it first.
+		b.warn("request %s was due on %s and is still open; planned as early as this week allows", r.ID, r.DueDate)
+		due = ""
+	}
 	for _, date := range b.idx.Dates {
-		if (r.EarliestDate != "" && date < r.EarliestDate) || (r.DueDate != "" && date > r.DueDate) {
+		if (r.EarliestDate != "" && date < r.EarliestDate) || (due != "" && date > due) {
 			continue
 		}
 		open := sortedWindows(c.Hours.Day(date.Weekday()))

@@ -253,6 +253,12 @@ func TestBuildStops(t *testing.T) {
 			want: []scheduler.Window{{Start: sunday + hm(8, 0), End: sunday + hm(18, 0)}},
 		},
 		{
+			name:     "an overdue open request may take any day of the week, with a warning",
+			edit:     func(_ *Input, r *models.Request) { r.EarliestDate, r.DueDate = "2026-03-09", "2026-03-13" },
+			want:     []scheduler.Window{{Start: hm(8, 0), End: 6*day - 3600 + hm(19, 0)}},
+			wantWarn: "was due on 2026-03-13",
+		},
+		{
 			name: "too short a preferred window",
 			edit: func(_ *Input, r *models.Request) {
 				r.PreferredWindows = models.Week{Wed: []models.Window{win("10:00", "10:30")}}

@@ -174,7 +174,9 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 	}
 	filter := models.RequestFilter{
 		Statuses: []models.Status{models.StatusNew, models.StatusPlanned, models.StatusConfirmed},
-		From:     week, To: week.AddDays(6),
+		// No lower bound: an open request whose due date has passed still
+		// needs its visit, and Build plans it as early as the week allows.
+		To: week.AddDays(6),
 	}
 	requests, err := allPages(ctx, func(ctx context.Context, pg models.Page) ([]models.Request, error) {
 		return st.Requests(ctx, filter, pg)
