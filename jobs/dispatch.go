@@ -23,6 +23,7 @@ type OutboxStore interface {
 	FailMessage(ctx context.Context, m *models.OutboxMessage, sendErr string) error
 	PruneLeases(ctx context.Context, before time.Time) (int64, error)
 	ArchiveSentMessages(ctx context.Context, before time.Time) (int, error)
+	DeleteExpiredTokens(ctx context.Context) (int64, error)
 }
 
 // Backoff is the wait before the next attempt after a failed one: Base after
@@ -276,7 +277,8 @@ func (d *Dispatcher) release(ctx context.Context, l *models.Lease, done bool) {
 	}
 }
 
-// housekeeping prunes old leases and archives old sent mail, at most once
+// housekeeping prunes old leases, archives old sent mail and deletes expired
+// tokens, at most once
 // every housekeepingEvery; a failure is logged and retried next time.
 func (d *Dispatcher) housekeeping(ctx context.Context) {
 	now := d.cfg.Now()
@@ -298,6 +300,14 @@ func (d *Dispatcher) housekeeping(ctx context.Context) {
 		d.log.Warn("archiving sent mail failed", "error", err)
 	} else if n > 0 {
 		d.log.Debug("archived sent mail", "count", n)
+	}
+	// Expired sessions and tokens are refused on use already; removing them
+	// keeps the collection every authenticated request reads small (no TTL
+	// indexes on the embedded server).
+	if n, err := d.cfg.Store.DeleteExpiredTokens(ctx); err != nil {
+		d.log.Warn("deleting expired tokens failed", "error", err)
+	} else if n > 0 {
+		d.log.Debug("deleted expired tokens", "count", n)
 	}
 }
 

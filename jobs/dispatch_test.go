@@ -239,16 +239,31 @@ func TestDispatchToDevelopmentMailbox(t *testing.T) {
 		}
 	}
 
-	// A month later, housekeeping archives the sent mail and prunes the
-	// leases its delivery left behind.
+	// A token that expires within the month, and one that outlives it.
+	ctx := context.Background()
+	for i, ttl := range []time.Duration{24 * time.Hour, 60 * 24 * time.Hour} {
+		tok := &models.Token{Hash: fmt.Sprintf("hash-%d", i), ID: fmt.Sprintf("t%d", i), UserID: "u1", Kind: models.TokenSession,
+			CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(ttl)}
+		if err := s.CreateToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// A month later, housekeeping archives the sent mail, prunes the
+	// leases its delivery left behind and deletes the expired token.
 	clock.Advance(31 * 24 * time.Hour)
 	runPass(t, d)
-	ctx := context.Background()
 	if left, err := s.OutboxMessages(ctx, "", models.Page{}); err != nil || len(left) != 0 {
 		t.Fatalf("outbox after a month = %d messages, %v; want none", len(left), err)
 	}
 	if leases, err := s.Leases(ctx, jobs.OutboxResource("m1")); err != nil || len(leases) != 0 {
 		t.Fatalf("leases of m1 after a month = %+v, %v; want none", leases, err)
+	}
+	// Tokens hides expired tokens by itself, so look from a month back,
+	// when both were valid: only a deleted one is missing then.
+	clock.Advance(-31 * 24 * time.Hour)
+	if toks, err := s.Tokens(ctx, "u1"); err != nil || len(toks) != 1 || toks[0].ID != "t1" {
+		t.Fatalf("tokens left by housekeeping = %+v, %v; want only t1", toks, err)
 	}
 }
 
