@@ -41,7 +41,7 @@ func TestBadInput(t *testing.T) {
 		{"wrong nested type", req{as: coord, method: "POST", path: api + "/clinics", body: with(e.clinicBody(), "place", map[string]any{"address": "x", "lat": "north", "lon": 1})}, 400, "place.lat"},
 		{"unknown field", req{as: coord, method: "POST", path: api + "/requests", body: with(requestBody(e.clinicA.ID), "colour", "red")}, 400, "colour"},
 		{"server-owned field", req{as: coord, method: "PUT", path: reqPath, body: with(requestBody(e.clinicA.ID), "status", "done"), header: ifMatch(1)}, 400, "status"},
-		{"time not HH:MM", req{as: trainerA, method: "PUT", path: availPath, body: week(win("9:00", "12:00")), header: ifMatch(1)}, 400, ""},
+		{"time not HH:MM", req{as: trainerA, method: "PUT", path: availPath, body: week(win("9:00", "12:00")), header: ifMatch(1)}, 400, "weekly.mon.start"},
 		{"end before start", req{as: trainerA, method: "PUT", path: availPath, body: week(win("12:00", "09:00")), header: ifMatch(1)}, 422, "weekly.mon[0]"},
 		{"overlapping windows", req{as: trainerA, method: "PUT", path: availPath, body: week(win("09:00", "12:00"), win("11:00", "14:00")), header: ifMatch(1)}, 422, "weekly.mon"},
 		{"overlapping windows in a new trainer", req{as: coord, method: "POST", path: api + "/trainers", body: with(e.trainerBody(), "availability", week(win("09:00", "12:00"), win("09:30", "10:00")))}, 422, "availability.weekly.mon"},

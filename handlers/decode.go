@@ -8,9 +8,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/fieldvisit/fieldvisit/models"
 )
 
 // bindJSON reads the request body strictly into dst (see decodeStrict).
@@ -90,6 +93,9 @@ func decodeError(err error) error {
 		field := typeErr.Field
 		if field == "" {
 			return badRequest("", fmt.Sprintf("the body must be a JSON object, not %s", typeErr.Value))
+		}
+		if typeErr.Type == reflect.TypeFor[models.TimeOfDay]() {
+			return badRequest(field, fmt.Sprintf("%s must be a time of day \"HH:MM\" from 00:00 to 24:00, not %s", field, typeErr.Value))
 		}
 		return badRequest(field, fmt.Sprintf("%s must be %s, not %s", field, jsonTypeName(typeErr.Type.Kind().String()), typeErr.Value))
 	case errors.As(err, &invalidUE):

@@ -3,7 +3,9 @@ package models
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -32,15 +34,17 @@ func (t TimeOfDay) String() string { return fmt.Sprintf("%02d:%02d", int(t)/60, 
 // MarshalJSON writes "HH:MM".
 func (t TimeOfDay) MarshalJSON() ([]byte, error) { return json.Marshal(t.String()) }
 
-// UnmarshalJSON reads "HH:MM".
+// UnmarshalJSON reads "HH:MM". A bad value is reported as a
+// *json.UnmarshalTypeError so that the decoder adds the field's path to it
+// and clients learn which field was wrong.
 func (t *TimeOfDay) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("time of day must be a string \"HH:MM\"")
+		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[TimeOfDay]()}
 	}
 	v, err := ParseTimeOfDay(s)
 	if err != nil {
-		return err
+		return &json.UnmarshalTypeError{Value: strconv.Quote(s), Type: reflect.TypeFor[TimeOfDay]()}
 	}
 	*t = v
 	return nil
