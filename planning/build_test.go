@@ -481,7 +481,7 @@ func TestDecodeLocalTimes(t *testing.T) {
 		}},
 		Unassigned: []scheduler.Unassigned{{
 			Stop: slices.IndexFunc(p.Stops, func(s scheduler.Stop) bool { return s.ID == left }), Reason: scheduler.ReasonCapacity,
-			Detail: "taken", Relaxation: "fits if trainer works until 19:00",
+			Detail: "taken", Relaxation: "fits if trainer " + trainerBoris + " works until 19:00",
 		}},
 	}
 	plan := Decode(p, idx, sol)
@@ -507,7 +507,7 @@ func TestDecodeLocalTimes(t *testing.T) {
 		t.Fatalf("unassigned %+v", plan.Unassigned)
 	}
 	u := plan.Unassigned[0]
-	if u.RequestID != left || u.Reason != "capacity" || u.Relaxation == "" || u.Priority != models.PriorityUrgent {
+	if u.RequestID != left || u.Reason != "capacity" || u.Relaxation != "fits if trainer Trainer 2 works until 19:00" || u.Priority != models.PriorityUrgent {
 		t.Errorf("unassigned %+v", u)
 	}
 	if plan.Unassigned[1].RequestID != gone || plan.Unassigned[1].Reason != ReasonUnknownClinic {

@@ -3,6 +3,7 @@ package planning
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/fieldvisit/fieldvisit/models"
@@ -97,6 +98,16 @@ func Decode(p *scheduler.Problem, idx *Index, sol *scheduler.Solution) *models.P
 		plan.Routes = append(plan.Routes, pr)
 	}
 
+	// The engine speaks of trainers by id; people read names.
+	var names []string
+	seen := map[string]bool{}
+	for _, t := range idx.RouteTrainers {
+		if t != nil && !seen[t.ID] && t.Name != "" {
+			seen[t.ID] = true
+			names = append(names, "trainer "+t.ID, "trainer "+t.Name)
+		}
+	}
+	byName := strings.NewReplacer(names...)
 	for _, u := range sol.Unassigned {
 		req := idx.StopRequests[u.Stop]
 		count(req, false)
@@ -105,8 +116,8 @@ func Decode(p *scheduler.Problem, idx *Index, sol *scheduler.Solution) *models.P
 			ClinicID:   req.ClinicID,
 			Priority:   req.Priority,
 			Reason:     string(u.Reason),
-			Detail:     u.Detail,
-			Relaxation: u.Relaxation,
+			Detail:     byName.Replace(u.Detail),
+			Relaxation: byName.Replace(u.Relaxation),
 		})
 	}
 	for _, u := range idx.Unplaceable {
