@@ -46,7 +46,9 @@
 //
 // The instance is compiled once: for each stop the routes it may use
 // (skills, exclusions, pins, load, shifts) with its allowed start times on
-// that route (windows ∩ shift starts) and the stop-route cost terms. Each
+// that route (windows ∩ shift starts, stored once per distinct shift list
+// and shared by the routes that have it: a 5,000-stop week has 2.5 million
+// stop-route pairs) and the stop-route cost terms. Each
 // route keeps, per position, the earliest end of service and the latest
 // start of service that still lets the rest of the route finish, in two
 // variants (break already taken or not). Because waiting is allowed,
@@ -56,7 +58,7 @@
 //
 // Construction keeps stops on their Previous trainer-day in previous order
 // when still feasible, then inserts the rest by regret-2 insertion (greedy
-// insertion above 1,000 stops). The improvement phase is an adaptive large
+// insertion above 500 stops). The improvement phase is an adaptive large
 // neighbourhood search with simulated annealing: removals by SISR adjacent
 // strings (Christiaens and Vanden Berghe), random, related (Shaw), worst
 // and whole-route; repairs by greedy insertion with blinks in a random
@@ -68,6 +70,18 @@
 // budget is spent. A removal that breaks a route (possible when travel
 // times violate the triangle inequality) empties that route, so every
 // intermediate solution stays feasible.
+//
+// A final pass inserts, in priority order and at the cheapest position,
+// every unassigned stop that fits the best plan as it stands, repeating
+// until nothing more fits: the repairs try only a sample of the unassigned
+// stops when many are left out (an overloaded week), so the search alone
+// could return a plan with room for a stop it never offered it.
+//
+// Compile and construction take seconds on large weeks, so they too watch
+// the context and the time limit (every 16 stops). Stopped there, Solve
+// returns the feasible partial plan built so far with Stats.Interrupted;
+// the stops not yet tried (compile and construction take them pinned
+// first, then by priority) are unassigned with ReasonNotFound.
 //
 // Determinism: with Workers=1 and a MaxIterations budget (TimeLimit 0) the
 // result depends only on the problem and Seed. With a TimeLimit the

@@ -89,9 +89,11 @@ type explainRelaxation struct {
 }
 
 // explainUnassigned fills Reason, Detail and Relaxation of every entry of
-// sol.Unassigned by the checks described above. When ctx is done it still
-// gives every stop its reason, but skips the search for relaxations, which
-// is the slow part.
+// sol.Unassigned that has no Reason yet by the checks described above
+// (entries with a Reason, such as the stops an interrupted construction
+// never tried, are left as they are). When ctx is done it still gives
+// every stop its reason, but skips the search for relaxations, which is
+// the slow part.
 func explainUnassigned(ctx context.Context, p *Problem, sol *Solution) {
 	x := &explainer{p: p, plan: make([][]int, len(p.Routes)), visits: make([][]Visit, len(p.Routes)),
 		skill: map[string]bool{}, views: make([]explainStopView, len(p.Stops)), items: map[int64]explainItem{}}
@@ -108,6 +110,9 @@ func explainUnassigned(ctx context.Context, p *Problem, sol *Solution) {
 	}
 	for i := range sol.Unassigned {
 		u := &sol.Unassigned[i]
+		if u.Reason != "" {
+			continue
+		}
 		u.Reason, u.Detail, u.Relaxation = x.explain(u.Stop, ctx.Err() == nil)
 	}
 }

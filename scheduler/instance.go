@@ -12,12 +12,16 @@ const (
 )
 
 // cand is a route a stop may go to, with the stop's allowed start times on
-// that route (its windows intersected with the route's shifts) and the
-// stop-route part of the cost.
+// that route (its windows intersected with the route's shifts, an index
+// into instance.wins) and the stop-route part of the cost. A large week
+// has millions of candidates (5,000 stops × 1,435 trainer-days gave 2.5
+// million), so the allowed start times are shared between the routes with
+// the same shifts instead of being stored per candidate: that cut the
+// compiled instance from about 300 MiB to a fraction of it.
 type cand struct {
 	route int32
+	win   int32
 	pair  int64
-	win   []Window
 }
 
 // routeInfo is the compiled, immutable view of a Route.
@@ -36,6 +40,7 @@ type routeInfo struct {
 	usedCost int64 // RouteUsed (or the routes-first weight) + FixedCost
 	trainer  int
 	day      int
+	shifts   int // index of the route's shift list among the distinct ones
 }
 
 // instance is the compiled problem shared read-only by all workers.
@@ -46,6 +51,7 @@ type instance struct {
 	routes   []routeInfo
 	stopVal  []int64 // cost of leaving the stop unassigned
 	cands    [][]cand
+	wins     [][]Window // allowed start times, shared by candidates
 	loc      []int
 	svc      []int64
 	load     []int64
@@ -55,6 +61,38 @@ type instance struct {
 	near     [][]int32 // stops by increasing distance, for related removals
 	avgEdge  float64   // mean travel cost between a stop and its nearest stops
 	routesW  int64     // per-route weight actually used
+	// considered marks the stops whose candidates were compiled; the rest
+	// were never looked at because planning was stopped during compile,
+	// and interrupted says so.
+	considered  []bool
+	interrupted bool
+}
+
+// window returns the allowed start times of candidate c.
+func (in *instance) window(c *cand) []Window { return in.wins[c.win] }
+
+// compileCheckEvery is how many stops compile (and construction) handle
+// between two looks at the context and the clock: compiling a stop of a
+// 5,000-stop week takes about half a millisecond, so the answer to a
+// cancellation comes within a few milliseconds.
+const compileCheckEvery = 16
+
+// priorityOrder returns the stop indexes pinned first, then by priority,
+// then by index: the order in which an interrupted compile or construction
+// still covers the most important stops.
+func priorityOrder(p *Problem) []int32 {
+	order := make([]int32, len(p.Stops))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	rank := func(s int32) int {
+		if p.Stops[s].Pin != nil {
+			return -1
+		}
+		return int(p.Stops[s].Priority)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return rank(a) - rank(b) })
+	return order
 }
 
 // mergeWindows returns the sorted union of ws.
@@ -130,8 +168,11 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// compile builds the instance; it assumes p is valid.
-func compile(p *Problem, routesFirst bool) *instance {
+// compile builds the instance; it assumes p is valid. Every
+// compileCheckEvery stops it calls stop, and when that reports true it
+// leaves the remaining stops without candidates (not considered) and marks
+// the instance interrupted.
+func compile(p *Problem, routesFirst bool, stop func() bool) *instance {
 	in := &instance{p: p, n: len(p.Stops), m: len(p.Routes), w: p.Weights}
 	trainerIdx := map[string]int{}
 	for _, r := range p.Routes {
@@ -178,6 +219,16 @@ func compile(p *Problem, routesFirst bool) *instance {
 		ri.trainer = trainerIdx[r.Vehicle]
 		ri.day = r.Day
 	}
+	// Routes with equal shifts give a stop equal allowed start times.
+	var shiftLists [][]Window
+	for i := range p.Routes {
+		j := slices.IndexFunc(shiftLists, func(ws []Window) bool { return slices.Equal(ws, p.Routes[i].Shifts) })
+		if j < 0 {
+			j = len(shiftLists)
+			shiftLists = append(shiftLists, p.Routes[i].Shifts)
+		}
+		in.routes[i].shifts = j
+	}
 
 	in.loc = make([]int, in.n)
 	in.svc = make([]int64, in.n)
@@ -186,6 +237,7 @@ func compile(p *Problem, routesFirst bool) *instance {
 	in.pinned = make([]bool, in.n)
 	in.stopVal = make([]int64, in.n)
 	in.cands = make([][]cand, in.n)
+	in.considered = make([]bool, in.n)
 	var maxEdge int64
 	for _, m := range p.Matrices {
 		for _, t := range m.Time {
@@ -220,7 +272,17 @@ func compile(p *Problem, routesFirst bool) *instance {
 	}
 
 	var scratch routeState
-	for s := range p.Stops {
+	// winOf[j] is the index in in.wins of the current stop's allowed starts
+	// on shift list j, -1 when not computed yet, -2 when empty.
+	winOf := make([]int32, len(shiftLists))
+	var buf []cand
+	for i, s32 := range priorityOrder(p) {
+		if i%compileCheckEvery == 0 && stop() {
+			in.interrupted = true
+			break
+		}
+		s := int(s32)
+		in.considered[s] = true
 		st := &p.Stops[s]
 		win := mergeWindows(st.Windows)
 		if st.Pin != nil && st.Pin.HasStart {
@@ -229,6 +291,10 @@ func compile(p *Problem, routesFirst bool) *instance {
 		if len(win) == 0 {
 			continue
 		}
+		for j := range winOf {
+			winOf[j] = -1
+		}
+		buf = buf[:0]
 		earliestDay := int64(0)
 		if p.DayLength > 0 {
 			earliestDay = floorDiv(win[0].Start, p.DayLength)
@@ -265,14 +331,22 @@ func compile(p *Problem, routesFirst bool) *instance {
 			if !ok {
 				continue
 			}
-			var starts []Window
-			for _, sh := range rt.Shifts {
-				if sh.End-st.Service >= sh.Start {
-					starts = append(starts, Window{sh.Start, sh.End - st.Service})
+			j := ri.shifts
+			if winOf[j] == -1 {
+				var starts []Window
+				for _, sh := range rt.Shifts {
+					if sh.End-st.Service >= sh.Start {
+						starts = append(starts, Window{sh.Start, sh.End - st.Service})
+					}
+				}
+				if cw := intersectWindows(win, starts); len(cw) > 0 {
+					winOf[j] = int32(len(in.wins))
+					in.wins = append(in.wins, cw)
+				} else {
+					winOf[j] = -2
 				}
 			}
-			cw := intersectWindows(win, starts)
-			if len(cw) == 0 {
+			if winOf[j] < 0 {
 				continue
 			}
 			var pair int64
@@ -298,14 +372,17 @@ func compile(p *Problem, routesFirst bool) *instance {
 			if len(st.Preferred) > 0 && !preferred[rt.Vehicle] {
 				pair += in.w.Preferred
 			}
-			c := cand{route: int32(r), pair: pair, win: cw}
+			c := cand{route: int32(r), win: winOf[j], pair: pair}
 			if !in.singletonFeasible(&scratch, s, &c) {
 				continue
 			}
-			in.cands[s] = append(in.cands[s], c)
+			buf = append(buf, c)
 		}
+		in.cands[s] = slices.Clone(buf)
 	}
-	in.buildNeighbours()
+	if !in.interrupted {
+		in.interrupted = !in.buildNeighbours(stop)
+	}
 	return in
 }
 
@@ -313,26 +390,32 @@ func compile(p *Problem, routesFirst bool) *instance {
 // scratch space reused across calls.
 func (in *instance) singletonFeasible(rs *routeState, s int, c *cand) bool {
 	rs.seq = append(rs.seq[:0], int32(s))
-	rs.win = append(rs.win[:0], c.win)
+	rs.win = append(rs.win[:0], in.window(c))
 	rs.pairs = append(rs.pairs[:0], c.pair)
 	rs.init(in, int(c.route))
 	return rs.feasible
 }
 
 // buildNeighbours sorts, for each stop, the nearest other stops (by the
-// first matrix, both directions) for related and string removals.
-func (in *instance) buildNeighbours() {
+// first matrix, both directions) for related and string removals. It
+// calls stop every few hundred stops (the whole takes about half a second
+// at 5,000 stops) and returns false, leaving the lists incomplete, when
+// that reports true.
+func (in *instance) buildNeighbours(stop func() bool) bool {
 	const keep = 80
 	k := min(keep, in.n-1)
 	in.near = make([][]int32, in.n)
 	if k <= 0 {
-		return
+		return true
 	}
 	mat := &in.p.Matrices[0]
 	dist := func(a, b int) int64 { return mat.At(in.loc[a], in.loc[b]) + mat.At(in.loc[b], in.loc[a]) }
 	var sum float64
 	var cnt int
 	for a := 0; a < in.n; a++ {
+		if a%256 == 0 && stop() {
+			return false
+		}
 		best := make([]int32, 0, k+1)
 		bd := make([]int64, 0, k+1)
 		for b := 0; b < in.n; b++ {
@@ -365,4 +448,5 @@ func (in *instance) buildNeighbours() {
 	if cnt > 0 {
 		in.avgEdge = sum / float64(cnt)
 	}
+	return true
 }

@@ -311,6 +311,12 @@ type Stats struct {
 	InitialCost int64
 	// RoutesFirst reports whether the route-minimisation phase ran.
 	RoutesFirst bool
+	// Interrupted reports that ctx or the time limit stopped planning while
+	// the problem was compiled or the first plan constructed, before every
+	// stop had been tried: the solution is the partial plan built so far,
+	// and the stops never tried are unassigned with ReasonNotFound (ReasonPin
+	// when pinned) and a Detail saying that planning stopped.
+	Interrupted bool
 }
 
 // Solution is a plan: used routes with their schedules and the stops left

@@ -55,6 +55,9 @@ type worker struct {
 
 	iterations  int64
 	initialCost int64
+	// interrupted reports that the context or the clock stopped compile or
+	// construction before every stop had been tried.
+	interrupted bool
 }
 
 func newWorker(in *instance, seed int64) *worker {
@@ -207,7 +210,7 @@ func (w *worker) insert(s int32, r, p int, c *cand) {
 	w.touch(r)
 	rs := &w.routes[r]
 	rs.seq = slices.Insert(rs.seq, p, s)
-	rs.win = slices.Insert(rs.win, p, c.win)
+	rs.win = slices.Insert(rs.win, p, w.in.window(c))
 	rs.pairs = slices.Insert(rs.pairs, p, c.pair)
 	w.reinit(r)
 	w.where[s] = int32(r)
@@ -221,7 +224,7 @@ func (w *worker) insert(s int32, r, p int, c *cand) {
 func (w *worker) maxWorkOK(rs *routeState, s int32, c *cand, p int) bool {
 	sc := &w.scratch
 	sc.seq = append(append(append(sc.seq[:0], rs.seq[:p]...), s), rs.seq[p:]...)
-	sc.win = append(append(append(sc.win[:0], rs.win[:p]...), c.win), rs.win[p:]...)
+	sc.win = append(append(append(sc.win[:0], rs.win[:p]...), w.in.window(c)), rs.win[p:]...)
 	sc.pairs = append(append(append(sc.pairs[:0], rs.pairs[:p]...), c.pair), rs.pairs[p:]...)
 	sc.init(w.in, rs.r)
 	return sc.feasible
@@ -256,7 +259,8 @@ func (w *worker) bestInsertion(s int32, blink float64) (bestR, bestP int, bestC 
 		if k == 0 {
 			fixed += ri.usedCost
 		}
-		lastStart := c.win[len(c.win)-1].End
+		cw := in.window(c)
+		lastStart := cw[len(cw)-1].End
 		for p := 0; p <= k; p++ {
 			if min(rs.fe0[p], rs.fe1[p]) > lastStart {
 				// Earliest ends only grow along the route: no later gap fits.
@@ -277,7 +281,7 @@ func (w *worker) bestInsertion(s int32, blink float64) (bestR, bestP int, bestC 
 			if d >= bestDelta {
 				continue
 			}
-			if !rs.canInsert(in, ri, int(s), c.win, p, tau, tub) {
+			if !rs.canInsert(in, ri, int(s), cw, p, tau, tub) {
 				continue
 			}
 			if ri.maxWork > 0 && !w.maxWorkOK(rs, s, c, p) {
@@ -379,7 +383,7 @@ func (in *instance) depotDist(s int32) int64 {
 func (in *instance) windowWidth(s int32) int64 {
 	var wd int64
 	for _, c := range in.cands[s] {
-		for _, x := range c.win {
+		for _, x := range in.window(&c) {
 			wd += x.End - x.Start
 		}
 	}
@@ -403,8 +407,11 @@ func (w *worker) repairGreedy(blink float64) {
 
 // repairRegret inserts, at each step, the stop whose best insertion is most
 // regretted against its second-best route (regret-k), with per-route
-// caches so that only the route that changed is re-evaluated.
-func (w *worker) repairRegret(list []int32, k int) {
+// caches so that only the route that changed is re-evaluated. When stop is
+// not nil it is called every compileCheckEvery steps, and repairRegret
+// returns false as soon as it reports true (the solution stays feasible,
+// with the stops not yet inserted unassigned).
+func (w *worker) repairRegret(list []int32, k int, stop func() bool) bool {
 	in := w.in
 	list = slices.Clone(list)
 	type entry struct {
@@ -431,7 +438,8 @@ func (w *worker) repairRegret(list []int32, k int) {
 		}
 		best := entry{inf, -1}
 		lu := in.loc[s]
-		lastStart := c.win[len(c.win)-1].End
+		cw := in.window(c)
+		lastStart := cw[len(cw)-1].End
 		for p := 0; p <= n; p++ {
 			if min(rs.fe0[p], rs.fe1[p]) > lastStart {
 				break
@@ -443,7 +451,7 @@ func (w *worker) repairRegret(list []int32, k int) {
 			a, b := rs.locs[p], rs.locs[p+1]
 			tau, tub := ri.tt(a, lu), ri.tt(lu, b)
 			d := fixed + in.w.Travel*(tau+tub-base)
-			if d >= best.cost || !rs.canInsert(in, ri, int(s), c.win, p, tau, tub) {
+			if d >= best.cost || !rs.canInsert(in, ri, int(s), cw, p, tau, tub) {
 				continue
 			}
 			if ri.maxWork > 0 && !w.maxWorkOK(rs, s, c, p) {
@@ -454,6 +462,9 @@ func (w *worker) repairRegret(list []int32, k int) {
 		return best
 	}
 	for i := range list {
+		if stop != nil && i%compileCheckEvery == 0 && stop() {
+			return false
+		}
 		cache[i] = make([]entry, len(in.cands[list[i]]))
 		for ci := range cache[i] {
 			cache[i][ci] = eval(i, ci)
@@ -464,7 +475,10 @@ func (w *worker) repairRegret(list []int32, k int) {
 		alive[i] = true
 	}
 	costs := make([]int64, 0, 8)
-	for {
+	for step := 0; ; step++ {
+		if stop != nil && step%compileCheckEvery == 0 && stop() {
+			return false
+		}
 		bi, bci := -1, -1
 		var bestRegret, bestCost int64
 		for i := range list {
@@ -500,7 +514,7 @@ func (w *worker) repairRegret(list []int32, k int) {
 			}
 		}
 		if bi < 0 {
-			return
+			return true
 		}
 		s := list[bi]
 		c := &in.cands[s][bci]
@@ -726,9 +740,16 @@ const regretConstructionLimit = 500
 // construct builds the first solution: stops keep their previous trainer-day
 // in previous order when that is still feasible, the rest go in by regret
 // insertion (greedy insertion on large instances, where regret is slow).
-func (w *worker) construct() {
+// Every compileCheckEvery insertions it asks sp whether planning must
+// stop; it then returns false with the stops placed so far (a feasible
+// partial plan) and the rest unassigned.
+func (w *worker) construct(sp *searchParams) bool {
 	in := w.in
+	if in.interrupted {
+		return false
+	}
 	w.begin()
+	defer w.commit()
 	type prev struct {
 		s     int32
 		start int64
@@ -779,7 +800,7 @@ func (w *worker) construct() {
 				continue
 			}
 			tau, tub := ri.tt(rs.locs[k], in.loc[pv.s]), ri.tt(in.loc[pv.s], rs.locs[k+1])
-			if !rs.canInsert(in, ri, int(pv.s), c.win, k, tau, tub) {
+			if !rs.canInsert(in, ri, int(pv.s), in.window(c), k, tau, tub) {
 				continue
 			}
 			if ri.maxWork > 0 && !w.maxWorkOK(rs, pv.s, c, k) {
@@ -789,19 +810,67 @@ func (w *worker) construct() {
 		}
 	}
 	if in.n <= regretConstructionLimit {
-		w.repairRegret(slices.Clone(w.pool), 2)
-	} else {
+		return w.repairRegret(slices.Clone(w.pool), 2, sp.expired)
+	}
+	list := slices.Clone(w.pool)
+	w.list = list
+	w.sortList(list)
+	for i, s := range list {
+		if i%compileCheckEvery == 0 && sp.expired() {
+			return false
+		}
+		r, p, c, d, ok := w.bestInsertion(s, 0)
+		if ok && d < in.stopVal[s] {
+			w.insert(s, r, p, c)
+		}
+	}
+	return true
+}
+
+// fill inserts every unassigned stop that fits the solution as it stands,
+// in priority order (pinned first), at its cheapest feasible position, when
+// that lowers the objective; passes repeat until one inserts nothing, so
+// that no stop is left out that could go in without moving anything. The
+// search alone does not guarantee this: on an overloaded week its repairs
+// try a sample of the unassigned stops, and the best plan it saved may
+// have room it never offered to them. fill honours cancelled (checked
+// every compileCheckEvery stops) but not the time limit: a pass costs at
+// most one greedy construction over the unassigned stops, and a plan that
+// leaves out a stop it has room for is a defect the user sees.
+func (w *worker) fill(cancelled func() bool) {
+	in := w.in
+	w.begin()
+	defer w.commit()
+	for {
 		list := slices.Clone(w.pool)
-		w.list = list
-		w.sortList(list)
-		for _, s := range list {
+		slices.SortFunc(list, func(a, b int32) int {
+			ra, rb := int(in.prio[a]), int(in.prio[b])
+			if in.pinned[a] {
+				ra = -1
+			}
+			if in.pinned[b] {
+				rb = -1
+			}
+			if ra != rb {
+				return ra - rb
+			}
+			return int(a - b)
+		})
+		inserted := false
+		for i, s := range list {
+			if i%compileCheckEvery == 0 && cancelled() {
+				return
+			}
 			r, p, c, d, ok := w.bestInsertion(s, 0)
 			if ok && d < in.stopVal[s] {
 				w.insert(s, r, p, c)
+				inserted = true
 			}
 		}
+		if !inserted {
+			return
+		}
 	}
-	w.commit()
 }
 
 // --- main loop ---
@@ -813,6 +882,15 @@ type searchParams struct {
 	maxIter     int64
 	routesFirst bool
 	progress    func(phase string, iter int64, best int64)
+}
+
+// expired reports whether planning must stop now: ctx is cancelled or the
+// time limit is spent.
+func (sp *searchParams) expired() bool {
+	if sp.ctx.Err() != nil {
+		return true
+	}
+	return !sp.deadline.IsZero() && !sp.now().Before(sp.deadline)
 }
 
 // fraction returns how much of the budget is spent, in [0,1].
@@ -845,13 +923,13 @@ const (
 func (w *worker) run(sp *searchParams) {
 	in := w.in
 	start := sp.now()
-	w.construct()
+	w.interrupted = !w.construct(sp)
 	w.saveBest()
 	w.initialCost = w.bestCost
 	if sp.progress != nil {
 		sp.progress("construct", 0, w.bestCost)
 	}
-	if in.n == 0 || in.m == 0 {
+	if w.interrupted || in.n == 0 || in.m == 0 {
 		return
 	}
 	done := func(iter int64) (bool, float64) {
@@ -917,7 +995,7 @@ func (w *worker) run(sp *searchParams) {
 		}
 		w.finishRemoval()
 		if w.rng.IntN(20) == 0 {
-			w.repairRegret(w.repairList(), 2)
+			w.repairRegret(w.repairList(), 2, nil)
 		} else {
 			w.repairGreedy(0.01)
 		}
@@ -952,6 +1030,9 @@ func (w *worker) run(sp *searchParams) {
 		}
 	}
 	w.iterations = iter
+	w.loadBest()
+	w.fill(func() bool { return sp.ctx.Err() != nil })
+	w.saveBest()
 }
 
 func roulette(rng *rand.Rand, ws []float64) int {

@@ -68,10 +68,19 @@ type Options struct {
 // Solve plans p. It validates p first and returns an error wrapping
 // ErrInvalidProblem for a malformed problem. Otherwise it always returns a
 // solution satisfying every hard constraint, the best found before the time
-// limit, the iteration budget or ctx's cancellation (a cancelled context
-// still yields the constructed solution). When some pinned stops could not
-// be placed as pinned, the solution comes with a *PinError naming them;
-// use errors.As to tell it apart from failures.
+// limit, the iteration budget or ctx's cancellation. The context and the
+// clock are also watched while the problem is compiled and the first plan
+// constructed, which takes seconds on a large week: stopped there, Solve
+// returns the partial plan built so far, with Stats.Interrupted set and the
+// stops not yet tried unassigned with ReasonNotFound. After the search
+// (also when the time limit ended it, but not when ctx was cancelled),
+// every unassigned stop that fits the plan as it stands, nothing moved, is
+// inserted at its cheapest position, in priority order, when that lowers
+// the objective, which under DefaultWeights it always does; so unless
+// planning was cancelled or interrupted, no stop comes back with
+// ReasonNotFound. When some pinned stops could not be placed as pinned, the
+// solution comes with a *PinError naming them; use errors.As to tell it
+// apart from failures.
 func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -82,15 +91,17 @@ func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 	}
 	start := now()
 	workers := max(1, opt.Workers)
-	in := compile(p, opt.Objective == ObjectiveRoutesFirst)
-	maxIter := int64(opt.MaxIterations)
-	if maxIter <= 0 && opt.TimeLimit <= 0 {
-		maxIter = int64(min(20000, 100*in.n+1000))
-	}
 	var deadline time.Time
 	if opt.TimeLimit > 0 {
 		deadline = start.Add(opt.TimeLimit)
 	}
+	base := searchParams{ctx: ctx, deadline: deadline, now: now, routesFirst: opt.Objective == ObjectiveRoutesFirst}
+	in := compile(p, base.routesFirst, base.expired)
+	maxIter := int64(opt.MaxIterations)
+	if maxIter <= 0 && opt.TimeLimit <= 0 {
+		maxIter = int64(min(20000, 100*in.n+1000))
+	}
+	base.maxIter = maxIter
 	if opt.Logger != nil {
 		opt.Logger.Info("planning started", "stops", in.n, "routes", in.m, "workers", workers,
 			"time_limit", opt.TimeLimit, "max_iterations", maxIter)
@@ -108,10 +119,7 @@ func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 	var wg sync.WaitGroup
 	for i := range ws {
 		ws[i] = newWorker(in, opt.Seed+int64(i))
-		sp := &searchParams{
-			ctx: ctx, deadline: deadline, now: now, maxIter: maxIter,
-			routesFirst: opt.Objective == ObjectiveRoutesFirst,
-		}
+		sp := new(base)
 		var last int64 = -1 << 62
 		sp.progress = func(phase string, iter, best int64) {
 			if iter-last < 256 && phase == "improve" {
@@ -136,7 +144,11 @@ func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 	}
 	best.loadBest()
 	sol := best.solution()
-	sol.Stats = Stats{Iterations: iters, Workers: workers, InitialCost: best.initialCost, RoutesFirst: opt.Objective == ObjectiveRoutesFirst}
+	sol.Stats = Stats{Iterations: iters, Workers: workers, InitialCost: best.initialCost,
+		RoutesFirst: opt.Objective == ObjectiveRoutesFirst, Interrupted: best.interrupted}
+	if best.interrupted {
+		markUntried(ctx, in, sol)
+	}
 	explainUnassigned(ctx, p, sol)
 	var pinned []string
 	for i := range sol.Unassigned {
@@ -157,6 +169,27 @@ func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 		return sol, &PinError{Stops: pinned}
 	}
 	return sol, nil
+}
+
+// markUntried gives the unassigned stops that an interrupted compile or
+// construction never tried their reason: ReasonNotFound, with a detail
+// saying why planning stopped. Explaining them like the others would cost
+// a probe of every trainer-day per stop, seconds on a large week, which is
+// what the caller who cancelled or set the time limit did not want. Stops
+// tried and found to have no trainer-day at all keep their place in the
+// normal explanation.
+func markUntried(ctx context.Context, in *instance, sol *Solution) {
+	why := "planning ran out of time"
+	if ctx.Err() != nil {
+		why = "planning was cancelled"
+	}
+	detail := why + " before the search tried to place it"
+	for i := range sol.Unassigned {
+		u := &sol.Unassigned[i]
+		if !in.considered[u.Stop] || len(in.cands[u.Stop]) > 0 {
+			u.Reason, u.Detail = ReasonNotFound, detail
+		}
+	}
 }
 
 // solution converts the worker's current state into a Solution.

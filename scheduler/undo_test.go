@@ -1,8 +1,10 @@
 package scheduler
 
 import (
+	"context"
 	"fmt"
 	"testing"
+	"time"
 )
 
 // consistent verifies the worker's redundant bookkeeping: route contents,
@@ -39,10 +41,12 @@ func (w *worker) consistent() error {
 // back alternately, and checks the bookkeeping after each step.
 func TestUndoLog(t *testing.T) {
 	p := randomProblem(1, 40, 5)
-	in := compile(p, false)
+	in := compile(p, false, func() bool { return false })
 	var before int64
 	w := newWorker(in, 1)
-	w.construct()
+	if !w.construct(&searchParams{ctx: context.Background(), now: time.Now}) {
+		t.Fatal("construction without a limit reported an interruption")
+	}
 	if err := w.consistent(); err != nil {
 		t.Fatal("construct:", err)
 	}
@@ -74,7 +78,7 @@ func TestUndoLog(t *testing.T) {
 			t.Fatal(it, "removal:", err)
 		}
 		if it%3 == 0 {
-			w.repairRegret(w.repairList(), 2)
+			w.repairRegret(w.repairList(), 2, nil)
 		} else {
 			w.repairGreedy(0.01)
 		}
@@ -104,5 +108,12 @@ func TestUndoLog(t *testing.T) {
 	}
 	if got := w.solution().Cost.Total; got != w.cost() {
 		t.Fatalf("incremental cost %d, recomputed %d", w.cost(), got)
+	}
+	w.fill(func() bool { return false })
+	if err := w.consistent(); err != nil {
+		t.Fatal("fill:", err)
+	}
+	if got := w.solution().Cost.Total; got != w.cost() {
+		t.Fatalf("after fill: incremental cost %d, recomputed %d", w.cost(), got)
 	}
 }

@@ -72,6 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	perThousand := fs.Int("trainers", 60, "trainers per 1,000 requests")
 	showLeftOut := fs.Int("unassigned", 0, "print the reason of up to this many stops left out per size")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	memProfile := fs.String("memprofile", "", "write a heap profile (allocations of the whole run) to this file at the end")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -125,6 +126,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	printTable(stdout, results)
+	if *memProfile != "" {
+		if err := writeHeapProfile(*memProfile); err != nil {
+			fmt.Fprintf(stderr, "citybench: %v\n", err)
+			return 1
+		}
+	}
 	if failed {
 		return 1
 	}
@@ -259,6 +266,20 @@ func printTable(w io.Writer, rs []result) {
 			r.requests, r.trainers, r.routes, r.first.Seconds(), r.firstCPU.Seconds(), r.final.Seconds(), r.finalCPU.Seconds(), strings.Join(shares, " / "),
 			r.travelHours, r.routesUsed, mib(r.heapPeak), mib(r.vmHWM), ok)
 	}
+}
+
+// writeHeapProfile writes the heap profile; its alloc_space view shows what
+// allocated most over the whole run, the peak's likely owners.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create heap profile: %w", err)
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("write heap profile: %w", err)
+	}
+	return f.Close()
 }
 
 func pct(a, b int) string {

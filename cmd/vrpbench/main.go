@@ -93,7 +93,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "vrpbench: objective=%s time=%s iters=%d workers=%d seed=%d GOMAXPROCS=%d\n",
 		*objective, *limit, *iters, *workers, *seed, runtime.GOMAXPROCS(0))
-	fmt.Fprintf(stdout, "%-8s %4s %10s %4s %10s %8s %6s %9s\n", "instance", "veh", "distance", "bks", "bks dist", "gap %", "sec", "iters")
+	fmt.Fprintf(stdout, "\n| instance | vehicles | distance | best known (veh / dist) | gap %% | seconds | iterations |\n")
+	fmt.Fprintf(stdout, "|---|---:|---:|---|---:|---:|---:|\n")
 	var results []result
 	failed := false
 	for _, f := range files {
@@ -109,12 +110,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		res.bks, res.hasBKS = bks[strings.ToLower(name)]
 		results = append(results, res)
-		gap := "-"
-		if res.hasBKS {
-			gap = fmt.Sprintf("%+.2f", 100*(res.distance/res.bks.distance-1))
-		}
-		fmt.Fprintf(stdout, "%-8s %4d %10.2f %4d %10.2f %8s %6.2f %9d\n", name, res.vehicles, res.distance,
-			res.bks.vehicles, res.bks.distance, gap, res.seconds, res.iters)
+		printInstance(stdout, res)
 	}
 	summarise(stdout, results)
 	if *csvPath != "" {
@@ -222,6 +218,25 @@ func family(name string) string {
 	return name[:i+1]
 }
 
+// printInstance writes one row of the per-instance table. A plan with more
+// vehicles than the best known is marked, since its distance gap compares
+// unlike plans (and is often negative).
+func printInstance(w io.Writer, r result) {
+	veh, known, gap := strconv.Itoa(r.vehicles), "–", "–"
+	if r.hasBKS {
+		known = fmt.Sprintf("%d / %.2f", r.bks.vehicles, r.bks.distance)
+		gap = fmt.Sprintf("%+.2f", 100*(r.distance/r.bks.distance-1))
+		if d := r.vehicles - r.bks.vehicles; d != 0 {
+			veh += fmt.Sprintf(" (%+d veh)", d)
+		}
+	}
+	fmt.Fprintf(w, "| %s | %s | %.2f | %s | %s | %.2f | %d |\n", r.name, veh, r.distance, known, gap, r.seconds, r.iters)
+}
+
+// summarise writes the per-family table: vehicles summed over the family
+// against the best-known sum, how many instances reach the best-known
+// vehicle count (or go below it), the mean distance gap over all instances
+// and over those, and the mean solve time.
 func summarise(w io.Writer, results []result) {
 	type agg struct {
 		n, withBKS, vehMatch int
@@ -253,17 +268,20 @@ func summarise(w io.Writer, results []result) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "\n%-6s %3s %8s %8s %12s %14s %18s %7s\n", "family", "n", "vehicles", "bks veh", "bks veh hit", "avg dist gap %", "gap % (veh hit)", "avg s")
+	fmt.Fprintf(w, "\n| family | instances | vehicles (sum) | best-known vehicles (sum) | instances with best-known vehicles or fewer | avg distance gap %% | avg distance gap %% on those instances | avg seconds |\n")
+	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, f := range order {
 		a := fams[f]
-		gap, gm := "-", "-"
+		bksVeh, hit, gap, gm := "–", "–", "–", "–"
 		if a.withBKS > 0 {
+			bksVeh = strconv.Itoa(a.bksVeh)
+			hit = fmt.Sprintf("%d/%d", a.vehMatch, a.withBKS)
 			gap = fmt.Sprintf("%+.2f", a.gap/float64(a.withBKS))
 		}
 		if a.vehMatch > 0 {
 			gm = fmt.Sprintf("%+.2f", a.gapMatched/float64(a.vehMatch))
 		}
-		fmt.Fprintf(w, "%-6s %3d %8d %8d %8d/%-3d %14s %18s %7.2f\n", f, a.n, a.veh, a.bksVeh, a.vehMatch, a.withBKS, gap, gm, a.secs/float64(a.n))
+		fmt.Fprintf(w, "| %s | %d | %d | %s | %s | %s | %s | %.2f |\n", strings.ToUpper(f), a.n, a.veh, bksVeh, hit, gap, gm, a.secs/float64(a.n))
 	}
 }
 
