@@ -22,7 +22,8 @@ type OutboxStore interface {
 	RescheduleMessage(ctx context.Context, m *models.OutboxMessage, sendErr string, retryAt time.Time) error
 	FailMessage(ctx context.Context, m *models.OutboxMessage, sendErr string) error
 	PruneLeases(ctx context.Context, before time.Time) (int64, error)
-	ArchiveSentMessages(ctx context.Context, before time.Time) (int, error)
+	ArchiveSentMessages(ctx context.Context, slimBefore, dropBefore time.Time) (int, error)
+	ArchivePlans(ctx context.Context, before time.Time) (int, error)
 	DeleteExpiredTokens(ctx context.Context) (int64, error)
 }
 
@@ -74,13 +75,23 @@ type DispatcherConfig struct {
 }
 
 // Housekeeping, at most once every housekeepingEvery: leases expired for
-// more than leaseRetention are deleted (every delivery leaves one behind),
-// and mail sent more than sentRetention ago moves to the archive, so the
-// collections a pass reads stay small.
+// more than leaseRetention are deleted (every delivery leaves one behind);
+// mail sent more than slimAfter ago is copied to the archive and keeps only
+// a slim record in the outbox (after mailboxRetention when it went to the
+// development mailbox, which is read from the outbox), whose key refuses a
+// second enqueue until keyRetention has passed; and plan versions older
+// than planRetention that were superseded or never published move to their
+// archive. On the embedded server every pass decodes the whole outbox, and
+// so does every version-guarded write of a message (about a millisecond per
+// stored e-mail with its bodies and invitation); plans are read the same
+// way by every plan page, run and publication.
 const (
 	housekeepingEvery = time.Hour
 	leaseRetention    = 24 * time.Hour
-	sentRetention     = 30 * 24 * time.Hour
+	slimAfter         = 24 * time.Hour
+	mailboxRetention  = 30 * 24 * time.Hour
+	keyRetention      = 30 * 24 * time.Hour
+	planRetention     = 14 * 24 * time.Hour
 )
 
 // Dispatcher sends the outbox's due messages. Run makes one pass; several
@@ -277,9 +288,9 @@ func (d *Dispatcher) release(ctx context.Context, l *models.Lease, done bool) {
 	}
 }
 
-// housekeeping prunes old leases, archives old sent mail and deletes expired
-// tokens, at most once
-// every housekeepingEvery; a failure is logged and retried next time.
+// housekeeping prunes old leases, archives old sent mail and old plan
+// versions and deletes expired tokens, at most once every
+// housekeepingEvery; a failure is logged and retried next time.
 func (d *Dispatcher) housekeeping(ctx context.Context) {
 	now := d.cfg.Now()
 	d.mu.Lock()
@@ -296,10 +307,19 @@ func (d *Dispatcher) housekeeping(ctx context.Context) {
 	} else if n > 0 {
 		d.log.Debug("pruned old leases", "count", n)
 	}
-	if n, err := d.cfg.Store.ArchiveSentMessages(ctx, now.Add(-sentRetention)); err != nil {
+	slim := slimAfter
+	if d.cfg.Sender == nil {
+		slim = mailboxRetention
+	}
+	if n, err := d.cfg.Store.ArchiveSentMessages(ctx, now.Add(-slim), now.Add(-keyRetention)); err != nil {
 		d.log.Warn("archiving sent mail failed", "error", err)
 	} else if n > 0 {
 		d.log.Debug("archived sent mail", "count", n)
+	}
+	if n, err := d.cfg.Store.ArchivePlans(ctx, now.Add(-planRetention)); err != nil {
+		d.log.Warn("archiving old plan versions failed", "error", err)
+	} else if n > 0 {
+		d.log.Debug("archived old plan versions", "count", n)
 	}
 	// Expired sessions and tokens are refused on use already; removing them
 	// keeps the collection every authenticated request reads small (no TTL

@@ -19,6 +19,7 @@ const JobReminders = "reminders"
 type ReminderStore interface {
 	JobRunStore
 	Visits(ctx context.Context, f models.VisitFilter) ([]models.Visit, error)
+	Request(ctx context.Context, id string) (*models.Request, error)
 	Trainer(ctx context.Context, id string) (*models.Trainer, error)
 	Clinic(ctx context.Context, id string) (*models.Clinic, error)
 	EnqueueMail(ctx context.Context, m *models.OutboxMessage) (created bool, err error)
@@ -52,7 +53,10 @@ type RemindersConfig struct {
 //	reminder:<visit id>:<date>:<clinic contact e-mail>
 //	reminder:trainer:<trainer id>:<date>
 //
-// A visit moved to another day is reminded again for its new date.
+// A visit moved to another day is reminded again for its new date. A visit
+// whose request was cancelled (or closed) since the plan was published is
+// not reminded of: it stays scheduled until the next publication cancels
+// it, and nobody should set out for it meanwhile.
 type Reminders struct {
 	cfg RemindersConfig
 	log *slog.Logger
@@ -153,6 +157,20 @@ func (r *Reminders) remind(ctx context.Context, day models.Date) (enqueued, exis
 	byTrainer := map[string][]notify.Booking{}
 	var trainerOrder []string
 	for _, v := range visits {
+		// One lookup by _id per visit of the day: the embedded server
+		// filters an _id alone in SQLite, several times cheaper than any
+		// other filter, and a day has a handful of visits.
+		req, err := r.cfg.Store.Request(ctx, v.RequestID)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			// The visit is the booking; remind of it all the same.
+		case err != nil:
+			errs = append(errs, fmt.Errorf("visit %s: %w", v.ID, err))
+			continue
+		case !req.Status.Open():
+			r.log.Info("no reminder: the request is no longer open", "visit", v.ID, "status", req.Status)
+			continue
+		}
 		b, err := r.booking(ctx, v, clinics, trainers)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("visit %s: %w", v.ID, err))

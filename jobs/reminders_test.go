@@ -118,3 +118,54 @@ func TestRemindersDayBefore(t *testing.T) {
 		t.Fatalf("runs = %+v", runs)
 	}
 }
+
+// TestRemindersSkipClosedRequests: a clinic cancelled its request after
+// the plan was published; until the next publication its visit is still
+// scheduled, but nobody is reminded of it.
+func TestRemindersSkipClosedRequests(t *testing.T) {
+	ctx := context.Background()
+	stores, _ := instances(t, 1)
+	s := stores[0]
+	trainerID, clinicID := seedVisits(t, s)
+	loc := moscow(t)
+	req := &models.Request{ClinicID: clinicID, Kind: models.KindOnsiteSupport, Topic: "запись", DurationMinutes: 60,
+		EarliestDate: "2026-12-04", DueDate: "2026-12-04", Priority: models.PriorityNormal, Status: models.StatusPlanned}
+	if err := s.CreateRequest(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetRequestStatus(ctx, req.ID, req.Version, models.StatusCancelled); err != nil {
+		t.Fatal(err)
+	}
+	start := models.Date("2026-12-04").At(models.TimeOfDay(11*60+45), loc)
+	if err := s.CreateVisit(ctx, &models.Visit{ID: req.ID, RequestID: req.ID, TrainerID: trainerID, ClinicID: clinicID,
+		Week: "2026-11-30", Date: "2026-12-04", Start: start, End: start.Add(time.Hour), Kind: models.KindOnsiteSupport,
+		Topic: "запись", Status: models.VisitScheduled}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := jobs.NewReminders(jobs.RemindersConfig{Store: s, Composer: newComposer(t), Location: loc, Holder: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Run(ctx, time.Date(2026, 12, 3, 6, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	queued, err := s.OutboxMessages(ctx, models.OutboxPending, models.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trainerMails := 0
+	for _, m := range queued {
+		if strings.Contains(m.ID, req.ID) {
+			t.Errorf("reminder %s of the visit of a cancelled request", m.ID)
+		}
+		if strings.HasPrefix(m.ID, "reminder:trainer:") {
+			trainerMails++
+			if strings.Contains(m.Mail.Text, "11:45") || !strings.Contains(m.Mail.Text, "09:00") {
+				t.Errorf("trainer reminder lists the cancelled visit or misses the others:\n%s", m.Mail.Text)
+			}
+		}
+	}
+	if len(queued) != 5 || trainerMails != 1 {
+		t.Errorf("%d reminders with %d to the trainer, want 5 with 1 (the day's two other visits)", len(queued), trainerMails)
+	}
+}

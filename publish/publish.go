@@ -14,6 +14,11 @@
 //     dropped cancelled (Sequence+1). Every write stamps the visit with the
 //     plan's version (PlanVersion), so a re-run sees that it was already
 //     applied and leaves it alone; an unchanged visit keeps its older stamp.
+//     A visit stamped with another version that is still a draft was
+//     written by a publication that stopped half-way; when the plan keeps it
+//     as it is, it is stamped with this version all the same, so that steps
+//     2 and 3 announce the change that run made (publishing another version
+//     after a crash must not swallow it).
 //  2. Outbox. Every message is derived from stored state only: a visit
 //     stamped with this version, the previously published plan (an
 //     immutable document) and the trainers' and clinics' current contacts.
@@ -162,18 +167,8 @@ func (p *Publisher) Publish(ctx context.Context, week models.Date, version int) 
 	if err != nil {
 		return res, fmt.Errorf("publish %s: %w", models.PlanID(week, version), err)
 	}
-	switch plan.Status {
-	case models.PlanSuperseded:
-		return res, fmt.Errorf("publish %s: %w", plan.ID, &models.ConflictError{
-			Message: fmt.Sprintf("plan %s was superseded by a later publication; run or pick a newer version", plan.ID)})
-	case models.PlanPublished:
-		// Already done, except perhaps retiring the previous plan if a
-		// crash hit between the two status changes.
-		if err := p.supersedeOthers(ctx, plan); err != nil {
-			return res, err
-		}
-		res.Unchanged = stopCount(plan)
-		return res, nil
+	if done, err := p.settled(ctx, plan, &res); done {
+		return res, err
 	}
 
 	lease, err := p.cfg.Store.ClaimLease(ctx, "publish:"+string(week), p.cfg.Holder, p.cfg.LeaseTTL)
@@ -185,6 +180,16 @@ func (p *Publisher) Publish(ctx context.Context, week models.Date, version int) 
 			p.log.Warn("release publish lease", "week", week, "err", err)
 		}
 	}()
+	// Read the plan again under the lease: another instance may have
+	// published it between the first read and the claim. Going on with the
+	// stale draft would take the plan for its own predecessor and mail every
+	// trainer a change for each visit on top of the week they just got.
+	if plan, err = p.cfg.Store.Plan(ctx, week, version); err != nil {
+		return res, fmt.Errorf("publish %s: %w", models.PlanID(week, version), err)
+	}
+	if done, err := p.settled(ctx, plan, &res); done {
+		return res, err
+	}
 
 	run, err := p.newRun(ctx, plan)
 	if err != nil {
@@ -214,6 +219,25 @@ func (p *Publisher) Publish(ctx context.Context, week models.Date, version int) 
 		p.log.Warn("publish", "week", week, "version", version, "warning", w)
 	}
 	return res, nil
+}
+
+// settled handles a plan whose publication is over and reports done for it:
+// a superseded plan is refused, and a published one only has any other
+// published plan of its week retired (a crash may have hit between the two
+// status changes) and its visits counted unchanged. A draft is not done.
+func (p *Publisher) settled(ctx context.Context, plan *models.Plan, res *Result) (done bool, err error) {
+	switch plan.Status {
+	case models.PlanSuperseded:
+		return true, fmt.Errorf("publish %s: %w", plan.ID, &models.ConflictError{
+			Message: fmt.Sprintf("plan %s was superseded by a later publication; run or pick a newer version", plan.ID)})
+	case models.PlanPublished:
+		if err := p.supersedeOthers(ctx, plan); err != nil {
+			return true, err
+		}
+		res.Unchanged = stopCount(plan)
+		return true, nil
+	}
+	return false, nil
 }
 
 // supersedeOthers marks every other published plan of the week superseded.
@@ -259,18 +283,22 @@ type run struct {
 	prev         *models.Plan
 	prevStops    map[string]wanted
 	prevTrainers map[string]bool
-	wanted       map[string]wanted
-	visits       map[string]*models.Visit
-	requests     map[string]*models.Request
-	clinics      map[string]*models.Clinic
-	trainers     map[string]*models.Trainer
+	// unfinished holds the other versions of the week that are still
+	// drafts: a visit stamped with one was written by a publication that
+	// stopped before it was done, and its mails may never have been queued.
+	unfinished map[int]bool
+	wanted     map[string]wanted
+	visits     map[string]*models.Visit
+	requests   map[string]*models.Request
+	clinics    map[string]*models.Clinic
+	trainers   map[string]*models.Trainer
 }
 
 func (p *Publisher) newRun(ctx context.Context, plan *models.Plan) (*run, error) {
 	st := p.cfg.Store
 	r := &run{
 		p: p, plan: plan, now: p.now(),
-		prevStops: map[string]wanted{}, prevTrainers: map[string]bool{},
+		prevStops: map[string]wanted{}, prevTrainers: map[string]bool{}, unfinished: map[int]bool{},
 		wanted: map[string]wanted{}, visits: map[string]*models.Visit{},
 		requests: map[string]*models.Request{}, clinics: map[string]*models.Clinic{}, trainers: map[string]*models.Trainer{},
 	}
@@ -287,6 +315,15 @@ func (p *Publisher) newRun(ctx context.Context, plan *models.Plan) (*run, error)
 		}
 	case !errors.Is(err, models.ErrNotFound):
 		return nil, fmt.Errorf("load the published plan: %w", err)
+	}
+	versions, err := st.Plans(ctx, plan.Week)
+	if err != nil {
+		return nil, fmt.Errorf("list the week's plans: %w", err)
+	}
+	for _, v := range versions {
+		if v.Status == models.PlanDraft && v.Version != plan.Version {
+			r.unfinished[v.Version] = true
+		}
 	}
 	for i := range plan.Routes {
 		route := &plan.Routes[i]
@@ -394,6 +431,11 @@ func (r *run) syncVisits(ctx context.Context) error {
 				}
 				r.visits[next.ID] = &next
 				r.res.Moved++
+			case r.unfinished[cur.PlanVersion]:
+				if err := r.adopt(ctx, cur); err != nil {
+					return err
+				}
+				r.countChange(r.visits[cur.ID])
 			default:
 				r.res.Unchanged++
 			}
@@ -414,8 +456,29 @@ func (r *run) syncVisits(ctx context.Context) error {
 			r.res.Cancelled++
 		case v.Status == models.VisitCancelled && v.PlanVersion == r.plan.Version:
 			r.res.Cancelled++
+		case v.Status == models.VisitCancelled && r.unfinished[v.PlanVersion]:
+			if err := r.adopt(ctx, v); err != nil {
+				return err
+			}
+			r.res.Cancelled++
 		}
 	}
+	return nil
+}
+
+// adopt stamps v, which a publication of another version wrote before it
+// stopped, with this version and nothing else, so that steps 2 and 3 finish
+// that publication's work for it: its mails are queued (any that were queued
+// already are found by their keys) and its request moved. Without this, a
+// visit the plan keeps as that run left it would count as unchanged and its
+// change would never be announced.
+func (r *run) adopt(ctx context.Context, v *models.Visit) error {
+	next := *v
+	next.PlanVersion = r.plan.Version
+	if err := r.p.cfg.Store.UpdateVisit(ctx, &next); err != nil {
+		return fmt.Errorf("adopt visit %s of unfinished version %d: %w", v.ID, v.PlanVersion, err)
+	}
+	r.visits[next.ID] = &next
 	return nil
 }
 

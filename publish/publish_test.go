@@ -394,3 +394,106 @@ func TestPublishDropsClosedRequests(t *testing.T) {
 		t.Errorf("cancelled request became %s", s)
 	}
 }
+
+// TestPublishAnotherVersionAfterCrash stops the publication of version 2
+// after its visits were written and before any mail was enqueued; the
+// coordinator then publishes version 3, which the nightly run made with the
+// same routes. The changes version 2 wrote were never announced, so version
+// 3 must announce them and move their requests: otherwise a clinic keeps a
+// moved visit without a word and a dropped request stays "planned".
+func TestPublishAnotherVersionAfterCrash(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.publish(t, w.draft(t, w.route(w.a, 0, w.stop(w.r1, 0, 10, 0), w.stop(w.r2, 0, 11, 30)), w.route(w.b, 1, w.stop(w.r3, 1, 9, 0))))
+	before := w.outbox(t)
+
+	routes := []models.PlanRoute{w.route(w.a, 0, w.stop(w.r1, 0, 15, 0), w.stop(w.r2, 0, 11, 30))}
+	v2 := w.draft(t, routes...)
+	plan, err := w.st.Plan(ctx, week, v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crashed, err := w.pub.newRun(ctx, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crashed.res = &Result{}
+	if err := crashed.syncVisits(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	v3 := w.draft(t, routes...)
+	res := w.publish(t, v3)
+	if res.Moved != 1 || res.Cancelled != 1 || res.Unchanged != 1 || res.Enqueued != 5 {
+		t.Errorf("publication of version 3: %+v, want 1 moved, 1 cancelled, 1 unchanged, 5 mails", res)
+	}
+	want := sorted(
+		clinicKey(w.r1.ID, 1, "head1@clinic.example"), clinicKey(w.r1.ID, 1, "desk1@clinic.example"), trainerKey(w.r1.ID, 1, w.a.ID),
+		clinicKey(w.r3.ID, 1, "head2@clinic.example"), trainerKey(w.r3.ID, 1, w.b.ID),
+	)
+	if got := newKeys(before, w.outbox(t)); !slices.Equal(got, want) {
+		t.Errorf("mails of version 3:\n got %q\nwant %q", got, want)
+	}
+	if s := w.status(t, w.r3); s != models.StatusNew {
+		t.Errorf("request of the dropped visit is %s, want new", s)
+	}
+	for _, r := range []models.Request{w.r1, w.r3} {
+		if v := w.visit(t, r); v.Sequence != 1 || v.PlanVersion != v3 {
+			t.Errorf("visit %s: sequence %d, plan version %d; want 1 and %d", r.ID, v.Sequence, v.PlanVersion, v3)
+		}
+	}
+	if v := w.visit(t, w.r2); v.Sequence != 0 {
+		t.Errorf("unchanged visit r2 at sequence %d, want 0", v.Sequence)
+	}
+}
+
+// claimHook runs a function just before the wrapped store claims a lease:
+// it lets a test put another instance's whole publication between a
+// publisher's first read of the plan and its claim.
+type claimHook struct {
+	*store.Store
+	before func()
+}
+
+func (s *claimHook) ClaimLease(ctx context.Context, resource, holder string, ttl time.Duration) (*models.Lease, error) {
+	if f := s.before; f != nil {
+		s.before = nil
+		f()
+	}
+	return s.Store.ClaimLease(ctx, resource, holder, ttl)
+}
+
+// TestPublishSameVersionTwiceAtOnce: two coordinators (or a retried HTTP
+// request) publish one draft at the same moment. The one that gets the
+// lease second must find the plan published and do nothing, rather than
+// take the plan for its own predecessor and mail every trainer a change
+// for each visit on top of their week.
+func TestPublishSameVersionTwiceAtOnce(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	v1 := w.draft(t, w.route(w.a, 0, w.stop(w.r1, 0, 10, 0), w.stop(w.r2, 0, 11, 30)), w.route(w.b, 1, w.stop(w.r3, 1, 9, 0)))
+
+	hooked := &claimHook{Store: w.st}
+	second, err := New(Config{Store: hooked, Composer: w.pub.cfg.Composer, Location: w.loc, Holder: "second", Now: w.pub.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var firstRes Result
+	hooked.before = func() { firstRes = w.publish(t, v1) }
+	res, err := second.Publish(ctx, week, v1)
+	if err != nil {
+		t.Fatalf("the later of two simultaneous publications: %v", err)
+	}
+	if firstRes.Created != 3 || res.Created+res.Moved+res.Cancelled+res.Enqueued != 0 || res.Unchanged != 3 {
+		t.Errorf("first publication %+v, second %+v; want 3 created, then 3 unchanged", firstRes, res)
+	}
+	want := sorted(
+		clinicKey(w.r1.ID, 0, "head1@clinic.example"), clinicKey(w.r1.ID, 0, "desk1@clinic.example"),
+		clinicKey(w.r2.ID, 0, "head1@clinic.example"), clinicKey(w.r2.ID, 0, "desk1@clinic.example"),
+		clinicKey(w.r3.ID, 0, "head2@clinic.example"),
+		weekKey(week, v1, w.a.ID), weekKey(week, v1, w.b.ID),
+	)
+	if got := keys(w.outbox(t)); !slices.Equal(got, want) {
+		t.Errorf("outbox after two simultaneous publications:\n got %q\nwant %q", got, want)
+	}
+}

@@ -168,43 +168,73 @@ func (s *Store) updateMessage(ctx context.Context, m *models.OutboxMessage, set 
 
 const outboxArchiveCollection = "outbox_archive"
 
-// archiveBatch bounds the messages one ArchiveSentMessages call moves, so a
+// archivedField marks a sent message in the outbox whose whole copy is in
+// the archive and whose bodies and attachments have been dropped.
+const archivedField = "archived"
+
+// archiveBatch bounds the messages one ArchiveSentMessages call copies, so a
 // first run over a large outbox does not hold the single embedded
-// connection for long; the next call moves the next batch.
+// connection for long; the next call copies the next batch.
 const archiveBatch = 500
 
-// ArchiveSentMessages moves up to archiveBatch messages sent before before
-// from the outbox into the outbox_archive collection and returns how many
-// moved. The outbox is read on every dispatcher pass, and the embedded
-// server scans a whole collection for each query, so sent mail must not
-// pile up there. Each message is copied, then deleted: a crash in between
-// leaves a copy in both, which the next call finds already archived and
-// deletes from the outbox.
+// ArchiveSentMessages keeps the outbox small without losing its
+// idempotency keys. Messages sent before slimBefore are copied whole into
+// the outbox_archive collection, at most archiveBatch of them, and lose
+// their bodies and attachments in the outbox, where a slim record (status,
+// recipients, subject, stamps) stays: its _id keeps EnqueueMail from queueing
+// the same change again (a re-run of a publication or of the reminders).
+// Slim records sent before dropBefore, which must lie beyond any such
+// re-run (a month does), are deleted. It returns how many messages it
+// slimmed plus how many it deleted.
 //
-// An archived key no longer de-duplicates EnqueueMail, so before must lie
-// beyond the time any change can be enqueued again (a re-publication of a
-// week, a rerun of reminders); a month is far beyond both.
-func (s *Store) ArchiveSentMessages(ctx context.Context, before time.Time) (int, error) {
+// The outbox is read on every dispatcher pass and written, guarded by a
+// version, for every attempt; the embedded server evaluates such filters by
+// decoding every document of the collection, at a cost that grows with the
+// documents' size, so sent mail must not keep its bodies there. A crash
+// between copying and slimming leaves a copy in both, which the next call
+// finds already archived and slims.
+func (s *Store) ArchiveSentMessages(ctx context.Context, slimBefore, dropBefore time.Time) (int, error) {
 	filter := bson.D{
 		{Key: "status", Value: models.OutboxSent},
-		{Key: "sent_at", Value: bson.D{{Key: "$lt", Value: before}}},
+		{Key: "sent_at", Value: bson.D{{Key: "$lt", Value: slimBefore}}},
+		{Key: archivedField, Value: bson.D{{Key: "$ne", Value: true}}},
 	}
 	opts := options.Find().SetSort(bson.D{{Key: "sent_at", Value: 1}}).SetLimit(archiveBatch)
 	list, err := findAll[bson.Raw](ctx, s.outbox(), filter, opts)
 	if err != nil {
 		return 0, fmt.Errorf("archive sent mail: list: %w", err)
 	}
-	archive := s.db.Collection(outboxArchiveCollection)
-	moved := 0
-	for _, doc := range list {
-		id := doc.Lookup("_id")
-		if _, err := archive.InsertOne(ctx, doc); err != nil && !isDuplicate(err) {
-			return moved, fmt.Errorf("archive sent mail: copy %s: %w", id, err)
+	done := 0
+	if len(list) > 0 {
+		archive := s.db.Collection(outboxArchiveCollection)
+		ids := make(bson.A, 0, len(list))
+		for _, doc := range list {
+			id := doc.Lookup("_id")
+			if _, err := archive.InsertOne(ctx, doc); err != nil && !isDuplicate(err) {
+				return 0, fmt.Errorf("archive sent mail: copy %s: %w", id, err)
+			}
+			ids = append(ids, id)
 		}
-		if _, err := s.outbox().DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: models.OutboxSent}}); err != nil {
-			return moved, fmt.Errorf("archive sent mail: delete %s: %w", id, err)
+		// One update for the batch: on the embedded server a filter on
+		// more than the _id decodes the whole outbox, once per write.
+		res, err := s.outbox().UpdateMany(ctx,
+			bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "status", Value: models.OutboxSent}},
+			bson.D{
+				{Key: "$set", Value: bson.D{{Key: "mail.text", Value: ""}, {Key: "mail.html", Value: ""}, {Key: archivedField, Value: true}}},
+				{Key: "$unset", Value: bson.D{{Key: "mail.attachments", Value: ""}}},
+			})
+		if err != nil {
+			return 0, fmt.Errorf("archive sent mail: slim %d archived messages: %w", len(ids), err)
 		}
-		moved++
+		done += int(res.ModifiedCount)
 	}
-	return moved, nil
+	res, err := s.outbox().DeleteMany(ctx, bson.D{
+		{Key: "status", Value: models.OutboxSent},
+		{Key: archivedField, Value: true},
+		{Key: "sent_at", Value: bson.D{{Key: "$lt", Value: dropBefore}}},
+	})
+	if err != nil {
+		return done, fmt.Errorf("archive sent mail: delete records sent before %s: %w", dropBefore.Format(time.RFC3339), err)
+	}
+	return done + int(res.DeletedCount), nil
 }

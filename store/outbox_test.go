@@ -110,6 +110,10 @@ func TestOutboxLifecycle(t *testing.T) {
 	}
 }
 
+// TestArchiveSentMessages: sent mail is copied to the archive and loses its
+// bodies in the outbox after the slim cut, while its key still refuses a
+// second enqueue; the slim record goes after the drop cut. Pending mail is
+// left alone.
 func TestArchiveSentMessages(t *testing.T) {
 	ctx := context.Background()
 	s, clock := newStore(t)
@@ -128,22 +132,54 @@ func TestArchiveSentMessages(t *testing.T) {
 		}
 	}
 	markSent("old")
-	clock.Advance(40 * 24 * time.Hour)
+	clock.Advance(2 * 24 * time.Hour)
 	markSent("recent")
+	clock.Advance(time.Hour)
 
-	for range 2 { // the second call finds nothing more to move
-		if _, err := s.ArchiveSentMessages(ctx, clock.Now().Add(-30*24*time.Hour)); err != nil {
+	day, month := 24*time.Hour, 30*24*time.Hour
+	for i, want := range []int{1, 0} { // the second call finds nothing more to do
+		n, err := s.ArchiveSentMessages(ctx, clock.Now().Add(-day), clock.Now().Add(-month))
+		if err != nil {
 			t.Fatal(err)
 		}
+		if n != want {
+			t.Fatalf("call %d archived %d messages, want %d", i+1, n, want)
+		}
+	}
+	old, err := s.OutboxMessage(ctx, "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.Status != models.OutboxSent || old.Mail.Text != "" || old.Mail.HTML != "" || len(old.Mail.Attachments) != 0 ||
+		old.Mail.Subject != "Визит подтверждён" || len(old.Mail.To) != 1 || old.SentAt == nil {
+		t.Fatalf("slim record of an archived message = %+v", old)
+	}
+	for _, id := range []string{"recent", "pending"} {
+		if m, err := s.OutboxMessage(ctx, id); err != nil || m.Mail.Text == "" || len(m.Mail.Attachments) != 1 {
+			t.Fatalf("%s lost its bodies: %+v, %v", id, m, err)
+		}
+	}
+	// The key of archived mail still de-duplicates: a late re-run of the
+	// publication that enqueued it must not send it again.
+	if created, err := s.EnqueueMail(ctx, newMail("old")); err != nil || created {
+		t.Fatalf("enqueue of an archived key: created %v, %v; want false, nil", created, err)
+	}
+
+	clock.Advance(month - day) // old went out a month ago, recent four weeks ago
+	n, err := s.ArchiveSentMessages(ctx, clock.Now().Add(-day), clock.Now().Add(-month))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// recent is slimmed now, and old's record goes; recent's stays until
+	// its own month has passed.
+	if n != 2 {
+		t.Fatalf("a month later: %d slimmed or deleted, want 2", n)
 	}
 	left, err := s.OutboxMessages(ctx, "", models.Page{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(left) != 2 || left[0].ID != "pending" || left[1].ID != "recent" {
-		t.Fatalf("outbox after archiving = %+v, want pending and recent", left)
-	}
-	if _, err := s.OutboxMessage(ctx, "old"); !errors.Is(err, models.ErrNotFound) {
-		t.Fatalf("archived message still in the outbox: %v", err)
+	if len(left) != 2 || left[0].ID != "pending" || left[1].ID != "recent" || left[1].Mail.Text != "" {
+		t.Fatalf("outbox a month later = %+v, want pending and the slim record of recent", left)
 	}
 }

@@ -138,3 +138,73 @@ func (s *Store) whyPlanMissed(ctx context.Context, id string, rev int64) error {
 	}
 	return &models.ConflictError{Message: fmt.Sprintf("plan %s revision %d is stale; current is %d (%s)", id, rev, p.Rev, p.Status)}
 }
+
+const plansArchiveCollection = "plans_archive"
+
+// archivePlanBatch bounds the plans one ArchivePlans call moves, so that a
+// first run over a long history does not hold the embedded server's single
+// connection for long; the next call moves the next batch.
+const archivePlanBatch = 100
+
+// ArchivePlans moves every plan created before before that is neither
+// published nor the latest version of its week from plans into
+// plans_archive, at most archivePlanBatch of them, and returns how many
+// moved. The nightly run saves a whole plan each night, and every read of a
+// week's plans (the latest, the published one, the list) scans the whole
+// collection on the embedded server, so superseded versions and drafts
+// nobody published must not pile up there. Each week keeps its published
+// plan, and its latest version, from which CreatePlan numbers the next one:
+// a version number is never given twice, which publication relies on.
+// Plans are copied, then deleted in one go: a crash in between leaves a copy
+// in both, which the next call finds archived and deletes.
+func (s *Store) ArchivePlans(ctx context.Context, before time.Time) (int, error) {
+	opts := options.Find().SetProjection(bson.D{
+		{Key: "week", Value: 1}, {Key: "version", Value: 1}, {Key: "status", Value: 1}, {Key: "created_at", Value: 1},
+	})
+	all, err := findAll[models.Plan](ctx, s.plans(), bson.D{}, opts)
+	if err != nil {
+		return 0, fmt.Errorf("archive old plans: list: %w", err)
+	}
+	latest := map[models.Date]int{}
+	for _, p := range all {
+		latest[p.Week] = max(latest[p.Week], p.Version)
+	}
+	archive := s.db.Collection(plansArchiveCollection)
+	ids := bson.A{}
+	for _, p := range all {
+		if len(ids) == archivePlanBatch {
+			break
+		}
+		if p.Status == models.PlanPublished || p.Version == latest[p.Week] || !p.CreatedAt.Before(before) {
+			continue
+		}
+		// Loaded by _id alone, which the embedded server filters in SQLite,
+		// several times cheaper than the filters it evaluates in Go.
+		doc, err := s.plans().FindOne(ctx, bson.D{{Key: "_id", Value: p.ID}}).Raw()
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("archive old plans: load %s: %w", p.ID, err)
+		}
+		// Replaced rather than inserted, so the copy left by an earlier call
+		// that stopped half-way is brought up to date.
+		upsert := options.Replace().SetUpsert(true)
+		if _, err := archive.ReplaceOne(ctx, bson.D{{Key: "_id", Value: p.ID}}, doc, upsert); err != nil {
+			return 0, fmt.Errorf("archive old plans: copy %s: %w", p.ID, err)
+		}
+		ids = append(ids, p.ID)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	// A plan published since the list was read stays.
+	res, err := s.plans().DeleteMany(ctx, bson.D{
+		{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}},
+		{Key: "status", Value: bson.D{{Key: "$ne", Value: models.PlanPublished}}},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("archive old plans: delete %d archived copies: %w", len(ids), err)
+	}
+	return int(res.DeletedCount), nil
+}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -208,5 +209,67 @@ func TestVisits(t *testing.T) {
 	}
 	if _, err := s.Visit(ctx, "nope"); !errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("missing visit: err = %v, want ErrNotFound", err)
+	}
+}
+
+// TestArchivePlans: plans older than the cut that are neither published
+// nor their week's latest version leave the plans collection; the rest
+// stays, and version numbers go on from the latest.
+func TestArchivePlans(t *testing.T) {
+	ctx := context.Background()
+	s, clock := newStore(t)
+	const weekA, weekB = models.Date("2026-12-07"), models.Date("2026-12-14")
+	for range 4 {
+		if err := s.CreatePlan(ctx, newPlan(weekA)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CreatePlan(ctx, newPlan(weekB)); err != nil {
+		t.Fatal(err)
+	}
+	at := clock.Now()
+	if _, err := s.SetPlanStatus(ctx, models.PlanID(weekA, 1), 1, models.PlanSuperseded, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetPlanStatus(ctx, models.PlanID(weekA, 2), 1, models.PlanPublished, &at); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(15 * 24 * time.Hour)
+	if err := s.CreatePlan(ctx, newPlan(weekA)); err != nil { // version 5, recent
+		t.Fatal(err)
+	}
+
+	for i, want := range []int{3, 0} {
+		n, err := s.ArchivePlans(ctx, clock.Now().Add(-14*24*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Fatalf("call %d archived %d plans, want %d", i+1, n, want)
+		}
+	}
+	versions := func(week models.Date) []int {
+		list, err := s.Plans(ctx, week)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v []int
+		for _, p := range list {
+			v = append(v, p.Version)
+		}
+		return v
+	}
+	if got := versions(weekA); !slices.Equal(got, []int{5, 2}) {
+		t.Errorf("versions of week A left = %v, want [5 2] (latest and published)", got)
+	}
+	if got := versions(weekB); !slices.Equal(got, []int{1}) {
+		t.Errorf("versions of week B left = %v, want [1] (its latest)", got)
+	}
+	if _, err := s.Plan(ctx, weekA, 3); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("archived plan 3 still loads: %v", err)
+	}
+	next := newPlan(weekA)
+	if err := s.CreatePlan(ctx, next); err != nil || next.Version != 6 {
+		t.Fatalf("next plan of week A = version %d, %v; want 6", next.Version, err)
 	}
 }
