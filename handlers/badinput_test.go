@@ -26,6 +26,9 @@ func TestBadInput(t *testing.T) {
 	week := func(windows ...any) map[string]any { return map[string]any{"weekly": map[string]any{"mon": windows}} }
 	win := func(a, b string) map[string]any { return map[string]any{"start": a, "end": b} }
 	huge := `{"name":"` + strings.Repeat("x", DefaultMaxBodyBytes) + `"}`
+	// Every case is refused, so the database must stay as it is now through
+	// all of them; one snapshot before is enough to compare each after.
+	before := e.snapshot()
 
 	for _, tc := range []struct {
 		name   string
@@ -69,9 +72,17 @@ func TestBadInput(t *testing.T) {
 		{"unknown status filter", req{as: coord, method: "GET", path: api + "/requests?status=new,lost"}, 400, "status"},
 		{"week not a Monday", req{as: coord, method: "GET", path: api + "/requests?week=2025-03-12"}, 400, "week"},
 		{"unknown query parameter", req{as: coord, method: "GET", path: api + "/trainers?colour=red"}, 400, "colour"},
+		{"repeated limit", req{as: coord, method: "GET", path: api + "/requests?limit=1&limit=abc"}, 400, "limit"},
+		{"repeated week", req{as: clinicA, method: "GET", path: api + "/visits?week=2025-03-10&week=2025-03-17"}, 400, "week"},
+		{"repeated cursor", req{as: coord, method: "GET", path: api + "/outbox?after=a&after=b"}, 400, "after"},
+		{"planning a week that is over", req{as: coord, method: "POST", path: api + "/plans/2025-02-24/run"}, 422, "week"},
+		{"planning a week years ahead", req{as: coord, method: "POST", path: api + "/plans/2062-03-06/run"}, 422, "week"},
+		{"publishing a week that is over", req{as: coord, method: "POST", path: api + "/plans/2025-02-24/1/publish"}, 422, "week"},
+		{"options for a planning run", req{as: coord, method: "POST", path: api + "/plans/2025-03-10/run", body: `{"seed":2}`}, 400, "seed"},
+		{"a list for a publication", req{as: coord, method: "POST", path: api + "/plans/2025-03-10/1/publish", body: `[1]`}, 400, ""},
+		{"text for a retry", req{as: coord, method: "POST", path: api + "/outbox/x/retry", body: `now`, header: map[string]string{"Content-Type": "text/plain"}}, 415, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := e.snapshot()
 			res := e.do(tc.r)
 			if res.status != tc.status {
 				t.Fatalf("status %d, want %d; body %s", res.status, tc.status, res.body)

@@ -153,7 +153,8 @@ func (s *Server) updateClinic(c *gin.Context) error {
 	return nil
 }
 
-// deleteClinic removes a clinic at the version named by If-Match.
+// deleteClinic removes a clinic at the version named by If-Match, unless
+// something still refers to it (409; see clinicReferences).
 func (s *Server) deleteClinic(c *gin.Context) error {
 	id, err := pathID(c)
 	if err != nil {
@@ -161,6 +162,9 @@ func (s *Server) deleteClinic(c *gin.Context) error {
 	}
 	version, err := expectedVersion(c, nil)
 	if err != nil {
+		return err
+	}
+	if err := s.clinicReferences(c, id); err != nil {
 		return err
 	}
 	if err := s.clinics.DeleteClinic(c, id, version); err != nil {

@@ -28,15 +28,27 @@ func bindJSON(c *gin.Context, dst any) error {
 // readBody returns the request body after checking it is JSON at all; the
 // size limit set by limitBody applies while reading.
 func readBody(c *gin.Context) ([]byte, error) {
-	if ct := c.GetHeader("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return nil, &statusError{status: http.StatusUnsupportedMediaType, detail: "send the body as application/json"}
-		}
+	if err := jsonContentType(c); err != nil {
+		return nil, err
 	}
 	if c.Request.Body == nil {
 		return nil, badRequest("", "a JSON body is required")
 	}
+	return readAll(c)
+}
+
+// jsonContentType refuses a declared media type that is not JSON.
+func jsonContentType(c *gin.Context) error {
+	if ct := c.GetHeader("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return &statusError{status: http.StatusUnsupportedMediaType, detail: "send the body as application/json"}
+		}
+	}
+	return nil
+}
+
+func readAll(c *gin.Context) ([]byte, error) {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -46,6 +58,28 @@ func readBody(c *gin.Context) ([]byte, error) {
 		return nil, badRequest("", "could not read the body: "+err.Error())
 	}
 	return body, nil
+}
+
+// noParams is the body check of an action that takes no input (run,
+// publish, retry): no body, or an empty JSON object or null, which
+// generic clients send. Anything else is refused, so options a client
+// believes it passed are not silently ignored.
+func noParams(c *gin.Context) error {
+	if c.Request.Body == nil {
+		return nil
+	}
+	body, err := readAll(c)
+	if err != nil || len(bytes.TrimSpace(body)) == 0 {
+		return err
+	}
+	if err := jsonContentType(c); err != nil {
+		return err
+	}
+	var none struct{}
+	if err := decodeBytes(body, &none); err != nil {
+		return err
+	}
+	return nil
 }
 
 // decodeStrict decodes exactly one JSON value into dst: unknown fields,

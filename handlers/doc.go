@@ -16,6 +16,16 @@
 //   - trainers' profiles hold private data (home address, phone): clinics get
 //     403 on every trainer endpoint, a trainer reads only their own profile
 //     and edits only their own availability (403 otherwise);
-//   - cookie sessions must send X-CSRF-Token on unsafe methods; Bearer
-//     tokens are exempt because browsers never attach them by themselves.
+//   - cookie sessions must send X-CSRF-Token on unsafe methods and on
+//     GET /trainers/{id}/feed-token, which revokes the previous feed URL;
+//     Bearer tokens are exempt because browsers never attach them by
+//     themselves;
+//   - a trainer or clinic that anything still refers to (an account, a
+//     clinic's preferred trainers, a pinned or open request, a scheduled
+//     visit) cannot be deleted: 409 names the references to remove first,
+//     because the store has no cascades and a dangling reference locks
+//     people out (a clinic whose preferred trainer vanished can no longer
+//     save its profile). The check runs before the version-guarded delete
+//     and is not atomic with it; a reference added in between is rare and
+//     shows up as the same dangling reference the check exists to prevent.
 package handlers

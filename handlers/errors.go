@@ -149,7 +149,7 @@ func (s *Server) writeProblem(c *gin.Context, err error) {
 	p, unexpected := problemFor(err)
 	if unexpected {
 		s.log.ErrorContext(c.Request.Context(), "request failed",
-			slog.String("request_id", requestID(c)), slog.String("path", c.Request.URL.Path), slog.Any("error", err))
+			slog.String("request_id", requestID(c)), slog.String("path", loggedPath(c)), slog.Any("error", err))
 	}
 	var limited *rateLimitedError
 	if errors.As(err, &limited) {

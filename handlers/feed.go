@@ -37,15 +37,23 @@ type FeedToken struct {
 }
 
 // issueFeedToken makes a new calendar feed URL for the trainer and revokes
-// the previous one. Only the SHA-256 of the token is stored, with no user:
-// the token opens the feed and nothing else (authenticate finds no user for
-// it).
+// the previous one; cookie sessions must send X-CSRF-Token although it is a
+// GET, because it changes state. Only the SHA-256 of the token is stored,
+// with no user: the token opens the feed and nothing else (authenticate
+// finds no user for it).
 func (s *Server) issueFeedToken(c *gin.Context) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	if who := caller(c); who.is(models.RoleTrainer) && who.user.TrainerID != id {
+	who := caller(c)
+	// The route is a GET (its documented name), yet it revokes the previous
+	// URL: without the CSRF check a link on another site, followed with the
+	// session cookie, would silently break the trainer's subscription.
+	if err := who.checkCSRF(c); err != nil {
+		return err
+	}
+	if who.is(models.RoleTrainer) && who.user.TrainerID != id {
 		return forbidden("a trainer gets only their own calendar feed")
 	}
 	if _, err := s.trainers.Trainer(c, id); err != nil {

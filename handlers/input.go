@@ -70,12 +70,21 @@ func nextCursor(n int, p models.Page, last string) string {
 	return last
 }
 
+// listQueryParam is the one query parameter that may repeat
+// (?status=new&status=planned); handlers read every value of it.
+const listQueryParam = "status"
+
 // knownQuery refuses query parameters an endpoint does not read, the query
-// counterpart of refusing unknown JSON fields.
+// counterpart of refusing unknown JSON fields, and a repeated single-valued
+// one: handlers read only its first value, so ?limit=1&limit=abc would
+// otherwise drop the second without a word.
 func knownQuery(q url.Values, names ...string) error {
-	for k := range q {
+	for k, vs := range q {
 		if !slices.Contains(names, k) {
 			return badRequest(k, "unknown query parameter "+strconv.Quote(k))
+		}
+		if len(vs) > 1 && k != listQueryParam {
+			return badRequest(k, "give the query parameter "+strconv.Quote(k)+" once")
 		}
 	}
 	return nil

@@ -49,6 +49,10 @@ func (c *testClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// testWeek is the week the planning tests plan: the one after the test
+// clock's Wednesday.
+const testWeek models.Date = "2025-03-10"
+
 // Roles of the test callers. anonymous sends no credentials.
 const (
 	anonymous    = "anonymous"
@@ -437,6 +441,37 @@ func (e *env) takeSnapshot(withTokens bool) snapshot {
 	}
 	for _, r := range requests {
 		s.versions["request "+r.ID] = r.Version
+	}
+	// What the planning routes write: plan versions of the test week,
+	// visits, outbox messages (their status and attempts) and feed tokens,
+	// which belong to no user (a revoked and reissued one changes its key).
+	plans, err := e.st.Plans(ctx, testWeek)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, p := range plans {
+		s.versions["plan "+p.ID] = p.Rev
+	}
+	visits, err := e.st.Visits(ctx, models.VisitFilter{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, v := range visits {
+		s.versions["visit "+v.ID] = v.Version
+	}
+	mails, err := e.st.OutboxMessages(ctx, "", page)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, m := range mails {
+		s.versions[fmt.Sprintf("outbox %s %s", m.ID, m.Status)] = int64(m.Attempts)
+	}
+	feeds, err := e.st.Tokens(ctx, "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, f := range feeds {
+		s.versions["feed token "+f.Hash] = 1
 	}
 	users, err := e.st.Users(ctx, page)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -49,6 +50,19 @@ func saneRequestID(id string) bool {
 
 func requestID(c *gin.Context) string { return c.GetString(requestIDKey) }
 
+// feedPathPrefix starts every calendar feed URL.
+const feedPathPrefix = "/feeds/"
+
+// loggedPath is the request path as logs show it. A feed URL's path is its
+// only credential, and log files are read by more people than the feeds'
+// owners, so it is never written out.
+func loggedPath(c *gin.Context) string {
+	if p := c.Request.URL.Path; !strings.HasPrefix(p, feedPathPrefix) {
+		return p
+	}
+	return feedPathPrefix + "[redacted]"
+}
+
 // accessLog logs one structured line per request once it is answered.
 func (s *Server) accessLog(c *gin.Context) {
 	start := time.Now()
@@ -61,7 +75,7 @@ func (s *Server) accessLog(c *gin.Context) {
 	attrs := []slog.Attr{
 		slog.String("request_id", requestID(c)),
 		slog.String("method", c.Request.Method),
-		slog.String("path", c.Request.URL.Path),
+		slog.String("path", loggedPath(c)),
 		slog.Int("status", status),
 		slog.Int("bytes", c.Writer.Size()),
 		slog.Duration("duration", time.Since(start)),

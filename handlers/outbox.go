@@ -90,6 +90,9 @@ func (s *Server) retryOutbox(c *gin.Context) error {
 	if err := outboxID("id", id); err != nil {
 		return err
 	}
+	if err := noParams(c); err != nil {
+		return err
+	}
 	if err := s.outbox.RetryMessage(c, id); err != nil {
 		return fmt.Errorf("retry outbox message %s: %w", id, err)
 	}

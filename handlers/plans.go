@@ -43,6 +43,26 @@ func weekParam(c *gin.Context) (models.Date, error) {
 	return d, nil
 }
 
+// maxPlanAheadDays is how far ahead a week may be planned or published: a
+// year, which no real schedule exceeds and a mistyped year does.
+const maxPlanAheadDays = 366
+
+// weekInReach refuses planning or publishing a week that is already over
+// (publishing it would e-mail bookings for days gone by) or more than a
+// year ahead (a typo such as 2062 for 2026, which would leave an empty
+// plan behind). The current week stays in reach: coordinators re-plan it.
+func (s *Server) weekInReach(week models.Date) error {
+	today := s.today()
+	v := &models.ValidationError{}
+	switch {
+	case week.AddDays(6) < today:
+		v.Add("week", "the week of %s is over (today is %s)", week, today)
+	case week > today.AddDays(maxPlanAheadDays):
+		v.Add("week", "the week of %s is more than a year ahead", week)
+	}
+	return v.Err()
+}
+
 // versionParam reads the :version path parameter.
 func versionParam(c *gin.Context) (int, error) {
 	n, err := strconv.Atoi(c.Param("version"))
@@ -56,6 +76,12 @@ func versionParam(c *gin.Context) (int, error) {
 func (s *Server) runPlan(c *gin.Context) error {
 	week, err := weekParam(c)
 	if err != nil {
+		return err
+	}
+	if err := noParams(c); err != nil {
+		return err
+	}
+	if err := s.weekInReach(week); err != nil {
 		return err
 	}
 	if s.planner == nil {
@@ -112,6 +138,12 @@ func (s *Server) publishPlan(c *gin.Context) error {
 	}
 	version, err := versionParam(c)
 	if err != nil {
+		return err
+	}
+	if err := noParams(c); err != nil {
+		return err
+	}
+	if err := s.weekInReach(week); err != nil {
 		return err
 	}
 	if s.publisher == nil {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,7 +68,8 @@ func TestPlanRunPublishVisits(t *testing.T) {
 	e.do(req{as: coord, method: http.MethodGet, path: week}).want(t, http.StatusNotFound).problem(t)
 
 	var plan models.Plan
-	res := e.do(req{as: coord, method: http.MethodPost, path: week + "/run"}).want(t, http.StatusCreated)
+	// An empty object, which generic clients send with a POST, is no input.
+	res := e.do(req{as: coord, method: http.MethodPost, path: week + "/run", body: map[string]any{}}).want(t, http.StatusCreated)
 	res.decode(t, &plan)
 	if plan.Version != 1 || plan.Status != models.PlanDraft || plan.KPIs.Scheduled != 2 || res.header.Get("Location") != week+"/1" {
 		t.Fatalf("run answered version %d (%s), %d scheduled, Location %q", plan.Version, plan.Status, plan.KPIs.Scheduled, res.header.Get("Location"))
@@ -93,6 +96,8 @@ func TestPlanRunPublishVisits(t *testing.T) {
 		t.Errorf("second publication %+v", pub)
 	}
 	e.do(req{as: coord, method: http.MethodPost, path: week + "/7/publish"}).want(t, http.StatusNotFound).problem(t)
+	// The week under way (the clock says Wednesday) can still be re-planned.
+	e.do(req{as: coord, method: http.MethodPost, path: "/api/v1/plans/2025-03-03/run"}).want(t, http.StatusCreated)
 
 	// Visits: everything for a coordinator, one's own for the others.
 	var all, mine list[models.Visit]
@@ -263,4 +268,49 @@ func (e *env) feedSecret() string {
 	}
 	e.secrets["feed of trainer B"] = secret
 	return secret
+}
+
+// TestFeedTokenNeedsCSRFAndStaysOutOfLogs: asking for a feed URL revokes
+// the previous one, so a cookie session must prove it is the page itself
+// (CSRF header) although the route is a GET; and a feed URL, whose path is
+// its only credential, never reaches the logs.
+func TestFeedTokenNeedsCSRFAndStaysOutOfLogs(t *testing.T) {
+	var logs bytes.Buffer
+	e := newEnv(t, withPlanning(t), func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
+	tokenPath := "/api/v1/trainers/" + e.trainerA.ID + "/feed-token"
+	var first FeedToken
+	e.do(req{as: trainerA, method: http.MethodGet, path: tokenPath}).want(t, http.StatusOK).decode(t, &first)
+	u, err := url.Parse(first.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out, cookies, _ := e.login(t, trainerA, testPassword, http.StatusOK)
+	session := cookieNamed(cookies, sessionCookie)
+	before := e.snapshot()
+	e.do(req{method: http.MethodGet, path: tokenPath, cookies: []*http.Cookie{session}}).want(t, http.StatusForbidden).problem(t)
+	e.do(req{method: http.MethodGet, path: tokenPath, cookies: []*http.Cookie{session}, header: map[string]string{csrfHeader: "forged"}}).want(t, http.StatusForbidden).problem(t)
+	if d := before.diff(e.snapshot()); d != "" {
+		t.Errorf("a refused feed-token call wrote: %s", d)
+	}
+	e.do(req{method: http.MethodGet, path: u.Path}).want(t, http.StatusOK) // not revoked
+
+	var second FeedToken
+	e.do(req{method: http.MethodGet, path: tokenPath, cookies: []*http.Cookie{session}, header: map[string]string{csrfHeader: out.CSRFToken}}).want(t, http.StatusOK).decode(t, &second)
+	u2, err := url.Parse(second.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.do(req{method: http.MethodGet, path: u2.Path}).want(t, http.StatusOK)
+	e.do(req{method: http.MethodGet, path: u.Path}).want(t, http.StatusNotFound).problem(t)
+
+	secrets := []string{strings.TrimSuffix(strings.TrimPrefix(u.Path, "/feeds/"), ".ics"), strings.TrimSuffix(strings.TrimPrefix(u2.Path, "/feeds/"), ".ics")}
+	if !strings.Contains(logs.String(), `"path":"/feeds/[redacted]"`) {
+		t.Errorf("feed requests are not logged:\n%s", logs.String())
+	}
+	for _, s := range secrets {
+		if strings.Contains(logs.String(), s) {
+			t.Errorf("the log holds the feed secret %s:\n%s", s, logs.String())
+		}
+	}
 }

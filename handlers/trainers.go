@@ -155,7 +155,8 @@ func (s *Server) updateTrainer(c *gin.Context) error {
 	return nil
 }
 
-// deleteTrainer removes a trainer at the version named by If-Match.
+// deleteTrainer removes a trainer at the version named by If-Match, unless
+// something still refers to it (409; see trainerReferences).
 func (s *Server) deleteTrainer(c *gin.Context) error {
 	id, err := pathID(c)
 	if err != nil {
@@ -163,6 +164,9 @@ func (s *Server) deleteTrainer(c *gin.Context) error {
 	}
 	version, err := expectedVersion(c, nil)
 	if err != nil {
+		return err
+	}
+	if err := s.trainerReferences(c, id); err != nil {
 		return err
 	}
 	if err := s.trainers.DeleteTrainer(c, id, version); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"regexp"
@@ -207,6 +208,9 @@ func TestServeLifecycle(t *testing.T) {
 		"FIELDVISIT_DATA_DIR": dir,
 		// Not the developer's or CI's database: the test owns its directory.
 		"MONGODB_URI": "",
+		// The start-up planning run of the demo week competes for the CPU
+		// with everything the test does; a short one is plenty here.
+		"FIELDVISIT_PLAN_TIME_LIMIT": "1s",
 	}
 
 	first := startServe(t, env, "--demo-if-empty")
@@ -230,6 +234,24 @@ func TestServeLifecycle(t *testing.T) {
 	}
 	if err := json.Unmarshal(body, &clinics); code != http.StatusOK || err != nil || len(clinics.Items) < 40 {
 		t.Errorf("coordinator lists clinics: status %d, %d clinics, error %v; want 200 and the demo's 40+", code, len(clinics.Items), err)
+	}
+	// Feed URLs (and links in e-mails) point where the server really
+	// listens, not at the default base URL's port 8080.
+	code, body = getAuthorized(t, first.url+"/api/v1/trainers?limit=1", token)
+	var trainers struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(body, &trainers); code != http.StatusOK || err != nil || len(trainers.Items) != 1 {
+		t.Fatalf("coordinator lists trainers: status %d, error %v: %s", code, err, body)
+	}
+	code, body = getAuthorized(t, first.url+"/api/v1/trainers/"+trainers.Items[0].ID+"/feed-token", token)
+	var feed struct {
+		URL string `json:"url"`
+	}
+	if err := json.Unmarshal(body, &feed); code != http.StatusOK || err != nil || !strings.HasPrefix(feed.URL, first.url+"/feeds/") {
+		t.Errorf("feed token: status %d, URL %q, error %v; want a URL under %s", code, feed.URL, err, first.url)
 	}
 	if !strings.Contains(first.stderr.String(), "request_id=") {
 		t.Errorf("request log lines carry no request id:\n%s", first.stderr)
@@ -287,5 +309,28 @@ func TestServeLifecycle(t *testing.T) {
 	code, out, errOut = exec(t, env, "", "seed", "--demo", "--reset")
 	if code != exitOK || !strings.Contains(out, demo.CoordinatorEmail) {
 		t.Fatalf("seed --demo --reset: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+}
+
+// TestServeRefusesTakenPort: a port in use fails the start at once, with a
+// message that names the setting to change, before the database is started
+// (or created and seeded).
+func TestServeRefusesTakenPort(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	dir := t.TempDir() + "/data"
+	code, out, errOut := exec(t, map[string]string{"FIELDVISIT_ADDR": taken.Addr().String(), "FIELDVISIT_DATA_DIR": dir, "MONGODB_URI": ""}, "",
+		"serve", "--demo-if-empty")
+	if code != exitError || !strings.Contains(errOut, "address already in use") || !strings.Contains(errOut, "Choose another with FIELDVISIT_ADDR or --addr") {
+		t.Errorf("serve on a taken port: exit %d, stderr %q; want 1 and a message naming the address and how to choose another", code, errOut)
+	}
+	if strings.Contains(out, "running at") {
+		t.Errorf("serve on a taken port says it runs: %q", out)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("serve on a taken port started the database in %s", dir)
 	}
 }

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/fieldvisit/fieldvisit/jobs"
@@ -54,12 +56,14 @@ func planWeek(ctx context.Context, args []string, getenv func(string) string, st
 		log.Error("planning failed", "week", week, "err", err)
 		return exitError
 	}
-	printPlan(stdout, plan)
+	printPlan(stdout, plan, loc)
 	return exitOK
 }
 
-// printPlan writes a plan's summary for people.
-func printPlan(w io.Writer, p *models.Plan) {
+// printPlan writes a plan's summary for people: the figures, who goes where
+// on which day, and each unassigned request with its reason and the change
+// that would let it in, which is what a coordinator acts on.
+func printPlan(w io.Writer, p *models.Plan, loc *time.Location) {
 	k := p.KPIs
 	fmt.Fprintf(w, "Week of %s: plan version %d (%s), %d of %d requests scheduled in %d trainer-days, %.1f h of travel, %d moved against the published plan; solved in %.1f s.\n",
 		p.Week, p.Version, p.Status, k.Scheduled, k.Requests, k.TrainerDays, float64(k.TravelMinutes)/60, k.Moved, float64(k.SolveMillis)/1000)
@@ -68,19 +72,37 @@ func printPlan(w io.Writer, p *models.Plan) {
 			fmt.Fprintf(w, "  %-7s %d of %d\n", pr, b.Scheduled, b.Total)
 		}
 	}
+	if len(p.Routes) > 0 {
+		routes := slices.Clone(p.Routes)
+		slices.SortStableFunc(routes, func(a, b models.PlanRoute) int {
+			return cmp.Or(cmp.Compare(a.Date, b.Date), cmp.Compare(a.TrainerName, b.TrainerName))
+		})
+		fmt.Fprintf(w, "Routes (times in %s):\n", loc)
+		for _, r := range routes {
+			clinics := make([]string, 0, len(r.Stops))
+			for _, st := range r.Stops {
+				clinics = append(clinics, st.Start.In(loc).Format("15:04")+" "+st.ClinicName)
+			}
+			fmt.Fprintf(w, "  %s %s  %-24s %d visit(s), out %s-%s, %d min travel: %s\n",
+				r.Date, r.Date.Weekday().String()[:3], r.TrainerName, len(r.Stops),
+				r.Depart.In(loc).Format("15:04"), r.Return.In(loc).Format("15:04"), r.TravelMinutes, strings.Join(clinics, "; "))
+		}
+	}
 	if len(p.Unassigned) > 0 {
-		reasons := map[string]int{}
-		for _, u := range p.Unassigned {
-			reasons[u.Reason]++
-		}
-		names := make([]string, 0, len(reasons))
-		for r := range reasons {
-			names = append(names, r)
-		}
-		sort.Strings(names)
-		fmt.Fprintf(w, "Unassigned: %d\n", len(p.Unassigned))
-		for _, r := range names {
-			fmt.Fprintf(w, "  %-18s %d\n", r, reasons[r])
+		unassigned := slices.Clone(p.Unassigned)
+		slices.SortStableFunc(unassigned, func(a, b models.Unassigned) int {
+			return cmp.Compare(slices.Index(models.Priorities, a.Priority), slices.Index(models.Priorities, b.Priority))
+		})
+		fmt.Fprintf(w, "Unassigned: %d\n", len(unassigned))
+		for _, u := range unassigned {
+			fmt.Fprintf(w, "  request %s (%s): %s", u.RequestID, u.Priority, u.Reason)
+			if u.Detail != "" {
+				fmt.Fprintf(w, " - %s", u.Detail)
+			}
+			if u.Relaxation != "" {
+				fmt.Fprintf(w, "; %s", u.Relaxation)
+			}
+			fmt.Fprintln(w)
 		}
 	}
 	for _, warning := range p.Warnings {

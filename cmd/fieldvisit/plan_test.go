@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -32,9 +33,13 @@ func TestPlanCommand(t *testing.T) {
 		code    int
 		out     []string
 		errText string
+		// lines, when set, must match the output: one route a line.
+		lines *regexp.Regexp
 	}{
 		{name: "the coming week", args: []string{"plan"}, code: exitOK,
-			out: []string{"Week of " + week + ": plan version 1 (draft)", "requests scheduled", "urgent", "/api/v1/plans/" + week + "/1/publish"}},
+			out: []string{"Week of " + week + ": plan version 1 (draft)", "requests scheduled", "urgent",
+				"Routes (times in Europe/Moscow):", "/api/v1/plans/" + week + "/1/publish"},
+			lines: regexp.MustCompile(`(?m)^  \d{4}-\d\d-\d\d (Mon|Tue|Wed|Thu|Fri) .+ \d visit\(s\), out \d\d:\d\d-\d\d:\d\d, \d+ min travel: \d\d:\d\d `)},
 		{name: "a named week makes the next version", args: []string{"plan", "--week", week}, code: exitOK,
 			out: []string{"Week of " + week + ": plan version 2 (draft)"}},
 		{name: "not a Monday", args: []string{"plan", "--week", "2026-12-08"}, code: exitUsage, errText: "not the date of a Monday"},
@@ -50,6 +55,9 @@ func TestPlanCommand(t *testing.T) {
 				if !strings.Contains(out, s) {
 					t.Errorf("output lacks %q:\n%s", s, out)
 				}
+			}
+			if tt.lines != nil && !tt.lines.MatchString(out) {
+				t.Errorf("output lists no route like %s:\n%s", tt.lines, out)
 			}
 			if !strings.Contains(errOut, tt.errText) {
 				t.Errorf("stderr lacks %q:\n%s", tt.errText, errOut)

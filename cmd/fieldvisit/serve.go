@@ -50,6 +50,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		log.Error("cannot start", "err", err)
 		return exitError
 	}
+	// Listen first: a taken port fails the start before the database is
+	// started, created or seeded. Connections wait in the backlog until
+	// Serve runs.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		log.Error("cannot listen; is another server using the address? Choose another with FIELDVISIT_ADDR or --addr",
+			"addr", cfg.Addr, "err", err)
+		return exitError
+	}
+	defer ln.Close() // a no-op once Serve has closed it
+	// Feed URLs and links in e-mails use the address people really reach,
+	// also when FIELDVISIT_ADDR moved the port and FIELDVISIT_BASE_URL was
+	// left at its default.
+	cfg.BaseURL = cfg.PublicURL(ln.Addr())
 
 	db, err := openDatabase(ctx, cfg, log)
 	if err != nil {
@@ -116,15 +130,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		log.Error("cannot listen", "addr", cfg.Addr, "err", err)
-		return exitError
-	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
-	url := cfg.PublicURL(ln.Addr())
+	url := cfg.BaseURL
 	log.Info("listening", "addr", ln.Addr().String(), "url", url)
 	printWelcome(ctx, stdout, url, db.store, log)
 
