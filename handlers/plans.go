@@ -28,6 +28,9 @@ type WeekPlanner interface {
 // PlanPublisher publishes a plan version (publish.Publisher).
 type PlanPublisher interface {
 	Publish(ctx context.Context, week models.Date, version int) (publish.Result, error)
+	// CancelVisit cancels the published visit of a cancelled request and
+	// tells the clinic and the trainer at once.
+	CancelVisit(ctx context.Context, requestID string) (bool, error)
 }
 
 // errPlanningOff answers the planning endpoints of a server built without

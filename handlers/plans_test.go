@@ -174,6 +174,29 @@ func TestPlanRunPublishVisits(t *testing.T) {
 	}
 	e.do(req{as: coord, method: http.MethodPost, path: retry}).want(t, http.StatusConflict).problem(t)
 	e.do(req{as: coord, method: http.MethodPost, path: "/api/v1/outbox/no-such-message/retry"}).want(t, http.StatusNotFound).problem(t)
+
+	// The clinic cancels its booked request: the visit is off at once and
+	// the clinic and the trainer are told, without waiting for a publication.
+	e.do(req{as: clinicA, method: http.MethodGet, path: "/api/v1/visits"}).want(t, http.StatusOK).decode(t, &mine)
+	booked := mine.Items[0]
+	var r models.Request
+	e.do(req{as: clinicA, method: http.MethodGet, path: "/api/v1/requests/" + booked.RequestID}).want(t, http.StatusOK).decode(t, &r)
+	e.do(req{as: clinicA, method: http.MethodPost, path: "/api/v1/requests/" + r.ID + "/status",
+		body: map[string]any{"status": "cancelled", "version": r.Version}}).want(t, http.StatusOK)
+	v, err := e.st.Visit(ctx, booked.ID)
+	if err != nil || v.Status != models.VisitCancelled || v.Sequence != booked.Sequence+1 {
+		t.Fatalf("visit of the cancelled request: %+v, %v", v, err)
+	}
+	e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/outbox?status=pending"}).want(t, http.StatusOK).decode(t, &pending)
+	var cancels int
+	for _, m := range pending.Items {
+		if strings.HasPrefix(m.ID, fmt.Sprintf("visit:%s:seq:%d:", booked.ID, v.Sequence)) {
+			cancels++
+		}
+	}
+	if cancels < 2 {
+		t.Errorf("%d cancellation mails pending for the visit, want the clinic's and the trainer's", cancels)
+	}
 }
 
 func TestTrainerFeed(t *testing.T) {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -297,6 +298,14 @@ func (s *Server) setRequestStatus(c *gin.Context) error {
 	updated, err := s.requests.SetRequestStatus(c, r.ID, version, p.Status)
 	if err != nil {
 		return fmt.Errorf("set status of request %s: %w", r.ID, err)
+	}
+	if updated.Status == models.StatusCancelled && s.publisher != nil {
+		// The request is cancelled either way; should telling people fail
+		// now, the next publication of the week cancels the visit and
+		// sends the same mails.
+		if _, err := s.publisher.CancelVisit(context.WithoutCancel(c), r.ID); err != nil {
+			s.log.Warn("cancelling the visit of a cancelled request failed; the next publication will", "request", r.ID, "error", err)
+		}
 	}
 	writeRequest(c, http.StatusOK, updated)
 	return nil
