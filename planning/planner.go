@@ -100,11 +100,12 @@ func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string
 	}
 	started := p.now()
 	sol, err := scheduler.Solve(ctx, prob, scheduler.Options{
-		Seed:      p.cfg.Seed,
-		TimeLimit: p.cfg.TimeLimit,
-		Workers:   p.cfg.Workers,
-		Logger:    p.log,
-		Now:       p.cfg.Now,
+		Seed:            p.cfg.Seed,
+		TimeLimit:       p.cfg.TimeLimit,
+		StallIterations: scheduler.DefaultStallIterations(len(prob.Stops)),
+		Workers:         p.cfg.Workers,
+		Logger:          p.log,
+		Now:             p.cfg.Now,
 	})
 	var pinErr *scheduler.PinError
 	if err != nil && !errors.As(err, &pinErr) {

@@ -83,8 +83,24 @@
 // the stops not yet tried (compile and construction take them pinned
 // first, then by priority) are unassigned with ReasonNotFound.
 //
+// # Stopping
+//
+// The search ends at the first of: Options.TimeLimit, the iteration budget
+// (Options.MaxIterations, or a default one when neither bound is set), a
+// cancelled context, or, when Options.StallIterations is positive, that
+// many iterations without a new best solution. Stats.Stopped records
+// which (StopTimeLimit, StopIterations, StopCancelled, StopStall). A
+// planning service wants the stall rule: a small week converges in a
+// fraction of a second but would otherwise run out its whole time limit,
+// keeping a coordinator waiting; DefaultStallIterations(stops) =
+// max(20,000, 200 × stops) is the value the planning package uses, large
+// enough that on the measured weeks the plan is as good as after the full
+// limit (on a 1,000-request week the search still improves after 30 s, so
+// the limit ends it). Benchmarks against the literature leave it at 0.
+//
 // Determinism: with Workers=1 and a MaxIterations budget (TimeLimit 0) the
-// result depends only on the problem and Seed. With a TimeLimit the
+// result depends only on the problem and Seed, also when StallIterations
+// ends the search first. With a TimeLimit the
 // annealing schedule follows the clock, so results vary with machine load.
 // Workers>1 runs independent searches with seeds Seed, Seed+1, ... in
 // parallel and keeps the best (ties to the lowest seed), which is again

@@ -317,7 +317,26 @@ type Stats struct {
 	// and the stops never tried are unassigned with ReasonNotFound (ReasonPin
 	// when pinned) and a Detail saying that planning stopped.
 	Interrupted bool
+	// Stopped says what ended the search (of the best worker when several
+	// ran); empty when there was nothing to search (no stops or no routes).
+	Stopped StopReason
 }
+
+// StopReason says what ended a search.
+type StopReason string
+
+const (
+	// StopTimeLimit: Options.TimeLimit was spent.
+	StopTimeLimit StopReason = "time_limit"
+	// StopIterations: the iteration budget (Options.MaxIterations or the
+	// default budget) was spent.
+	StopIterations StopReason = "iterations"
+	// StopStall: the best solution had not improved for
+	// Options.StallIterations iterations, so the search had converged.
+	StopStall StopReason = "stall"
+	// StopCancelled: the context was cancelled.
+	StopCancelled StopReason = "cancelled"
+)
 
 // Solution is a plan: used routes with their schedules and the stops left
 // out, each with a reason.

@@ -58,6 +58,8 @@ type worker struct {
 	// interrupted reports that the context or the clock stopped compile or
 	// construction before every stop had been tried.
 	interrupted bool
+	// stopped says what ended the search.
+	stopped StopReason
 }
 
 func newWorker(in *instance, seed int64) *worker {
@@ -880,6 +882,7 @@ type searchParams struct {
 	deadline    time.Time
 	now         func() time.Time
 	maxIter     int64
+	stall       int64 // iterations without a new best that end the search; 0 = never
 	routesFirst bool
 	progress    func(phase string, iter int64, best int64)
 }
@@ -929,11 +932,19 @@ func (w *worker) run(sp *searchParams) {
 	if sp.progress != nil {
 		sp.progress("construct", 0, w.bestCost)
 	}
-	if w.interrupted || in.n == 0 || in.m == 0 {
+	if w.interrupted {
+		w.stopped = StopTimeLimit
+		if sp.ctx.Err() != nil {
+			w.stopped = StopCancelled
+		}
+		return
+	}
+	if in.n == 0 || in.m == 0 {
 		return
 	}
 	done := func(iter int64) (bool, float64) {
 		if iter&15 == 0 && sp.ctx.Err() != nil {
+			w.stopped = StopCancelled
 			return true, 1
 		}
 		f := 0.0
@@ -941,9 +952,15 @@ func (w *worker) run(sp *searchParams) {
 			f = sp.fraction(iter, start)
 		}
 		if sp.maxIter > 0 && iter >= sp.maxIter {
+			w.stopped = StopIterations
 			return true, 1
 		}
-		return f >= 1, f
+		if f >= 1 {
+			// The iteration fraction is below 1 here, so the clock ran out.
+			w.stopped = StopTimeLimit
+			return true, f
+		}
+		return false, f
 	}
 	var iter int64
 	phase2 := 0.0
@@ -964,10 +981,15 @@ func (w *worker) run(sp *searchParams) {
 	cur := w.cost()
 	temp := t0
 	var f float64
+	lastBest := iter
 	for {
 		var stop bool
 		stop, f = done(iter)
 		if stop {
+			break
+		}
+		if sp.stall > 0 && iter-lastBest >= sp.stall {
+			w.stopped = StopStall
 			break
 		}
 		if iter&15 == 0 {
@@ -1010,6 +1032,7 @@ func (w *worker) run(sp *searchParams) {
 			cur = nc
 			if nc < w.bestCost {
 				score = 10
+				lastBest = iter
 				w.saveBest()
 				if sp.progress != nil {
 					sp.progress("improve", iter, nc)
@@ -1059,7 +1082,10 @@ func (w *worker) minimiseRoutes(sp *searchParams, start time.Time, done func(int
 	in := w.in
 	// The phase takes at most share of the budget. Ending it early when it
 	// stalls left more time for distance but cost vehicles on r104 and
-	// r110, and vehicles come first.
+	// r110, and vehicles come first; ending it after a quarter of the
+	// budget without closing a route cost rc102/rc106 vehicles without a
+	// consistently lower R1 distance gap (BENCHMARKS.md, "Ending the
+	// fleet-minimisation phase early").
 	const share = 0.6
 	var iter int64
 	// Routes left empty by construction stay closed.
@@ -1117,13 +1143,15 @@ func (w *worker) minimiseRoutes(sp *searchParams, start time.Time, done func(int
 	defer func() { w.byAbsence = false }()
 	cur := w.cost()
 	curAbs := sumAbs()
+	lastClosed := iter
 	for {
 		stop, f := done(iter)
-		if stop || f >= share {
+		if stop || f >= share || (sp.stall > 0 && iter-lastClosed >= sp.stall) {
 			break
 		}
 		iter++
 		if len(w.pool) == 0 {
+			lastClosed = iter
 			w.saveBest()
 			if sp.progress != nil {
 				sp.progress("routes", iter, w.bestCost)

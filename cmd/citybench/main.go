@@ -53,6 +53,7 @@ type result struct {
 	travelHours                         float64
 	routesUsed                          int
 	iterations                          int64
+	stopped                             scheduler.StopReason
 	heapPeak, totalPeak, vmHWM          uint64
 	hwmReset                            bool
 	checked                             error
@@ -71,6 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	verbose := fs.Bool("progress", false, "print every progress report")
 	perThousand := fs.Int("trainers", 60, "trainers per 1,000 requests")
 	showLeftOut := fs.Int("unassigned", 0, "print the reason of up to this many stops left out per size")
+	stall := fs.Int("stall", 0, "stop a solve after this many iterations without a better plan (0 = never, -1 = scheduler.DefaultStallIterations, as the service plans)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	memProfile := fs.String("memprofile", "", "write a heap profile (allocations of the whole run) to this file at the end")
 	if err := fs.Parse(args); err != nil {
@@ -113,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var results []result
 	failed := false
 	for _, n := range ns {
-		res, err := measure(ctx, n, max(3, (n**perThousand+999)/1000), *limit, *seed, *workers, src, *verbose, *showLeftOut, stdout)
+		res, err := measure(ctx, n, max(3, (n**perThousand+999)/1000), *limit, *stall, *seed, *workers, src, *verbose, *showLeftOut, stdout)
 		if err != nil {
 			fmt.Fprintf(stderr, "citybench: %d requests: %v\n", n, err)
 			return 1
@@ -138,7 +140,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func measure(ctx context.Context, n, trainers int, limit time.Duration, seed uint64, workers int, src travel.Source, verbose bool, showLeftOut int, stdout io.Writer) (result, error) {
+func measure(ctx context.Context, n, trainers int, limit time.Duration, stall int, seed uint64, workers int, src travel.Source, verbose bool, showLeftOut int, stdout io.Writer) (result, error) {
 	runtime.GC()
 	res := result{requests: n, reasons: map[scheduler.Reason]int{}}
 	res.hwmReset = resetHWM()
@@ -161,7 +163,7 @@ func measure(ctx context.Context, n, trainers int, limit time.Duration, seed uin
 	var firstPhase string
 	cpu0 := processCPU()
 	opt := scheduler.Options{
-		Seed: int64(seed), TimeLimit: limit, Workers: workers,
+		Seed: int64(seed), TimeLimit: limit, Workers: workers, StallIterations: stall,
 		Progress: func(pr scheduler.Progress) {
 			if firstPhase == "" {
 				first, firstCPU, firstPhase = pr.Elapsed, processCPU()-cpu0, pr.Phase
@@ -170,6 +172,9 @@ func measure(ctx context.Context, n, trainers int, limit time.Duration, seed uin
 				fmt.Fprintf(stdout, "  %6.2fs worker %d %-9s iter %8d best %d\n", pr.Elapsed.Seconds(), pr.Worker, pr.Phase, pr.Iteration, pr.BestCost)
 			}
 		},
+	}
+	if stall < 0 {
+		opt.StallIterations = scheduler.DefaultStallIterations(len(p.Stops))
 	}
 	t1 := time.Now()
 	sol, err := scheduler.Solve(ctx, p, opt)
@@ -206,13 +211,14 @@ func measure(ctx context.Context, n, trainers int, limit time.Duration, seed uin
 	res.travelHours = float64(sol.Cost.Travel) / 3600
 	res.routesUsed = sol.Cost.RoutesUsed
 	res.iterations = sol.Stats.Iterations
+	res.stopped = sol.Stats.Stopped
 	return res, nil
 }
 
 func printResult(w io.Writer, r result) {
 	fmt.Fprintf(w, "\n%d requests, %d trainers (%d trainer-days), %d clinics; built in %.2fs\n", r.requests, r.trainers, r.routes, r.clinics, r.build.Seconds())
-	fmt.Fprintf(w, "  first plan (first progress report, phase %q) %.2fs wall, %.2fs CPU; final plan %.2fs wall, %.2fs CPU; %d iterations\n",
-		r.firstPhase, r.first.Seconds(), r.firstCPU.Seconds(), r.final.Seconds(), r.finalCPU.Seconds(), r.iterations)
+	fmt.Fprintf(w, "  first plan (first progress report, phase %q) %.2fs wall, %.2fs CPU; final plan %.2fs wall, %.2fs CPU; %d iterations, stopped by %s\n",
+		r.firstPhase, r.first.Seconds(), r.firstCPU.Seconds(), r.final.Seconds(), r.finalCPU.Seconds(), r.iterations, r.stopped)
 	var sched, total int
 	for i, c := range r.perPriority {
 		sched += c[0]

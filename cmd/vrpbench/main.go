@@ -2,6 +2,9 @@
 // solves every *.txt in a folder, checks each plan with the independent
 // checker and with an exact float64 recomputation, and prints vehicles,
 // distance and the gap to the best-known solutions per instance and family.
+// With -generate it instead writes generated instances in the style of the
+// Solomon and Gehring–Homberger families (R1/C1/RC1, R2/C2/RC2, any number
+// of customers) for measuring on instances the engine was not tuned on.
 package main
 
 import (
@@ -56,8 +59,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	only := fs.String("only", "", "comma-separated instance names to run (default all)")
 	scale := fs.Float64("scale", 100000, "integer scale of distances")
 	iters := fs.Int("iters", 0, "iteration budget per instance (0 = until -time); with -time 0 the run is reproducible")
+	generate := fs.String("generate", "", "instead of solving, write generated Solomon-format instances to this folder (see -families, -customers, -seed)")
+	families := fs.String("families", strings.Join(solomon.Families(), ","), "with -generate: comma-separated families (r1, c1, rc1, r2, c2, rc2)")
+	customers := fs.String("customers", "200,1000", "with -generate: comma-separated numbers of customers")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *generate != "" {
+		if err := writeGenerated(*generate, *families, *customers, uint64(*seed)); err != nil {
+			fmt.Fprintf(stderr, "vrpbench: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	if *objective != "distance" && *objective != "hierarchical" {
 		fmt.Fprintf(stderr, "vrpbench: -objective must be distance or hierarchical\n")
@@ -208,9 +221,13 @@ func readBKS(path string) (map[string]known, error) {
 	return out, nil
 }
 
-// family is the instance name without its number: c1, r1, rc1, r2, ...
+// family is the instance name without its number: c1, r1, rc1, r2, ...;
+// for Gehring–Homberger names (R1_2_1) it keeps the size: r1_2.
 func family(name string) string {
 	name = strings.ToLower(name)
+	if parts := strings.Split(name, "_"); len(parts) >= 3 {
+		return parts[0] + "_" + parts[1]
+	}
 	i := strings.IndexFunc(name, func(r rune) bool { return r >= '0' && r <= '9' })
 	if i < 0 || i+1 > len(name) {
 		return name
@@ -241,7 +258,7 @@ func summarise(w io.Writer, results []result) {
 	type agg struct {
 		n, withBKS, vehMatch int
 		gap, gapMatched      float64
-		secs                 float64
+		secs, maxSecs        float64
 		veh, bksVeh          int
 	}
 	fams := map[string]*agg{}
@@ -256,6 +273,7 @@ func summarise(w io.Writer, results []result) {
 		}
 		a.n++
 		a.secs += r.seconds
+		a.maxSecs = max(a.maxSecs, r.seconds)
 		a.veh += r.vehicles
 		if r.hasBKS {
 			a.withBKS++
@@ -268,8 +286,8 @@ func summarise(w io.Writer, results []result) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "\n| family | instances | vehicles (sum) | best-known vehicles (sum) | instances with best-known vehicles or fewer | avg distance gap %% | avg distance gap %% on those instances | avg seconds |\n")
-	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "\n| family | instances | vehicles (sum) | best-known vehicles (sum) | instances with best-known vehicles or fewer | avg distance gap %% | avg distance gap %% on those instances | avg seconds | max seconds |\n")
+	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, f := range order {
 		a := fams[f]
 		bksVeh, hit, gap, gm := "–", "–", "–", "–"
@@ -281,7 +299,7 @@ func summarise(w io.Writer, results []result) {
 		if a.vehMatch > 0 {
 			gm = fmt.Sprintf("%+.2f", a.gapMatched/float64(a.vehMatch))
 		}
-		fmt.Fprintf(w, "| %s | %d | %d | %s | %s | %s | %s | %.2f |\n", strings.ToUpper(f), a.n, a.veh, bksVeh, hit, gap, gm, a.secs/float64(a.n))
+		fmt.Fprintf(w, "| %s | %d | %d | %s | %s | %s | %s | %.2f | %.2f |\n", strings.ToUpper(f), a.n, a.veh, bksVeh, hit, gap, gm, a.secs/float64(a.n), a.maxSecs)
 	}
 }
 
@@ -301,4 +319,33 @@ func writeCSV(path string, results []result) error {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	return f.Close()
+}
+
+// writeGenerated writes one generated instance per family and number of
+// customers into dir, named in the Gehring–Homberger style (R1_10_1.txt:
+// family R1, 1,000 customers, seed 1).
+func writeGenerated(dir, families, customers string, seed uint64) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	for _, c := range strings.Split(customers, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("bad -customers value %q", c)
+		}
+		for _, fam := range strings.Split(families, ",") {
+			inst, err := solomon.Generate(solomon.GenerateConfig{Family: strings.TrimSpace(fam), Customers: n, Seed: seed})
+			if err != nil {
+				return err
+			}
+			var b strings.Builder
+			if err := inst.Encode(&b); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(dir, inst.Name+".txt"), []byte(b.String()), 0o644); err != nil {
+				return fmt.Errorf("write instance: %w", err)
+			}
+		}
+	}
+	return nil
 }

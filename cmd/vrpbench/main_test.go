@@ -71,3 +71,28 @@ func TestRunRejectsUnknownObjective(t *testing.T) {
 		t.Fatalf("exit %d, want 2", code)
 	}
 }
+
+// TestGenerateThenSolve writes generated instances and solves them: every
+// plan must pass the checker and the exact recomputation (run fails
+// otherwise), and the family table names the generated families.
+func TestGenerateThenSolve(t *testing.T) {
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"-generate", dir, "-families", "r1,c2", "-customers", "40", "-seed", "3"}, &out, &errOut); code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, errOut.String())
+	}
+	for _, name := range []string{"R1_1_3.txt", "C2_1_3.txt"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Fatalf("generated instance missing: %v", err)
+		}
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"-dir", dir, "-time", "0", "-iters", "100"}, &out, &errOut); code != 0 {
+		t.Fatalf("solve: exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{"| R1_1_3 | ", "| C2_1_3 | ", "| R1_1 | 1 | ", "| C2_1 | 1 | "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
