@@ -702,6 +702,35 @@ func (w *worker) saveBest() {
 
 // loadBest makes the best solution current.
 func (w *worker) loadBest() {
+	w.loadPlan(w.bestSeq, w.bestWin, w.bestPairs)
+}
+
+// planSnapshot holds the routes of a plan so that the fleet-minimisation
+// phase can set its partial plan aside while distance iterations run on the
+// best minimal-fleet plan.
+type planSnapshot struct {
+	seq   [][]int32
+	win   [][][]Window
+	pairs [][]int64
+}
+
+// saveTo copies the current routes into snap.
+func (w *worker) saveTo(snap *planSnapshot) {
+	if snap.seq == nil {
+		snap.seq = make([][]int32, w.in.m)
+		snap.win = make([][][]Window, w.in.m)
+		snap.pairs = make([][]int64, w.in.m)
+	}
+	for r := range w.routes {
+		rs := &w.routes[r]
+		snap.seq[r] = append(snap.seq[r][:0], rs.seq...)
+		snap.win[r] = append(snap.win[r][:0], rs.win...)
+		snap.pairs[r] = append(snap.pairs[r][:0], rs.pairs...)
+	}
+}
+
+// loadPlan makes the given routes current.
+func (w *worker) loadPlan(seqs [][]int32, wins [][][]Window, pairs [][]int64) {
 	for s := range w.where {
 		w.where[s] = -1
 		w.poolPos[s] = -1
@@ -713,9 +742,9 @@ func (w *worker) loadBest() {
 	w.fairSq = 0
 	for r := range w.routes {
 		rs := &w.routes[r]
-		rs.seq = append(rs.seq[:0], w.bestSeq[r]...)
-		rs.win = append(rs.win[:0], w.bestWin[r]...)
-		rs.pairs = append(rs.pairs[:0], w.bestPairs[r]...)
+		rs.seq = append(rs.seq[:0], seqs[r]...)
+		rs.win = append(rs.win[:0], wins[r]...)
+		rs.pairs = append(rs.pairs[:0], pairs[r]...)
 		rs.init(w.in, r)
 		w.sumRoute += rs.cost
 		t := w.in.routes[r].trainer
@@ -1076,8 +1105,12 @@ func roulette(rng *rand.Rand, ws []float64) int {
 // minimiseRoutes is the fleet-minimisation phase: repeatedly close a used
 // route and try to place its stops elsewhere by ruin and recreate, accepting
 // solutions with fewer unassigned stops or, at equal count, with stops that
-// were absent less often (SISR's absence counters). It returns the
-// iterations spent; the best all-assigned solution is kept in best.
+// were absent less often (SISR's absence counters). While a route refuses
+// to close, it interleaves distance iterations on the best plan at the
+// current fleet size (improveBest): the plan it hands over decides most of
+// the final distance (BENCHMARKS.md, "Improving distance during fleet
+// minimisation"). It returns the iterations spent; the best all-assigned
+// solution is kept in best.
 func (w *worker) minimiseRoutes(sp *searchParams, start time.Time, done func(int64) (bool, float64)) int64 {
 	in := w.in
 	// The phase takes at most share of the budget. Ending it early when it
@@ -1144,14 +1177,34 @@ func (w *worker) minimiseRoutes(sp *searchParams, start time.Time, done func(int
 	cur := w.cost()
 	curAbs := sumAbs()
 	lastClosed := iter
+	var fleetState planSnapshot
+	var fleetClosed []bool
+	nextDistance := iter + fleetChunk
 	for {
 		stop, f := done(iter)
 		if stop || f >= share || (sp.stall > 0 && iter-lastClosed >= sp.stall) {
 			break
 		}
+		if iter >= nextDistance && w.bestPool == 0 {
+			// Closing the next route is taking a while: improve the
+			// distance of the best plan at the current fleet size, so
+			// that if no route closes any more, the distance phase
+			// starts from a better minimal-fleet plan.
+			w.saveTo(&fleetState)
+			fleetClosed = append(fleetClosed[:0], w.closed...)
+			w.byAbsence = false
+			iter = w.improveBest(iter, distanceChunk, 0.2*t0, done)
+			w.byAbsence = true
+			copy(w.closed, fleetClosed)
+			w.loadPlan(fleetState.seq, fleetState.win, fleetState.pairs)
+			cur, curAbs = w.cost(), sumAbs()
+			nextDistance = iter + fleetChunk
+			continue
+		}
 		iter++
 		if len(w.pool) == 0 {
 			lastClosed = iter
+			nextDistance = iter + fleetChunk
 			w.saveBest()
 			if sp.progress != nil {
 				sp.progress("routes", iter, w.bestCost)
@@ -1187,5 +1240,52 @@ func (w *worker) minimiseRoutes(sp *searchParams, start time.Time, done func(int
 		curAbs = sumAbs()
 	}
 	clear(w.closed)
+	return iter
+}
+
+// fleetChunk and distanceChunk set how the fleet-minimisation phase shares
+// its time once a route refuses to close: after every fleetChunk
+// iterations spent trying, distanceChunk iterations improve the distance
+// of the best plan at the current fleet size.
+const (
+	fleetChunk    = 2000
+	distanceChunk = 1000
+)
+
+// improveBest runs up to n annealing iterations on the best plan with the
+// fleet held at its size (empty routes closed), keeping every improvement
+// as the new best. It returns the iteration count after them.
+func (w *worker) improveBest(iter, n int64, temp float64, done func(int64) (bool, float64)) int64 {
+	in := w.in
+	w.loadBest()
+	for r := range w.routes {
+		w.closed[r] = len(w.routes[r].seq) == 0
+	}
+	cur := w.cost()
+	for range n {
+		if stop, _ := done(iter); stop {
+			break
+		}
+		iter++
+		w.begin()
+		switch w.rng.IntN(4) {
+		case 0:
+			w.removeRelated(4 + w.rng.IntN(max(1, min(36, in.n*3/10))))
+		default:
+			w.removeStrings(10)
+		}
+		w.finishRemoval()
+		w.repairGreedy(0.01)
+		nc := w.cost()
+		if nc < cur || float64(nc-cur) < -temp*math.Log(1-w.rng.Float64()) {
+			w.commit()
+			cur = nc
+			if nc < w.bestCost && len(w.pool) == 0 {
+				w.saveBest()
+			}
+		} else {
+			w.rollback()
+		}
+	}
 	return iter
 }

@@ -71,3 +71,53 @@ func TestVerifyRejectsLateRoute(t *testing.T) {
 		t.Fatalf("got %v, %v; want distance 20", d, err)
 	}
 }
+
+// TestR101RoutesFirstLongRun gives the vehicles-first search enough
+// iterations that its fleet phase stalls and interleaves distance work on
+// the best minimal-fleet plan (fleetChunk, distanceChunk in search.go); the
+// plan must still pass the checker and the exact verification.
+func TestR101RoutesFirstLongRun(t *testing.T) {
+	f, err := os.Open(filepath.Join(benchDir, "r101.txt"))
+	if err != nil {
+		t.Fatalf("the benchmark instances must be at ../shared/bench/solomon from the repository root: %v", err)
+	}
+	defer f.Close()
+	inst, err := Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := inst.Problem(1e5)
+	opt := scheduler.Options{Seed: 3, MaxIterations: 12000, Objective: scheduler.ObjectiveRoutesFirst}
+	sol, err := scheduler.Solve(context.Background(), p, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := checker.Check(p, sol); err != nil {
+		t.Fatalf("checker: %v", err)
+	}
+	var routes [][]int
+	for _, rp := range sol.Routes {
+		var r []int
+		for _, v := range rp.Visits {
+			r = append(r, p.Stops[v.Stop].Loc)
+		}
+		if len(r) > 0 {
+			routes = append(routes, r)
+		}
+	}
+	if _, err := inst.Verify(routes); err != nil {
+		t.Fatalf("exact verification: %v", err)
+	}
+	// r101's best known is 19 vehicles; the classical insertion heuristics
+	// need 20 or more, so more than 21 means the fleet phase broke.
+	if len(routes) > 21 || len(sol.Unassigned) != 0 {
+		t.Fatalf("r101: %d vehicles, %d unassigned", len(routes), len(sol.Unassigned))
+	}
+	again, err := scheduler.Solve(context.Background(), p, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Cost != sol.Cost {
+		t.Fatalf("same seed, different cost: %+v vs %+v", again.Cost, sol.Cost)
+	}
+}
