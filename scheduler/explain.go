@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -44,13 +43,6 @@ import (
 // an exclusion lifted (for those reasons, the only change that helps). For
 // a pin: the pinned time moved or the pinned trainer-day's shift extended
 // (the minutes), or else the pin lifted.
-
-// explainLate and explainEarly bound times in the probe; adding a travel
-// time or a service to them never overflows.
-const (
-	explainLate  int64 = 1 << 60
-	explainEarly int64 = -(1 << 60)
-)
 
 // explainProbeBudget bounds the feasibility checks spent on relaxations
 // for one solution (a check costs well under a microsecond on a day of a
@@ -282,9 +274,9 @@ func (x *explainer) stopView(s int, pinned bool) explainStopView {
 		return x.views[s]
 	}
 	st := &x.p.Stops[s]
-	win := explainMerge(st.Windows)
+	win := mergeWindows(st.Windows)
 	if pinned && st.Pin != nil && st.Pin.HasStart {
-		win = explainIntersect(win, []Window{{st.Pin.Start, st.Pin.Start}})
+		win = intersectWindows(win, []Window{{st.Pin.Start, st.Pin.Start}})
 	}
 	v := explainStopView{idx: s, windows: win}
 	if pinned && win != nil {
@@ -303,7 +295,7 @@ func (x *explainer) starts(rt *Route, v explainStopView) []Window {
 			fit = append(fit, Window{sh.Start, sh.End - svc})
 		}
 	}
-	return explainIntersect(v.windows, fit)
+	return intersectWindows(v.windows, fit)
 }
 
 // fitsAlone reports whether stop s alone fits route r.
@@ -394,9 +386,9 @@ func (x *explainer) feasible(rt *Route, seq []explainItem, o probeOptions) bool 
 	}
 	pr := explainPath{rt: rt, mat: &x.p.Matrices[rt.Profile], seq: seq, noTravel: o.noTravel}
 	last := rt.Shifts[len(rt.Shifts)-1].End
-	pr.endWin = []Window{{explainEarly, last}}
+	pr.endWin = []Window{{ninf, last}}
 	brk := rt.Break
-	e0, e1 := rt.Shifts[0].Start, explainLate
+	e0, e1 := rt.Shifts[0].Start, inf
 	for p := 1; p <= len(seq)+1; p++ {
 		e0, e1 = pr.step(e0, p), min(pr.step(e1, p), pr.stepBreak(e0, p))
 	}
@@ -404,7 +396,7 @@ func (x *explainer) feasible(rt *Route, seq []explainItem, o probeOptions) bool 
 	if brk != nil {
 		end = e1
 	}
-	if end >= explainLate {
+	if end >= inf {
 		return false
 	}
 	if o.noMaxWork || rt.MaxWork == 0 || len(seq) == 0 {
@@ -453,13 +445,13 @@ func (pr *explainPath) travel(p int) int64 {
 // step returns the earliest end of service at position p after leaving
 // the previous one at e.
 func (pr *explainPath) step(e int64, p int) int64 {
-	if e >= explainLate {
-		return explainLate
+	if e >= inf {
+		return inf
 	}
 	win, svc := pr.at(p)
-	st := explainEarliest(win, e+pr.travel(p))
-	if st >= explainLate {
-		return explainLate
+	st := earliestIn(win, e+pr.travel(p))
+	if st >= inf {
+		return inf
 	}
 	return st + svc
 }
@@ -468,8 +460,8 @@ func (pr *explainPath) step(e int64, p int) int64 {
 // the break window still allows it, which is never later, else before.
 func (pr *explainPath) stepBreak(e int64, p int) int64 {
 	brk := pr.rt.Break
-	if brk == nil || e >= explainLate {
-		return explainLate
+	if brk == nil || e >= inf {
+		return inf
 	}
 	t := pr.travel(p)
 	var ready int64
@@ -478,12 +470,12 @@ func (pr *explainPath) stepBreak(e int64, p int) int64 {
 	} else if b := max(e, brk.Window.Start); b <= brk.Window.End {
 		ready = b + brk.Duration + t
 	} else {
-		return explainLate
+		return inf
 	}
 	win, svc := pr.at(p)
-	st := explainEarliest(win, ready)
-	if st >= explainLate {
-		return explainLate
+	st := earliestIn(win, ready)
+	if st >= inf {
+		return inf
 	}
 	return st + svc
 }
@@ -494,18 +486,18 @@ func (pr *explainPath) stepBreak(e int64, p int) int64 {
 func (pr *explainPath) latestDeparture(deadline int64) int64 {
 	brk := pr.rt.Break
 	minus := func(a, b int64) int64 {
-		if a <= explainEarly {
-			return explainEarly
+		if a <= ninf {
+			return ninf
 		}
 		return a - b
 	}
 	// breakBound is the latest end of service before a gap of travel t with
 	// the break in it, for a latest start l after the gap.
 	breakBound := func(l, t int64) int64 {
-		if brk == nil || l <= explainEarly {
-			return explainEarly
+		if brk == nil || l <= ninf {
+			return ninf
 		}
-		res := explainEarly
+		res := ninf
 		if brk.Window.Start+brk.Duration <= l {
 			res = min(brk.Window.End, l-brk.Duration) - t
 		}
@@ -514,9 +506,9 @@ func (pr *explainPath) latestDeparture(deadline int64) int64 {
 		}
 		return res
 	}
-	l0, l1 := deadline, explainEarly
+	l0, l1 := deadline, ninf
 	if brk != nil {
-		l0, l1 = explainEarly, deadline
+		l0, l1 = ninf, deadline
 	}
 	for p := len(pr.seq); p >= 0; p-- {
 		t := pr.travel(p + 1)
@@ -526,10 +518,10 @@ func (pr *explainPath) latestDeparture(deadline int64) int64 {
 			return le0
 		}
 		win, svc := pr.at(p)
-		l0 = explainLatest(win, minus(le0, svc))
-		l1 = explainLatest(win, minus(le1, svc))
+		l0 = latestIn(win, minus(le0, svc))
+		l1 = latestIn(win, minus(le1, svc))
 	}
-	return explainEarly
+	return ninf
 }
 
 // relaxSkills finds trainers who would take the stop if they gained the
@@ -658,7 +650,7 @@ func (x *explainer) relaxShifts(view explainStopView, routes []int) []explainRel
 		// A shift moved by at most limit can only help on a day that has
 		// an allowed time within reach.
 		reach := Window{rt.Shifts[0].Start - limit, rt.Shifts[len(rt.Shifts)-1].End + limit}
-		if len(explainIntersect(view.windows, []Window{reach})) == 0 {
+		if len(intersectWindows(view.windows, []Window{reach})) == 0 {
 			continue
 		}
 		for j, sh := range rt.Shifts {
@@ -745,13 +737,13 @@ func (x *explainer) relaxDays(s int, routes []int) []explainRelaxation {
 		return nil
 	}
 	st := &x.p.Stops[s]
-	win := explainMerge(st.Windows)
-	firstDay := explainFloorDiv(win[0].Start, day)
-	lastDay := explainFloorDiv(win[len(win)-1].Start, day)
+	win := mergeWindows(st.Windows)
+	firstDay := floorDiv(win[0].Start, day)
+	lastDay := floorDiv(win[len(win)-1].Start, day)
 	sameDay := func(d int64) []Window {
 		var out []Window
 		for _, w := range win {
-			if explainFloorDiv(w.Start, day) == d {
+			if floorDiv(w.Start, day) == d {
 				out = append(out, w)
 			}
 		}
@@ -763,7 +755,7 @@ func (x *explainer) relaxDays(s int, routes []int) []explainRelaxation {
 		maxDay = max(maxDay, int64(x.p.Routes[r].Day))
 	}
 	try := func(extra []Window) bool {
-		v := explainStopView{idx: s, windows: explainMerge(append(slices.Clone(win), extra...))}
+		v := explainStopView{idx: s, windows: mergeWindows(append(slices.Clone(win), extra...))}
 		for _, r := range routes {
 			if _, ok := x.insertion(r, x.p.Routes[r], v, probeOptions{}); ok {
 				return true
@@ -834,7 +826,7 @@ func (x *explainer) relaxPin(s int) []explainRelaxation {
 			times = append(times, w.Start, min(max(pin.Start, w.Start), w.End), w.End)
 		}
 		for _, t := range times {
-			if t == pin.Start || len(explainIntersect(free.windows, []Window{{t, t}})) == 0 {
+			if t == pin.Start || len(intersectWindows(free.windows, []Window{{t, t}})) == 0 {
 				continue
 			}
 			v := explainStopView{idx: s, windows: []Window{{t, t}}}
@@ -1007,7 +999,7 @@ func (x *explainer) dayName(d int) string {
 // the raw number.
 func (x *explainer) clock(t int64) string {
 	if x.p.DayLength == 86400 {
-		s := t - explainFloorDiv(t, 86400)*86400
+		s := t - floorDiv(t, 86400)*86400
 		return fmt.Sprintf("%02d:%02d", s/3600, s%3600/60)
 	}
 	return fmt.Sprintf("%d", t)
@@ -1045,7 +1037,7 @@ func (x *explainer) maxShiftChange() int64 {
 	if x.p.DayLength > 0 {
 		return x.p.DayLength / 6
 	}
-	var lo, hi int64 = explainLate, explainEarly
+	var lo, hi int64 = inf, ninf
 	for _, r := range x.p.Routes {
 		lo = min(lo, r.Shifts[0].Start)
 		hi = max(hi, r.Shifts[len(r.Shifts)-1].End)
@@ -1061,7 +1053,7 @@ func (x *explainer) windowList(ws []Window) string {
 			break
 		}
 		if x.p.DayLength == 86400 {
-			parts = append(parts, fmt.Sprintf("%s %s–%s", x.dayName(int(explainFloorDiv(w.Start, 86400))), x.clock(w.Start), x.clock(w.End)))
+			parts = append(parts, fmt.Sprintf("%s %s–%s", x.dayName(int(floorDiv(w.Start, 86400))), x.clock(w.Start), x.clock(w.End)))
 		} else {
 			parts = append(parts, fmt.Sprintf("%d–%d", w.Start, w.End))
 		}
@@ -1084,71 +1076,4 @@ func explainSmallest(lo, hi int64, ok func(int64) bool) (int64, bool) {
 		}
 	}
 	return lo, true
-}
-
-// explainMerge returns the sorted union of ws.
-func explainMerge(ws []Window) []Window {
-	out := slices.Clone(ws)
-	slices.SortFunc(out, func(a, b Window) int {
-		if a.Start != b.Start {
-			return cmp.Compare(a.Start, b.Start)
-		}
-		return cmp.Compare(a.End, b.End)
-	})
-	j := 0
-	for i := 1; i < len(out); i++ {
-		if out[i].Start <= out[j].End {
-			out[j].End = max(out[j].End, out[i].End)
-			continue
-		}
-		j++
-		out[j] = out[i]
-	}
-	if len(out) > 0 {
-		out = out[:j+1]
-	}
-	return out
-}
-
-// explainIntersect intersects two sorted disjoint window lists.
-func explainIntersect(a, b []Window) []Window {
-	var out []Window
-	for i, j := 0, 0; i < len(a) && j < len(b); {
-		lo, hi := max(a[i].Start, b[j].Start), min(a[i].End, b[j].End)
-		if lo <= hi {
-			out = append(out, Window{lo, hi})
-		}
-		if a[i].End < b[j].End {
-			i++
-		} else {
-			j++
-		}
-	}
-	return out
-}
-
-func explainEarliest(ws []Window, t int64) int64 {
-	for _, w := range ws {
-		if t <= w.End {
-			return max(t, w.Start)
-		}
-	}
-	return explainLate
-}
-
-func explainLatest(ws []Window, t int64) int64 {
-	for i := len(ws) - 1; i >= 0; i-- {
-		if t >= ws[i].Start {
-			return min(t, ws[i].End)
-		}
-	}
-	return explainEarly
-}
-
-func explainFloorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
 }
