@@ -71,3 +71,25 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// UpdateUser replaces account u if it is still at u.Version (the password
+// or language changed by its owner), bumping the version; the e-mail is
+// stored lower-cased as on creation. A stale version is a
+// models.ErrConflict.
+func (s *Store) UpdateUser(ctx context.Context, u *models.User) error {
+	current, err := findByID[models.User](ctx, s.users(), u.ID)
+	if err != nil {
+		return fmt.Errorf("update user %s: %w", u.ID, err)
+	}
+	if current.Version != u.Version {
+		return fmt.Errorf("update user %s: %w", u.ID, staleVersion(u.Version, current.Version))
+	}
+	next := *u
+	next.Email = normalizeEmail(u.Email)
+	next.Version, next.CreatedAt = u.Version+1, current.CreatedAt
+	if err := replaceVersioned(ctx, s.users(), u.ID, u.Version, &next, "the e-mail is already registered"); err != nil {
+		return fmt.Errorf("update user %s: %w", u.ID, err)
+	}
+	*u = next
+	return nil
+}
