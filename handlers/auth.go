@@ -52,36 +52,10 @@ func forbidden(reason string) error {
 // refuses anonymous callers and, for cookie sessions, unsafe requests that
 // lack the CSRF token.
 func (s *Server) authenticate(c *gin.Context) error {
-	secret, cookie := "", false
-	if h := c.GetHeader("Authorization"); h != "" {
-		scheme, tok, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-			return models.ErrUnauthenticated
-		}
-		secret = strings.TrimSpace(tok)
-	} else if v, err := c.Cookie(sessionCookie); err == nil && v != "" {
-		secret, cookie = v, true
-	} else {
-		return models.ErrUnauthenticated
-	}
-	tok, err := s.tokens.Token(c, TokenHash(secret))
-	if errors.Is(err, models.ErrNotFound) {
-		return models.ErrUnauthenticated
-	}
+	p, err := s.identify(c)
 	if err != nil {
-		return fmt.Errorf("look up token: %w", err)
+		return err
 	}
-	if !tok.ExpiresAt.IsZero() && !s.now().Before(tok.ExpiresAt) {
-		return models.ErrUnauthenticated
-	}
-	user, err := s.users.User(c, tok.UserID)
-	if errors.Is(err, models.ErrNotFound) {
-		return models.ErrUnauthenticated
-	}
-	if err != nil {
-		return fmt.Errorf("load user of token: %w", err)
-	}
-	p := &principal{user: user, secret: secret, cookie: cookie}
 	if !safeMethod(c.Request.Method) {
 		if err := p.checkCSRF(c); err != nil {
 			return err
@@ -89,6 +63,41 @@ func (s *Server) authenticate(c *gin.Context) error {
 	}
 	c.Set(principalKey, p)
 	return nil
+}
+
+// identify finds the caller from a Bearer token or the session cookie
+// without checking CSRF; ErrUnauthenticated when there is none.
+func (s *Server) identify(c *gin.Context) (*principal, error) {
+	secret, cookie := "", false
+	if h := c.GetHeader("Authorization"); h != "" {
+		scheme, tok, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+			return nil, models.ErrUnauthenticated
+		}
+		secret = strings.TrimSpace(tok)
+	} else if v, err := c.Cookie(sessionCookie); err == nil && v != "" {
+		secret, cookie = v, true
+	} else {
+		return nil, models.ErrUnauthenticated
+	}
+	tok, err := s.tokens.Token(c, TokenHash(secret))
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, models.ErrUnauthenticated
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up token: %w", err)
+	}
+	if !tok.ExpiresAt.IsZero() && !s.now().Before(tok.ExpiresAt) {
+		return nil, models.ErrUnauthenticated
+	}
+	user, err := s.users.User(c, tok.UserID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, models.ErrUnauthenticated
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load user of token: %w", err)
+	}
+	return &principal{user: user, secret: secret, cookie: cookie}, nil
 }
 
 // checkCSRF refuses a cookie-authenticated request that lacks the session's
@@ -100,10 +109,20 @@ func (p *principal) checkCSRF(c *gin.Context) error {
 		return nil
 	}
 	got := c.GetHeader(csrfHeader)
+	if got == "" && isFormPost(c) {
+		// Page forms carry the token in a hidden field.
+		got = c.PostForm(csrfField)
+	}
 	if subtle.ConstantTimeCompare([]byte(got), []byte(csrfToken(p.secret))) != 1 {
 		return forbidden("missing or wrong " + csrfHeader + " header (copy it from the " + csrfCookie + " cookie)")
 	}
 	return nil
+}
+
+// isFormPost reports an HTML form submission.
+func isFormPost(c *gin.Context) bool {
+	ct := c.ContentType()
+	return ct == "application/x-www-form-urlencoded" || ct == "multipart/form-data"
 }
 
 func safeMethod(m string) bool {
@@ -154,42 +173,71 @@ func (s *Server) login(c *gin.Context) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	ip := c.ClientIP()
-	if wait, ok := s.logins.take(p.Email, ip); !ok {
-		return &rateLimitedError{retryAfter: wait}
+	user, err := s.checkLogin(c, p.Email, p.Password)
+	if err != nil {
+		return err
 	}
-	user, err := s.users.UserByEmail(c, strings.TrimSpace(p.Email))
+	secret, tok, err := s.openSession(c, user)
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, loginResult{Token: secret, CSRFToken: csrfToken(secret), ExpiresAt: tok.ExpiresAt, User: user})
+	return nil
+}
+
+// checkLogin checks an e-mail and password for the API and the login page
+// alike: attempts are rate limited per e-mail and per client address
+// (*rateLimitedError), and a wrong e-mail costs as much as a wrong password
+// (a deniedError wrapping models.ErrUnauthenticated).
+func (s *Server) checkLogin(c *gin.Context, email, password string) (*models.User, error) {
+	ip := c.ClientIP()
+	if wait, ok := s.logins.take(email, ip); !ok {
+		return nil, &rateLimitedError{retryAfter: wait}
+	}
+	user, err := s.users.UserByEmail(c, strings.TrimSpace(email))
 	hash := s.dummyHash
 	switch {
 	case err == nil:
 		hash = user.PasswordHash
 	case !errors.Is(err, models.ErrNotFound):
-		return fmt.Errorf("look up user: %w", err)
+		return nil, fmt.Errorf("look up user: %w", err)
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(p.Password)) != nil || user == nil {
-		return &deniedError{sentinel: models.ErrUnauthenticated, reason: "wrong e-mail or password"}
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || user == nil {
+		return nil, &deniedError{sentinel: models.ErrUnauthenticated, reason: "wrong e-mail or password"}
 	}
-	s.logins.refund(p.Email, ip)
+	s.logins.refund(email, ip)
+	return user, nil
+}
+
+// openSession stores a new browser session of user and sets its cookies.
+func (s *Server) openSession(c *gin.Context, user *models.User) (string, *models.Token, error) {
 	secret, hashed := NewToken()
 	now := s.now().UTC()
 	tok := &models.Token{Hash: hashed, ID: NewID(), UserID: user.ID, Kind: models.TokenSession,
 		Name: truncate(c.Request.UserAgent(), 120), CreatedAt: now, ExpiresAt: now.Add(sessionTTL)}
 	if err := s.tokens.CreateToken(c, tok); err != nil {
-		return fmt.Errorf("create session: %w", err)
+		return "", nil, fmt.Errorf("create session: %w", err)
 	}
 	s.setSessionCookies(c, secret, int(sessionTTL/time.Second))
-	writeJSON(c, http.StatusOK, loginResult{Token: secret, CSRFToken: csrfToken(secret), ExpiresAt: tok.ExpiresAt, User: user})
-	return nil
+	return secret, tok, nil
 }
 
 // logout revokes the credential the request came with and clears cookies.
 func (s *Server) logout(c *gin.Context) error {
+	if err := s.closeSession(c); err != nil {
+		return err
+	}
+	c.Status(http.StatusNoContent)
+	return nil
+}
+
+// closeSession revokes the caller's credential and clears the cookies.
+func (s *Server) closeSession(c *gin.Context) error {
 	p := caller(c)
 	if err := s.tokens.DeleteToken(c, TokenHash(p.secret)); err != nil && !errors.Is(err, models.ErrNotFound) {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	s.setSessionCookies(c, "", -1)
-	c.Status(http.StatusNoContent)
 	return nil
 }
 

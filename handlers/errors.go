@@ -144,8 +144,13 @@ func (s *Server) renderErrors(c *gin.Context) {
 	s.writeProblem(c, c.Errors.Last().Err)
 }
 
-// writeProblem renders err as problem+json and logs unexpected ones.
+// writeProblem renders err as problem+json and logs unexpected ones; on
+// a browser page path it renders the friendly error page instead.
 func (s *Server) writeProblem(c *gin.Context, err error) {
+	if isPagePath(c.Request.URL.Path) {
+		s.writeErrorPage(c, err)
+		return
+	}
 	p, unexpected := problemFor(err)
 	if unexpected {
 		s.log.ErrorContext(c.Request.Context(), "request failed",

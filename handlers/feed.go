@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -56,11 +57,23 @@ func (s *Server) issueFeedToken(c *gin.Context) error {
 	if who.is(models.RoleTrainer) && who.user.TrainerID != id {
 		return forbidden("a trainer gets only their own calendar feed")
 	}
-	if _, err := s.trainers.Trainer(c, id); err != nil {
-		return fmt.Errorf("load trainer %s: %w", id, err)
+	ft, err := s.newFeedURL(c, id)
+	if err != nil {
+		return err
+	}
+	c.Header("Cache-Control", "no-store")
+	writeJSON(c, http.StatusOK, ft)
+	return nil
+}
+
+// newFeedURL makes a new calendar feed URL for trainer id and revokes the
+// previous one, for the API and the account page alike.
+func (s *Server) newFeedURL(ctx context.Context, id string) (*FeedToken, error) {
+	if _, err := s.trainers.Trainer(ctx, id); err != nil {
+		return nil, fmt.Errorf("load trainer %s: %w", id, err)
 	}
 	if s.feeds == nil {
-		return errPlanningOff
+		return nil, errPlanningOff
 	}
 	raw := make([]byte, 32)
 	_, _ = rand.Read(raw) // crypto/rand.Read never fails
@@ -72,15 +85,13 @@ func (s *Server) issueFeedToken(c *gin.Context) error {
 		Name:      "calendar feed of trainer " + id,
 		ExpiresAt: s.now().Add(feedTokenTTL).UTC(),
 	}
-	if err := s.tokens.DeleteTokenByID(c, "", tok.ID); err != nil && !errors.Is(err, models.ErrNotFound) {
-		return fmt.Errorf("revoke the previous feed of trainer %s: %w", id, err)
+	if err := s.tokens.DeleteTokenByID(ctx, "", tok.ID); err != nil && !errors.Is(err, models.ErrNotFound) {
+		return nil, fmt.Errorf("revoke the previous feed of trainer %s: %w", id, err)
 	}
-	if err := s.tokens.CreateToken(c, tok); err != nil {
-		return fmt.Errorf("issue a feed token for trainer %s: %w", id, err)
+	if err := s.tokens.CreateToken(ctx, tok); err != nil {
+		return nil, fmt.Errorf("issue a feed token for trainer %s: %w", id, err)
 	}
-	c.Header("Cache-Control", "no-store")
-	writeJSON(c, http.StatusOK, FeedToken{URL: s.baseURL + "/feeds/" + secret + ".ics", ExpiresAt: tok.ExpiresAt})
-	return nil
+	return &FeedToken{URL: s.baseURL + "/feeds/" + secret + ".ics", ExpiresAt: tok.ExpiresAt}, nil
 }
 
 // errNoFeed answers every feed URL that does not open a feed, so valid

@@ -76,6 +76,25 @@ func (s *Server) routes() []route {
 		{http.MethodGet, api + "/mailbox", coordinator, s.listMailbox},
 		{http.MethodGet, api + "/trainers/:id/feed-token", coordinatorTrainer, s.issueFeedToken},
 		{http.MethodGet, "/feeds/:token", public, s.trainerFeed},
+
+		// Browser pages (HTML; errors become friendly pages, an anonymous
+		// caller is sent to /login?next=…). See pages.go.
+		{http.MethodGet, "/static/:version/*path", public, s.serveStatic},
+		{http.MethodGet, "/", anyone, s.homePage},
+		{http.MethodGet, "/login", public, s.showLogin},
+		{http.MethodPost, "/login", public, s.submitLogin},
+		{http.MethodPost, "/logout", anyone, s.submitLogout},
+		{http.MethodGet, "/account", anyone, s.showAccount},
+		{http.MethodPost, "/account/password", anyone, s.changePassword},
+		{http.MethodPost, "/account/lang", anyone, s.setLanguage},
+		{http.MethodPost, "/account/tokens", anyone, s.createTokenPage},
+		{http.MethodPost, "/account/tokens/:id/delete", anyone, s.revokeTokenPage},
+		{http.MethodPost, "/account/feed", []models.Role{models.RoleTrainer}, s.newFeedPage},
+		{http.MethodGet, "/week", []models.Role{models.RoleTrainer}, s.weekPage},
+		{http.MethodGet, "/week/:monday", []models.Role{models.RoleTrainer}, s.weekPage},
+		{http.MethodGet, "/requests", []models.Role{models.RoleClinic}, s.requestsPage},
+		{http.MethodGet, "/board", coordinator, s.boardRedirect},
+		{http.MethodGet, "/board/:monday", coordinator, s.boardPage},
 	}
 }
 

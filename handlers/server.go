@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/fieldvisit/fieldvisit/models"
+	"github.com/fieldvisit/fieldvisit/static"
+	"github.com/fieldvisit/fieldvisit/templates"
 )
 
 // DefaultMaxBodyBytes is the request body limit when Config leaves it zero.
@@ -52,6 +55,7 @@ type UserStore interface {
 	User(ctx context.Context, id string) (*models.User, error)
 	UserByEmail(ctx context.Context, email string) (*models.User, error)
 	Users(ctx context.Context, p models.Page) ([]models.User, error)
+	UpdateUser(ctx context.Context, u *models.User) error
 }
 
 // TokenStore keeps session and API tokens by the hash of their secret.
@@ -103,6 +107,10 @@ type Config struct {
 	// BaseURL is the public address feed URLs start with; empty makes
 	// them relative.
 	BaseURL string
+	// Pages holds the page templates and catalogues (templates.Pages when
+	// nil); Static the browser assets (static.Files when nil).
+	Pages  fs.FS
+	Static fs.FS
 }
 
 // Server holds the API's dependencies; its methods are the handlers.
@@ -134,6 +142,9 @@ type Server struct {
 	// so that a wrong e-mail costs as much time as a wrong password and
 	// timing does not reveal which accounts exist.
 	dummyHash []byte
+
+	pages  *pageSet
+	assets *assets
 
 	engine *gin.Engine
 }
@@ -197,6 +208,19 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("handlers: %w", err)
 	}
 	s.openAPI = doc
+	pagesFS, staticFS := cfg.Pages, cfg.Static
+	if pagesFS == nil {
+		pagesFS = templates.Pages
+	}
+	if staticFS == nil {
+		staticFS = static.Files
+	}
+	if s.assets, err = newAssets(staticFS); err != nil {
+		return nil, fmt.Errorf("handlers: %w", err)
+	}
+	if s.pages, err = newPageSet(pagesFS, s.loc, s.assets.url); err != nil {
+		return nil, fmt.Errorf("handlers: %w", err)
+	}
 	s.engine, err = s.router()
 	if err != nil {
 		return nil, fmt.Errorf("handlers: build router: %w", err)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -49,6 +50,18 @@ func (s *Server) createToken(c *gin.Context) error {
 	if err := bindJSON(c, &p); err != nil {
 		return err
 	}
+	out, err := s.issueAPIToken(c, caller(c).user.ID, p)
+	if err != nil {
+		return err
+	}
+	c.Header("Cache-Control", "no-store")
+	writeJSON(c, http.StatusCreated, out)
+	return nil
+}
+
+// issueAPIToken validates p and stores a new personal API token of user,
+// for the API and the account page alike.
+func (s *Server) issueAPIToken(ctx context.Context, userID string, p tokenParams) (*createdToken, error) {
 	days := defaultTokenDays
 	if p.ExpiresInDays != nil {
 		days = *p.ExpiresInDays
@@ -61,18 +74,16 @@ func (s *Server) createToken(c *gin.Context) error {
 		v.Add("expires_in_days", "must be between 1 and %d", maxTokenDays)
 	}
 	if err := v.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	secret, hash := NewToken()
 	now := s.now().UTC()
-	tok := models.Token{Hash: hash, ID: NewID(), UserID: caller(c).user.ID, Kind: models.TokenAPI,
+	tok := models.Token{Hash: hash, ID: NewID(), UserID: userID, Kind: models.TokenAPI,
 		Name: strings.TrimSpace(p.Name), CreatedAt: now, ExpiresAt: now.Add(time.Duration(days) * 24 * time.Hour)}
-	if err := s.tokens.CreateToken(c, &tok); err != nil {
-		return fmt.Errorf("create token: %w", err)
+	if err := s.tokens.CreateToken(ctx, &tok); err != nil {
+		return nil, fmt.Errorf("create token: %w", err)
 	}
-	c.Header("Cache-Control", "no-store")
-	writeJSON(c, http.StatusCreated, createdToken{Token: tok, Secret: secret})
-	return nil
+	return &createdToken{Token: tok, Secret: secret}, nil
 }
 
 // deleteToken revokes one of the caller's tokens; someone else's answers 404.

@@ -10,3 +10,12 @@ import "embed"
 //
 //go:embed mail
 var Mail embed.FS
+
+// Pages holds the web page templates under pages/: layout.html (the frame
+// every page shares), partials/*.html (shared pieces such as form fields),
+// one file per page defining its "content" (and optionally "head"), and
+// i18n/<lang>.json, the message catalogue of each language. Package
+// handlers parses them once at construction.
+//
+//go:embed pages
+var Pages embed.FS

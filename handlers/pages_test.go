@@ -1,0 +1,350 @@
+package handlers
+
+import (
+	"context"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/fieldvisit/fieldvisit/models"
+	"github.com/fieldvisit/fieldvisit/templates"
+)
+
+// browser is a cookie-keeping client that does not follow redirects, so
+// tests see each answer.
+type browser struct {
+	t      *testing.T
+	e      *env
+	client *http.Client
+}
+
+func (e *env) browser() *browser {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return &browser{t: e.t, e: e, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+// page is one answer: status, Location, body.
+type page struct {
+	status   int
+	location string
+	ctype    string
+	body     string
+}
+
+func (b *browser) do(method, path string, form url.Values) page {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, b.e.http.URL+path, body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	res, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return page{status: res.StatusCode, location: res.Header.Get("Location"), ctype: res.Header.Get("Content-Type"), body: string(data)}
+}
+
+func (b *browser) get(path string) page { return b.do(http.MethodGet, path, nil) }
+
+func (b *browser) post(path string, form url.Values) page { return b.do(http.MethodPost, path, form) }
+
+var hiddenCSRF = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// csrf is the CSRF token of the forms on a page.
+func (b *browser) csrf(p page) string {
+	b.t.Helper()
+	m := hiddenCSRF.FindStringSubmatch(p.body)
+	if m == nil {
+		b.t.Fatalf("no csrf_token field on the page:\n%s", p.body)
+	}
+	return m[1]
+}
+
+// login logs in through the form as the test user role and returns where
+// it was sent.
+func (b *browser) login(role, next string) page {
+	b.t.Helper()
+	form := b.get("/login?next=" + url.QueryEscape(next))
+	return b.post("/login", url.Values{"csrf_token": {b.csrf(form)}, "email": {b.e.users[role].Email},
+		"password": {testPassword}, "next": {next}})
+}
+
+func TestPageNeedsLoginRedirectsWithNext(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	p := b.get("/account?tab=x")
+	if p.status != http.StatusSeeOther || p.location != "/login?next="+url.QueryEscape("/account?tab=x") {
+		t.Fatalf("anonymous /account: %d %q", p.status, p.location)
+	}
+	p = b.login(trainerA, "/account?tab=x")
+	if p.status != http.StatusSeeOther || p.location != "/account?tab=x" {
+		t.Fatalf("login with next: %d %q %s", p.status, p.location, p.body)
+	}
+	if p := b.get("/account"); p.status != http.StatusOK || !strings.Contains(p.body, e.users[trainerA].Email) {
+		t.Fatalf("account after login: %d\n%s", p.status, p.body)
+	}
+	// An off-site next is ignored: the role's home instead.
+	b2 := e.browser()
+	if p := b2.login(clinicA, "//evil.example/x"); p.location != "/requests" {
+		t.Fatalf("off-site next: sent to %q", p.location)
+	}
+}
+
+func TestLoginLandsOnRoleHome(t *testing.T) {
+	e := newEnv(t)
+	monday := string(models.DateOf(e.clock.Now(), e.srv.loc).Monday())
+	for role, home := range map[string]string{trainerA: "/week", clinicA: "/requests", coord: "/board/" + monday} {
+		b := e.browser()
+		if p := b.login(role, ""); p.status != http.StatusSeeOther || p.location != home {
+			t.Errorf("%s: login sent to %d %q, want %q", role, p.status, p.location, home)
+		}
+		if p := b.get("/"); p.location != home {
+			t.Errorf("%s: / sent to %q, want %q", role, p.location, home)
+		}
+		if p := b.get(home); p.status != http.StatusOK || !strings.Contains(p.body, `aria-current="page"`) {
+			t.Errorf("%s: home %s answered %d", role, home, p.status)
+		}
+	}
+}
+
+func TestLoginFormRefusesWithoutCSRF(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.get("/login")
+	for name, token := range map[string]string{"missing": "", "wrong": "not-the-token"} {
+		form := url.Values{"email": {e.users[coord].Email}, "password": {testPassword}}
+		if token != "" {
+			form.Set("csrf_token", token)
+		}
+		p := b.post("/login", form)
+		if p.status != http.StatusForbidden || !strings.Contains(p.body, "The form has expired") && !strings.Contains(p.body, "Форма устарела") {
+			t.Errorf("%s token: %d\n%s", name, p.status, p.body)
+		}
+		if !strings.Contains(p.body, `value="`+e.users[coord].Email+`"`) {
+			t.Errorf("%s token: the typed e-mail is not kept", name)
+		}
+	}
+	u, _ := url.Parse(e.http.URL)
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == sessionCookie && c.Value != "" {
+			t.Fatal("a session was opened without the form's CSRF token")
+		}
+	}
+}
+
+func TestLoginFailureMessageKeepsEmail(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	form := b.get("/login")
+	p := b.post("/login", url.Values{"csrf_token": {b.csrf(form)}, "email": {"nobody@example.org"}, "password": {"wrong"}})
+	if p.status != http.StatusUnauthorized || !strings.Contains(p.body, "Неверная эл. почта или пароль.") {
+		t.Fatalf("wrong password: %d\n%s", p.status, p.body)
+	}
+	if !strings.Contains(p.body, `value="nobody@example.org"`) || strings.Contains(p.body, `value="wrong"`) {
+		t.Fatal("the form must keep the e-mail and drop the password")
+	}
+	// Empty fields: messages next to each field.
+	p = b.post("/login", url.Values{"csrf_token": {b.csrf(p)}})
+	if p.status != http.StatusUnprocessableEntity || strings.Count(p.body, `class="error"`) != 2 || !strings.Contains(p.body, `aria-invalid="true"`) {
+		t.Fatalf("empty login: %d\n%s", p.status, p.body)
+	}
+	// The API's rate limit applies to the form too.
+	for range emailBurst {
+		p = b.post("/login", url.Values{"csrf_token": {b.csrf(p)}, "email": {"limit@example.org"}, "password": {"wrong"}})
+	}
+	p = b.post("/login", url.Values{"csrf_token": {b.csrf(p)}, "email": {"limit@example.org"}, "password": {"wrong"}})
+	if p.status != http.StatusTooManyRequests || !strings.Contains(p.body, "Слишком много") {
+		t.Fatalf("after %d failures: %d", emailBurst, p.status)
+	}
+}
+
+func TestPageFormsRefuseWithoutCSRF(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.login(trainerA, "")
+	for _, path := range []string{"/logout", "/account/password", "/account/lang", "/account/tokens", "/account/feed"} {
+		p := b.post(path, url.Values{"lang": {"ru"}, "name": {"x"}, "csrf_token": {"wrong"}})
+		if p.status != http.StatusForbidden || !strings.HasPrefix(p.ctype, "text/html") {
+			t.Errorf("POST %s with a wrong token: %d %s", path, p.status, p.ctype)
+		}
+	}
+	if p := b.get("/account"); p.status != http.StatusOK {
+		t.Fatalf("the session must survive a refused logout: %d", p.status)
+	}
+}
+
+func TestErrorPagesAreHTMLInTheUsersLanguage(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	p := b.get("/no/such/page")
+	if p.status != http.StatusNotFound || !strings.HasPrefix(p.ctype, "text/html") || !strings.Contains(p.body, "Страница не найдена") {
+		t.Fatalf("anonymous 404: %d %s\n%s", p.status, p.ctype, p.body)
+	}
+	b.login(clinicA, "") // the test accounts speak English
+	p = b.get("/no/such/page")
+	if p.status != http.StatusNotFound || !strings.Contains(p.body, "Page not found") || !strings.Contains(p.body, `action="/logout"`) {
+		t.Fatalf("logged-in 404: %d\n%s", p.status, p.body)
+	}
+	if p := b.get("/board/2025-03-03"); p.status != http.StatusForbidden || !strings.Contains(p.body, "Not allowed") {
+		t.Fatalf("a clinic on the board: %d", p.status)
+	}
+	if p := b.get("/api/v1/no-such"); p.status != http.StatusNotFound || p.ctype != problemContentType {
+		t.Fatalf("the API keeps problem+json: %d %s", p.status, p.ctype)
+	}
+}
+
+func TestLanguageSwitch(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.login(coord, "")
+	acc := b.get("/account")
+	if !strings.Contains(acc.body, `<html lang="en">`) {
+		t.Fatal("the account's language (en) is not used")
+	}
+	p := b.post("/account/lang", url.Values{"csrf_token": {b.csrf(acc)}, "lang": {"ru"}, "next": {"/account"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("switch: %d %s", p.status, p.body)
+	}
+	acc = b.get("/account")
+	if !strings.Contains(acc.body, `<html lang="ru">`) || !strings.Contains(acc.body, "Язык сохранён.") {
+		t.Fatalf("after switching to ru:\n%s", acc.body)
+	}
+	u, err := e.st.User(context.Background(), e.users[coord].ID)
+	if err != nil || u.Lang != "ru" {
+		t.Fatalf("stored language %q, %v", u.Lang, err)
+	}
+	// Before login, ?lang= chooses.
+	anon := e.browser()
+	if p := anon.get("/login?lang=en"); !strings.Contains(p.body, `<html lang="en">`) {
+		t.Fatal("?lang=en on the login page")
+	}
+}
+
+func TestAccountFormsKeepTypedValues(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.login(trainerA, "")
+	acc := b.get("/account")
+	p := b.post("/account/tokens", url.Values{"csrf_token": {b.csrf(acc)}, "name": {"my script"}, "days": {"99999"}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, `value="my script"`) || !strings.Contains(p.body, "Between 1 and 3650 days.") {
+		t.Fatalf("bad token form: %d\n%s", p.status, p.body)
+	}
+	p = b.post("/account/tokens", url.Values{"csrf_token": {b.csrf(acc)}, "name": {"my script"}, "days": {"30"}})
+	if p.status != http.StatusCreated || !strings.Contains(p.body, `class="secret"`) {
+		t.Fatalf("token: %d", p.status)
+	}
+	p = b.post("/account/password", url.Values{"csrf_token": {b.csrf(acc)}, "current": {"wrong"}, "new": {"short"}, "repeat": {"short"}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "The current password is wrong.") || !strings.Contains(p.body, "8 to 72 bytes") {
+		t.Fatalf("bad password form: %d", p.status)
+	}
+	p = b.post("/account/password", url.Values{"csrf_token": {b.csrf(acc)}, "current": {testPassword}, "new": {"a new long password"}, "repeat": {"a new long password"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("password change: %d\n%s", p.status, p.body)
+	}
+	if _, err := e.srv.checkLoginForTest(e.users[trainerA].Email, "a new long password"); err != nil {
+		t.Fatalf("the new password does not work: %v", err)
+	}
+}
+
+var catalogueCall = regexp.MustCompile(`\bt "([a-z0-9_.]+)"`)
+
+// TestCatalogueCoversTemplates: every literal key a page template names is
+// in the catalogue, and an unknown key fails rendering.
+func TestCatalogueCoversTemplates(t *testing.T) {
+	cat, err := loadCatalogue(templates.Pages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := fs.Glob(templates.Pages, "pages/*.html")
+	partials, _ := fs.Glob(templates.Pages, "pages/partials/*.html")
+	for _, f := range append(files, partials...) {
+		b, _ := fs.ReadFile(templates.Pages, f)
+		for _, m := range catalogueCall.FindAllStringSubmatch(string(b), -1) {
+			if !cat.has(m[1]) {
+				t.Errorf("%s names %q, which the catalogue lacks", f, m[1])
+			}
+		}
+	}
+	broken := fstest.MapFS{}
+	_ = fs.WalkDir(templates.Pages, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := fs.ReadFile(templates.Pages, p)
+			broken[p] = &fstest.MapFile{Data: b}
+		}
+		return err
+	})
+	broken["pages/broken.html"] = &fstest.MapFile{Data: []byte(`{{define "content"}}{{t "no.such.key"}}{{end}}`)}
+	ps, err := newPageSet(broken, time.UTC, func(p string) string { return p })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ps.byLang["ru"]["broken"].ExecuteTemplate(io.Discard, "layout", &pageData{Lang: "ru", Title: "x"}); err == nil {
+		t.Fatal("an unknown catalogue key rendered")
+	}
+}
+
+func TestStaticAssetsAreVersionedAndCached(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	p := b.get("/login")
+	m := regexp.MustCompile(`href="(/static/[0-9a-f]+/app\.css)"`).FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("no versioned stylesheet on the login page")
+	}
+	res, err := http.Get(e.http.URL + m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/css") {
+		t.Fatalf("app.css: %d %q %q", res.StatusCode, res.Header.Get("Cache-Control"), res.Header.Get("Content-Type"))
+	}
+	for _, path := range []string{"/static/x/vendor/htmx-2.0.11/htmx.min.js", "/static/x/vendor/sortablejs-1.15.7/Sortable.min.js", "/static/x/vendor/leaflet-1.9.4/leaflet.js"} {
+		if p := b.get(path); p.status != http.StatusOK || len(p.body) < 10000 {
+			t.Errorf("%s: %d, %d bytes", path, p.status, len(p.body))
+		}
+	}
+	if p := b.get("/static/x/../../etc/passwd"); p.status != http.StatusNotFound {
+		t.Errorf("path escape: %d", p.status)
+	}
+}
+
+// checkLoginForTest checks a password the way the login does, outside a
+// request.
+func (s *Server) checkLoginForTest(email, password string) (*models.User, error) {
+	u, err := s.users.UserByEmail(context.Background(), email)
+	if err != nil {
+		return nil, err
+	}
+	return u, bcryptCompare(u.PasswordHash, password)
+}
+
+func bcryptCompare(hash []byte, pw string) error {
+	return bcrypt.CompareHashAndPassword(hash, []byte(pw))
+}
