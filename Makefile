@@ -6,7 +6,7 @@ PKGS := ./...
 # (golang/go#75804, fixed in Go 1.27).
 FUZZTIME ?= 20000x
 
-.PHONY: run build test fuzz lint fmt tidy bench bench-solomon bench-city clean
+.PHONY: run build test chromium fuzz lint fmt tidy bench bench-solomon bench-city clean
 
 ## run: start the service on the embedded database with demo data
 run:
@@ -17,9 +17,21 @@ build:
 	$(GO) build -o bin/ ./cmd/...
 
 ## test: the whole suite with the race detector, then each fuzz target briefly
-test:
+test: chromium
 	$(GO) test -race -count=1 $(PKGS)
 	$(MAKE) fuzz
+
+## chromium: the browser tests need Debian's chromium; install it when root
+## with apt-get, otherwise stop with what to do (never skip them silently)
+chromium:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium for the browser tests"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else \
+		echo "the browser tests need /usr/bin/chromium: run 'sudo apt-get install -y chromium'" >&2; \
+		echo "(or FIELDVISIT_SKIP_BROWSER=1 $(GO) test ./... to skip them on purpose)" >&2; exit 1; \
+	fi
 
 ## fuzz: run every fuzz target for FUZZTIME executions each (a fixed small budget in CI)
 fuzz:

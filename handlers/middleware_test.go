@@ -66,9 +66,9 @@ func TestPanicBecomesProblem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.engine.GET("/panic", func(*gin.Context) { panic("boom") })
+	srv.engine.GET("/api/v1/panic", func(*gin.Context) { panic("boom") })
 	rec := httptest.NewRecorder()
-	srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/panic", nil))
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/panic", nil))
 	res := &response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 	p := res.want(t, http.StatusInternalServerError).problem(t)
 	if strings.Contains(p.Detail, "boom") {

@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -347,4 +348,77 @@ func (s *Server) checkLoginForTest(email, password string) (*models.User, error)
 
 func bcryptCompare(hash []byte, pw string) error {
 	return bcrypt.CompareHashAndPassword(hash, []byte(pw))
+}
+
+// TestPageRoleMatrix opens every page route as every role: anonymous
+// callers are sent to the login form, other roles get the friendly 403
+// page, never problem+json. A page route missing here fails the test.
+func TestPageRoleMatrix(t *testing.T) {
+	e := newEnv(t)
+	monday := string(models.DateOf(e.clock.Now(), e.srv.loc).Monday())
+	type cell struct {
+		path string
+		ok   int      // the status of an allowed role
+		who  []string // allowed roles; nil means every logged-in role
+	}
+	// Routes by "METHOD route"; POSTs are sent with the right CSRF token
+	// but no fields, so an allowed role may get 400/422 (or 303 for
+	// logout), never 401/403.
+	m := map[string]cell{
+		"GET /":                           {"/", http.StatusSeeOther, nil},
+		"GET /account":                    {"/account", http.StatusOK, nil},
+		"GET /week":                       {"/week", http.StatusOK, []string{trainerA, trainerB}},
+		"GET /week/:monday":               {"/week/" + monday, http.StatusOK, []string{trainerA, trainerB}},
+		"GET /requests":                   {"/requests", http.StatusOK, []string{clinicA, clinicB}},
+		"GET /board":                      {"/board", http.StatusSeeOther, []string{coord}},
+		"GET /board/:monday":              {"/board/" + monday, http.StatusOK, []string{coord}},
+		"POST /account/password":          {"/account/password", http.StatusUnprocessableEntity, nil},
+		"POST /account/lang":              {"/account/lang", http.StatusBadRequest, nil},
+		"POST /account/tokens":            {"/account/tokens", http.StatusUnprocessableEntity, nil},
+		"POST /account/tokens/:id/delete": {"/account/tokens/0123456789abcdef01234567/delete", http.StatusNotFound, nil},
+		"POST /account/feed":              {"/account/feed", http.StatusServiceUnavailable, []string{trainerA, trainerB}},
+		"POST /logout":                    {"/logout", http.StatusSeeOther, nil},
+	}
+	public := map[string]bool{"GET /login": true, "POST /login": true, "GET /static/:version/*path": true}
+	for _, r := range e.srv.engine.Routes() {
+		key := r.Method + " " + r.Path
+		if !isPagePath(r.Path) || public[key] {
+			continue
+		}
+		c, ok := m[key]
+		if !ok {
+			t.Errorf("page route %s is missing from the page role matrix", key)
+			continue
+		}
+		for _, as := range roleNames {
+			b := e.browser()
+			var form url.Values
+			if as != anonymous {
+				b.login(as, "")
+			}
+			if r.Method == http.MethodPost {
+				form = url.Values{}
+				if as != anonymous {
+					form.Set("csrf_token", b.csrf(b.get("/account")))
+				}
+			}
+			p := b.do(r.Method, c.path, form)
+			want := c.ok
+			switch {
+			case as == anonymous:
+				want = http.StatusSeeOther
+			case c.who != nil && !slices.Contains(c.who, as):
+				want = http.StatusForbidden
+			}
+			if p.status != want {
+				t.Errorf("%s as %s: %d, want %d", key, as, p.status, want)
+			}
+			if as == anonymous && !strings.HasPrefix(p.location, "/login?next=") {
+				t.Errorf("%s as anonymous: sent to %q, not the login form", key, p.location)
+			}
+			if p.status >= 400 && !strings.HasPrefix(p.ctype, "text/html") {
+				t.Errorf("%s as %s: %s error, not a page", key, as, p.ctype)
+			}
+		}
+	}
 }
