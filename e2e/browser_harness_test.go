@@ -171,7 +171,7 @@ func screenshots(t *testing.T, ctx context.Context, name string) {
 		run(t, ctx,
 			chromedp.EmulateViewport(width, 800),
 			chromedp.Sleep(100*time.Millisecond),
-			chromedp.FullScreenshot(&png, 90),
+			chromedp.FullScreenshot(&png, 100), // 100 makes a PNG, less a JPEG,
 		)
 		file := filepath.Join(screenshotDir, fmt.Sprintf("%s-%d.png", name, width))
 		if err := os.WriteFile(file, png, 0o644); err != nil {
@@ -214,4 +214,3 @@ func checkAccessibility(t *testing.T, ctx context.Context, name string) {
 		}
 	}
 }
-
