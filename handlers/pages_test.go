@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/fieldvisit/fieldvisit/models"
@@ -420,5 +422,22 @@ func TestPageRoleMatrix(t *testing.T) {
 				t.Errorf("%s as %s: %s error, not a page", key, as, p.ctype)
 			}
 		}
+	}
+}
+
+// A failure on a page path is the friendly 500 page, never problem+json,
+// and names the request for the log.
+func TestPagePanicIsFriendly500(t *testing.T) {
+	srv, err := New(Config{Store: newEnv(t).st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.engine.GET("/broken-page", func(*gin.Context) { panic("boom") })
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/broken-page", nil))
+	body := rec.Body.String()
+	if rec.Code != http.StatusInternalServerError || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") ||
+		!strings.Contains(body, "Что-то пошло не так") || strings.Contains(body, "boom") || !strings.Contains(body, "Номер запроса") {
+		t.Fatalf("page panic: %d %s\n%s", rec.Code, rec.Header().Get("Content-Type"), body)
 	}
 }

@@ -248,6 +248,7 @@ func printWelcome(ctx context.Context, w io.Writer, url string, st *store.Store,
 		log.Warn("cannot tell whether the demo data is loaded", "err", err)
 		fmt.Fprintf(w, "Fieldvisit is running at %s\n", url)
 	}
+	fmt.Fprintf(w, "Open %s/login in a browser.\n", url)
 }
 
 // printAccounts lists demo logins, one a line.
