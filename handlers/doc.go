@@ -1,6 +1,25 @@
 // Package handlers serves Fieldvisit's JSON API over Gin: accounts and
 // sessions, trainers, clinics and support requests, health checks and the
-// OpenAPI document.
+// OpenAPI document; and, beside it, the server-rendered browser pages.
+//
+// Pages (pages*.go) call the same services as the API. Adding one takes:
+//   - a template templates/pages/<name>.html defining "content" (and, for
+//     extra scripts such as Leaflet, "head"); it gets *pageData, with the
+//     page's own data in .Page, the form being shown again in .Form, and the
+//     functions t, asset, datetime, date, clock, weekday and field;
+//   - texts in templates/pages/i18n/ru.json and en.json (the same keys in
+//     both, "<name>.title" for the title); an unknown key fails rendering
+//     and TestCatalogueCoversTemplates;
+//   - a handler method calling s.render(c, status, "<name>", "", data, form);
+//     forms post csrf_token (the "csrf" partial), are read with postedForm,
+//     answer failures with the form again (failValidation, form.fail) and
+//     successes with seeOther (flash for a one-time message);
+//   - a row in routes() with the roles allowed, a row in TestPageRoleMatrix,
+//     and, for a role's main page, a row in navFor.
+//
+// Errors on page paths (everything but /api/, /feeds/ and the health
+// checks) are friendly HTML pages in the caller's language; an anonymous
+// caller is redirected to /login?next=…; the API keeps problem+json.
 //
 // Every handler is a method on Server that returns an error; one middleware
 // turns errors into application/problem+json responses, so no handler writes

@@ -145,6 +145,10 @@ func pageFuncs(cat catalogue, lang string, loc *time.Location, assetURL func(str
 			return t.In(loc).Format(dateLayout(lang))
 		},
 		"clock": func(t time.Time) string { return t.In(loc).Format("15:04") },
+		// weekday is the day's short name in the page's language ("пн").
+		"weekday": func(t time.Time) (string, error) {
+			return cat.text(lang, fmt.Sprintf("weekday.%d", t.In(loc).Weekday()))
+		},
 		"field": func(d *pageData, name, typ, label, autocomplete string) fieldView {
 			return fieldView{Name: name, Type: typ, Label: label, Autocomplete: autocomplete,
 				Value: d.Form.Value(name), Error: d.Form.Error(name)}
@@ -196,6 +200,40 @@ func (f *form) fail(field, text string) {
 	f.Errors[field] = text
 }
 
+// failValidation shows a service's *models.ValidationError next to the
+// form's fields and reports whether err was one. rename maps the service's
+// field names to the form's ("expires_in_days" → "days"); a field the form
+// lacks goes to the form-wide error. Messages are translated through the
+// catalogue key "validation.<message>" when it exists, else shown as the
+// service wrote them.
+func (s *Server) failValidation(c *gin.Context, f *form, err error, rename map[string]string) bool {
+	var v *models.ValidationError
+	if !asValidation(err, &v) {
+		return false
+	}
+	for _, fe := range v.Fields {
+		name := fe.Field
+		if r, ok := rename[name]; ok {
+			name = r
+		}
+		if _, ok := f.Values[name]; !ok {
+			name = ""
+		}
+		msg := fe.Message
+		if s.pages.cat.has("validation." + msg) {
+			msg = s.tr(c, "validation."+msg)
+		}
+		if prev := f.Error(name); prev != "" {
+			msg = prev + " " + msg
+		}
+		f.fail(name, msg)
+	}
+	if f.Error("") == "" {
+		f.fail("", s.tr(c, "form.invalid"))
+	}
+	return true
+}
+
 // failed reports whether any field has an error.
 func (f *form) failed() bool { return f != nil && len(f.Errors) > 0 }
 
@@ -227,7 +265,8 @@ type pageData struct {
 	CSRF  string       // the session's CSRF token for forms
 	Flash string       // a translated one-time message
 	Title string       // translated
-	Path  string       // the current path, for "current" marks and next=
+	Path  string       // the current path, for "current" marks
+	Here  string       // the current path and query, for next=
 	Zone  string       // the service's time zone name
 	Nav   []navLink
 	Form  *form
@@ -300,7 +339,7 @@ func (s *Server) render(c *gin.Context, status int, name, titleKey string, page 
 	if err != nil {
 		return fmt.Errorf("render page %s: %w", name, err)
 	}
-	d := &pageData{Lang: lang, Title: title, Path: c.Request.URL.Path, Zone: s.loc.String(), Form: f, Page: page}
+	d := &pageData{Lang: lang, Title: title, Path: c.Request.URL.Path, Here: c.Request.URL.RequestURI(), Zone: s.loc.String(), Form: f, Page: page}
 	if p := pageCaller(c); p != nil {
 		d.User, d.CSRF = p.user, csrfToken(p.secret)
 		d.Nav = navFor(p.user, models.DateOf(s.now(), s.loc).Monday())

@@ -122,15 +122,7 @@ func (s *Server) createTokenPage(c *gin.Context) error {
 		p.ExpiresInDays = &days
 	}
 	tok, err := s.issueAPIToken(c, caller(c).user.ID, p)
-	if v := (*models.ValidationError)(nil); asValidation(err, &v) {
-		for _, fe := range v.Fields {
-			switch fe.Field {
-			case "name":
-				f.fail("name", s.tr(c, "account.tokens.name.invalid"))
-			case "expires_in_days":
-				f.fail("days", s.tr(c, "account.tokens.days.invalid"))
-			}
-		}
+	if s.failValidation(c, f, err, map[string]string{"expires_in_days": "days"}) {
 		return s.renderAccount(c, http.StatusUnprocessableEntity, accountPage{Form: "token"}, f)
 	}
 	if err != nil {
