@@ -422,12 +422,14 @@ func (s *Server) writeErrorPage(c *gin.Context, err error) {
 		s.log.ErrorContext(c.Request.Context(), "page failed", "request_id", requestID(c), "path", loggedPath(c), "error", err)
 	}
 	if p.Status == http.StatusUnauthorized {
-		next := c.Request.URL.RequestURI()
+		to := "/login?next=" + url.QueryEscape(c.Request.URL.RequestURI())
 		if c.Request.Method != http.MethodGet {
-			next = c.Request.URL.Path
+			// A form posted after the session ended cannot be replayed
+			// by a GET; after login the role's home is the best place.
+			to = "/login"
 		}
 		c.Header("Cache-Control", "no-store")
-		c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(next))
+		c.Redirect(http.StatusSeeOther, to)
 		c.Abort()
 		return
 	}

@@ -108,7 +108,8 @@ func (s *Server) submitLogin(c *gin.Context) error {
 	if _, _, err := s.openSession(c, user); err != nil {
 		return err
 	}
-	s.clearCookie(c, loginCSRFCookie)
+	http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFCookie, Value: "", Path: "/login", MaxAge: -1,
+		HttpOnly: true, Secure: s.secureCookies, SameSite: http.SameSiteStrictMode})
 	next := safeNext(f.Values["next"])
 	if next == "/" {
 		next = s.homeOf(user)

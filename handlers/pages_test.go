@@ -415,7 +415,11 @@ func TestPageRoleMatrix(t *testing.T) {
 			if p.status != want {
 				t.Errorf("%s as %s: %d, want %d", key, as, p.status, want)
 			}
-			if as == anonymous && !strings.HasPrefix(p.location, "/login?next=") {
+			if wantTo := "/login?next="; as == anonymous && r.Method == http.MethodPost {
+				if p.location != "/login" {
+					t.Errorf("%s as anonymous: sent to %q, want /login", key, p.location)
+				}
+			} else if as == anonymous && !strings.HasPrefix(p.location, wantTo) {
 				t.Errorf("%s as anonymous: sent to %q, not the login form", key, p.location)
 			}
 			if p.status >= 400 && !strings.HasPrefix(p.ctype, "text/html") {
