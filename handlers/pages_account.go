@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -47,7 +48,11 @@ func (s *Server) renderAccount(c *gin.Context, status int, p accountPage, f *for
 	}
 	current := TokenHash(who.secret)
 	for _, t := range toks {
-		p.Tokens = append(p.Tokens, accountToken{ID: t.ID, Name: t.Name, Kind: t.Kind,
+		name := t.Name
+		if t.Kind == models.TokenSession {
+			name = browserName(name)
+		}
+		p.Tokens = append(p.Tokens, accountToken{ID: t.ID, Name: name, Kind: t.Kind,
 			CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, Current: t.Hash == current})
 	}
 	p.Feed = who.is(models.RoleTrainer) && s.feeds != nil
@@ -156,4 +161,31 @@ func (s *Server) newFeedPage(c *gin.Context) error {
 		return err
 	}
 	return s.renderAccount(c, http.StatusOK, accountPage{FeedURL: ft.URL}, nil)
+}
+
+// browserName shortens a session's User-Agent to what a person recognises
+// ("Firefox on Windows"); an unknown one is shown as it is.
+func browserName(ua string) string {
+	browser := ""
+	for _, b := range []struct{ marker, name string }{
+		{"Edg/", "Edge"}, {"OPR/", "Opera"}, {"YaBrowser/", "Yandex Browser"}, {"Firefox/", "Firefox"},
+		{"Chrome/", "Chrome"}, {"Safari/", "Safari"},
+	} {
+		if strings.Contains(ua, b.marker) {
+			browser = b.name
+			break
+		}
+	}
+	if browser == "" {
+		return ua
+	}
+	for _, o := range []struct{ marker, name string }{
+		{"Android", "Android"}, {"iPhone", "iOS"}, {"iPad", "iPadOS"}, {"Windows", "Windows"},
+		{"Mac OS X", "macOS"}, {"Linux", "Linux"},
+	} {
+		if strings.Contains(ua, o.marker) {
+			return browser + " · " + o.name
+		}
+	}
+	return browser
 }

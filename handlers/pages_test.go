@@ -445,3 +445,16 @@ func TestPagePanicIsFriendly500(t *testing.T) {
 		t.Fatalf("page panic: %d %s\n%s", rec.Code, rec.Header().Get("Content-Type"), body)
 	}
 }
+
+func TestBrowserName(t *testing.T) {
+	for ua, want := range map[string]string{
+		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36": "Chrome · Linux",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0":                              "Firefox · Windows",
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile Safari/604.1":  "Safari · iOS",
+		"curl/8.5.0": "curl/8.5.0",
+	} {
+		if got := browserName(ua); got != want {
+			t.Errorf("%q: %q, want %q", ua, got, want)
+		}
+	}
+}
