@@ -192,9 +192,20 @@ type axeViolation struct {
 	} `json:"nodes"`
 }
 
-// checkAccessibility runs axe-core (WCAG 2.x A and AA rules and best
-// practices) on the current page and fails on any violation.
+// checkAccessibility runs axe-core on the current page and fails on any
+// violation.
 func checkAccessibility(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	for _, v := range axeViolations(t, ctx) {
+		for _, n := range v.Nodes {
+			t.Errorf("%s: accessibility %s (%s) at %v: %s", name, v.ID, v.Help, n.Target, n.HTML)
+		}
+	}
+}
+
+// axeViolations runs axe-core (WCAG 2.x A and AA rules and best
+// practices) on the current page.
+func axeViolations(t *testing.T, ctx context.Context) []axeViolation {
 	t.Helper()
 	var injected bool
 	run(t, ctx, chromedp.Evaluate(axeSource+"\n;typeof axe === 'object'", &injected))
@@ -209,9 +220,5 @@ func checkAccessibility(t *testing.T, ctx context.Context, name string) {
 	if err := json.Unmarshal([]byte(raw), &vs); err != nil {
 		t.Fatalf("axe result: %v", err)
 	}
-	for _, v := range vs {
-		for _, n := range v.Nodes {
-			t.Errorf("%s: accessibility %s (%s) at %v: %s", name, v.ID, v.Help, n.Target, n.HTML)
-		}
-	}
+	return vs
 }

@@ -25,6 +25,17 @@ func TestBrowserPages(t *testing.T) {
 		run(t, ctx, chromedp.Navigate(w.url+"/login"), chromedp.WaitVisible(`#f-email`, chromedp.ByQuery))
 		screenshots(t, ctx, "login")
 		checkAccessibility(t, ctx, "login")
+		// The check itself works: an input without its label and text
+		// without contrast are reported.
+		run(t, ctx, chromedp.Evaluate(`document.querySelector('label[for="f-email"]').remove();
+			document.querySelector('h1').style.color = '#eee'; true`, nil))
+		found := map[string]bool{}
+		for _, v := range axeViolations(t, ctx) {
+			found[v.ID] = true
+		}
+		if !found["label"] || !found["color-contrast"] {
+			t.Fatalf("axe missed a removed label or low contrast: %v", found)
+		}
 	})
 
 	for _, tc := range []struct {
