@@ -222,6 +222,10 @@ func (w words) windows(ws []NoteWindow) string {
 			parts = append(parts, w.pick(fmt.Sprintf("и ещё %d", len(ws)-4), fmt.Sprintf("and %d more", len(ws)-4)))
 			break
 		}
+		if x.From == x.To {
+			parts = append(parts, fmt.Sprintf("%s %s", w.date(x.Date), x.From))
+			continue
+		}
 		parts = append(parts, fmt.Sprintf("%s %s–%s", w.date(x.Date), x.From, x.To))
 	}
 	return strings.Join(parts, ", ")
@@ -300,6 +304,16 @@ func (w words) skills(s []string) string {
 	return w.pick("навыки ", "the skills ") + list
 }
 
+// lacking lists skills someone lacks: "навыка a" / "навыков a, b" (the
+// Russian genitive after "нет").
+func (w words) lacking(s []string) string {
+	list := strings.Join(s, ", ")
+	if len(s) == 1 {
+		return w.pick("навыка ", "the skill ") + list
+	}
+	return w.pick("навыков ", "the skills ") + list
+}
+
 // note puts one note into words; an unknown code reads as itself.
 func (w words) note(n ExplainNote) string {
 	if strings.HasPrefix(n.Code, "pin_") && n.Code != "pin_trainer_off_week" && n.Code != "pin_outside_week" {
@@ -311,13 +325,19 @@ func (w words) note(n ExplainNote) string {
 		}
 		return 0
 	}
+	// who and when are the trainer and the date of the trainer-day a
+	// change applies to.
+	who, when := "?", "?"
+	if len(n.Routes) > 0 {
+		who, when = w.trainer(n.Routes[0].Trainer), w.date(n.Routes[0].Date)
+	}
 	shift := ""
 	if n.Shift != "" {
 		shift = w.pick(" (смена "+n.Shift+")", " (the "+n.Shift+" shift)")
 	}
 	switch n.Code {
 	case "no_skill":
-		return w.pick("ни у одного тренера нет ", "no trainer has ") + w.skills(n.Skills)
+		return w.pick("ни у одного тренера нет ", "no trainer has ") + w.lacking(n.Skills)
 	case "no_skill_together":
 		return w.pick("ни у одного тренера нет сразу всех навыков: ", "no trainer has all the skills ") + strings.Join(n.Skills, ", ")
 	case "excluded":
@@ -327,8 +347,8 @@ func (w words) note(n ExplainNote) string {
 		return w.pick(fmt.Sprintf("нагрузка %d больше дневного лимита каждого подходящего тренера", n.Amount),
 			fmt.Sprintf("its load %d exceeds the day's limit of every qualified trainer", n.Amount))
 	case "no_window":
-		return w.pick("ни одно из допустимых времён ("+w.windows(n.Windows)+") не попадает в смены подходящих тренеров",
-			"none of its allowed times ("+w.windows(n.Windows)+") falls within a shift of a qualified trainer")
+		return w.pick("ни одно допустимое время начала визита ("+w.windows(n.Windows)+") не попадает в смены подходящих тренеров",
+			"none of its allowed start times ("+w.windows(n.Windows)+") falls within a shift of a qualified trainer")
 	case "lunch_only":
 		return w.pick("допустимое время приходится на смены тренеров только в обеденный перерыв",
 			"its allowed times meet the trainers' shifts only during the lunch break")
@@ -342,11 +362,23 @@ func (w words) note(n ExplainNote) string {
 		return w.pick("помещается: "+w.firstRoute(n)+" "+w.position(n)+", но поиск не нашёл это место",
 			"it fits "+w.firstRoute(n)+" "+w.position(n)+", but the search did not find this placement")
 	case "taken":
+		days := w.pick("единственный подходящий день тренера занят", "the one trainer-day that could serve it is taken")
+		if n.Amount > 1 {
+			days = w.pick(fmt.Sprintf("все подходящие дни тренеров (%d) заняты", n.Amount),
+				fmt.Sprintf("all %d trainer-days that could serve it are taken", n.Amount))
+		}
+		if len(n.Routes) > 0 && len(n.Routes) <= 3 {
+			routes := make([]string, len(n.Routes))
+			for i, r := range n.Routes {
+				routes[i] = w.route(r)
+			}
+			days += " (" + strings.Join(routes, "; ") + ")"
+		}
 		return w.pick(
-			fmt.Sprintf("в свободный день визит поместился бы, но подходящие дни тренеров (%d) заняты: визитов более высокого приоритета — %d, такого же — %d, более низкого — %d",
-				n.Amount, count(0), count(1), count(2)),
-			fmt.Sprintf("it fits an empty day, but the trainer-days that could serve it (%d) are taken: %s of higher, %d of equal and %d of lower priority",
-				n.Amount, w.visits(count(0)), count(1), count(2)))
+			fmt.Sprintf("в свободный день визит поместился бы, но %s: визитов более высокого приоритета — %d, такого же — %d, более низкого — %d",
+				days, count(0), count(1), count(2)),
+			fmt.Sprintf("it fits an empty day, but %s: %s of higher, %d of equal and %d of lower priority",
+				days, w.visits(count(0)), count(1), count(2)))
 	case "interrupted":
 		return w.pick("планирование остановилось раньше, чем дошло до этой заявки", "planning stopped before the search tried to place it")
 	case "unknown_clinic":
@@ -365,30 +397,30 @@ func (w words) note(n ExplainNote) string {
 			"pinned to "+w.date(n.Date)+", outside the planned days of the week of "+w.date(n.Week))
 
 	case "fix_skill":
-		return w.pick("поместится, если у тренера "+w.firstRoute(n)+" появится "+w.skills(n.Skills),
-			"fits if "+w.firstRoute(n)+" gains "+w.skills(n.Skills))
+		return w.pick("поместится, если у тренера "+who+" появится "+w.skills(n.Skills)+" (визит "+when+")",
+			"fits if "+who+" gains "+w.skills(n.Skills)+" (for "+when+")")
 	case "fix_unexclude":
-		return w.pick("поместится, если заявка перестанет исключать тренера "+w.firstRoute(n),
-			"fits if the request no longer excludes "+w.firstRoute(n))
+		return w.pick("поместится, если заявка перестанет исключать тренера "+who+" (визит "+when+")",
+			"fits if the request no longer excludes "+who+" (for "+when+")")
 	case "fix_load":
-		return w.pick(fmt.Sprintf("поместится, если тренер %s проведёт %s (сейчас лимит %d)", w.firstRoute(n), w.visits(n.Amount), n.Before),
-			fmt.Sprintf("fits if %s may take %s (now %d)", w.firstRoute(n), w.visits(n.Amount), n.Before))
+		return w.pick(fmt.Sprintf("поместится, если %s тренер %s проведёт %s (сейчас лимит %d)", when, who, w.visits(n.Amount), n.Before),
+			fmt.Sprintf("fits if %s may take %s on %s (now %d)", who, w.visits(n.Amount), when, n.Before))
 	case "fix_shift_end":
-		return w.pick("поместится, если тренер "+w.firstRoute(n)+" поработает до "+n.Time+shift+" (сейчас до "+n.Was+")",
-			"fits if "+w.firstRoute(n)+" works until "+n.Time+shift+" (now until "+n.Was+")")
+		return w.pick("поместится, если "+when+" тренер "+who+" поработает до "+n.Time+shift+" (сейчас до "+n.Was+")",
+			"fits if "+who+" works until "+n.Time+shift+" on "+when+" (now until "+n.Was+")")
 	case "fix_shift_start":
-		return w.pick("поместится, если тренер "+w.firstRoute(n)+" начнёт в "+n.Time+shift+" (сейчас в "+n.Was+")",
-			"fits if "+w.firstRoute(n)+" starts at "+n.Time+shift+" (now at "+n.Was+")")
+		return w.pick("поместится, если "+when+" тренер "+who+" начнёт в "+n.Time+shift+" (сейчас в "+n.Was+")",
+			"fits if "+who+" starts at "+n.Time+shift+" on "+when+" (now at "+n.Was+")")
 	case "fix_due_day":
 		return w.pick("поместится, если срок перенести на "+w.date(n.Date), "fits if the due date moves to "+w.date(n.Date))
 	case "fix_earliest_day":
 		return w.pick("поместится, если визит можно провести уже "+w.date(n.Date), "fits if it may be served from "+w.date(n.Date))
 	case "fix_pin_time":
-		return w.pick("поместится, если закреплённое время перенести на "+n.Time+" (сейчас "+n.Was+"), "+w.firstRoute(n),
-			"fits if the pinned time moves to "+n.Time+" (now "+n.Was+"), "+w.firstRoute(n))
+		return w.pick("поместится, если закреплённое время перенести на "+n.Time+" (сейчас "+n.Was+"), "+when+", тренер "+who,
+			"fits if the pinned time moves to "+n.Time+" on "+when+" (now "+n.Was+"), with "+who)
 	case "fix_unpin":
-		return w.pick("поместится, если снять закрепление: визит может взять "+w.firstRoute(n),
-			"fits if the pin is lifted: "+w.firstRoute(n)+" could take it")
+		return w.pick("поместится, если снять закрепление: визит может взять тренер "+who+", "+when,
+			"fits if the pin is lifted: "+who+" could take it on "+when)
 	}
 	return n.Code
 }
@@ -412,17 +444,17 @@ func (w words) pinNote(n ExplainNote) string {
 	case "pin_no_route":
 		return w.pick("тренер в этот день не работает", "that trainer does not work that day")
 	case "pin_no_skill":
-		return w.pick("у тренера "+w.trainers(n.Trainers)+" нет "+w.skills(n.Skills), w.trainers(n.Trainers)+" lacks "+w.skills(n.Skills))
+		return w.pick("у тренера "+w.trainers(n.Trainers)+" нет "+w.lacking(n.Skills), w.trainers(n.Trainers)+" lacks "+w.skills(n.Skills))
 	case "pin_excluded":
 		return w.pick("заявка исключает тренера "+w.trainers(n.Trainers), "the request excludes "+w.trainers(n.Trainers))
 	case "pin_load":
 		return w.pick("дневной лимит визитов тренера исчерпан", "the trainer's daily limit of visits is reached")
 	case "pin_time_outside":
-		return w.pick("закреплённое время вне допустимого ("+w.windows(n.Windows)+")",
-			"the pinned time is outside its allowed times ("+w.windows(n.Windows)+")")
+		return w.pick("закреплённое время вне допустимого времени начала ("+w.windows(n.Windows)+")",
+			"the pinned time is outside its allowed start times ("+w.windows(n.Windows)+")")
 	case "pin_no_window":
-		return w.pick("ни одно из допустимых времён ("+w.windows(n.Windows)+") не попадает в смены закреплённого дня",
-			"none of its allowed times ("+w.windows(n.Windows)+") falls within the pinned trainer-day's shifts")
+		return w.pick("ни одно допустимое время начала ("+w.windows(n.Windows)+") не попадает в смены закреплённого дня",
+			"none of its allowed start times ("+w.windows(n.Windows)+") falls within the pinned trainer-day's shifts")
 	case "pin_unreachable":
 		return w.pick("тренер не успевает доехать, провести визит как закреплено и вернуться в пределах смены даже в свободный день",
 			"the trainer cannot travel there, serve it as pinned and get back within the shift, even on an empty day")
