@@ -141,10 +141,8 @@ func (w words) pick(ru, en string) string {
 
 // subject names the request: its clinic, kind and topic.
 func (w words) subject(u *Unassigned) string {
+	// Entries of older plans have no clinic name; an id is no subject.
 	clinic := u.ClinicName
-	if clinic == "" {
-		clinic = u.ClinicID
-	}
 	if clinic == "" {
 		return ""
 	}
@@ -374,11 +372,15 @@ func (w words) note(n ExplainNote) string {
 			}
 			days += " (" + strings.Join(routes, "; ") + ")"
 		}
+		only := ""
+		if len(n.Windows) > 0 && len(n.Windows) <= 3 {
+			only = w.pick("; начать визит можно только "+w.windows(n.Windows), "; it may start only "+w.windows(n.Windows))
+		}
 		return w.pick(
-			fmt.Sprintf("в свободный день визит поместился бы, но %s: визитов более высокого приоритета — %d, такого же — %d, более низкого — %d",
-				days, count(0), count(1), count(2)),
-			fmt.Sprintf("it fits an empty day, but %s: %s of higher, %d of equal and %d of lower priority",
-				days, w.visits(count(0)), count(1), count(2)))
+			fmt.Sprintf("в свободный день визит поместился бы, но %s: визитов более высокого приоритета — %d, такого же — %d, более низкого — %d%s",
+				days, count(0), count(1), count(2), only),
+			fmt.Sprintf("it fits an empty day, but %s: %s of higher, %d of equal and %d of lower priority%s",
+				days, w.visits(count(0)), count(1), count(2), only))
 	case "interrupted":
 		return w.pick("планирование остановилось раньше, чем дошло до этой заявки", "planning stopped before the search tried to place it")
 	case "unknown_clinic":

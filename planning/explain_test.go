@@ -86,6 +86,8 @@ func TestExplainDueDayRegression(t *testing.T) {
 	for _, want := range []string{
 		"«Clinic 1», поддержка на месте «queue at the desk»: ",
 		"в свободный день визит поместился бы, но единственный подходящий день тренера занят (Trainer 1, 3 декабря (чт)): визитов более высокого приоритета — 1",
+		// The real limit is said: the clinic's Thursday morning.
+		"; начать визит можно только 3 декабря (чт) 09:00–12:00; ",
 		"поместится, если 3 декабря (чт) тренер Trainer 1 проведёт 2 визита (сейчас лимит 1)",
 	} {
 		if !strings.Contains(ru.Summary, want) {

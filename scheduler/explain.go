@@ -87,7 +87,7 @@ const (
 	NoteUnreachable     NoteCode = "unreachable"       // travel from the start place makes it impossible
 	NoteMaxWork         NoteCode = "max_work"          // every trainer-day would exceed its maximum working time
 	NoteFitsMissed      NoteCode = "fits_missed"       // Routes[0], Stops: where it fits; the search missed it
-	NoteTaken           NoteCode = "taken"             // Amount: trainer-days, Counts: visits of higher, equal, lower priority
+	NoteTaken           NoteCode = "taken"             // Amount: trainer-days, Counts: visits of higher, equal, lower priority; Windows: its allowed starts
 	NoteInterrupted     NoteCode = "interrupted"       // planning stopped before the stop was tried
 	NotePinNoRoute      NoteCode = "pin_no_route"      // the pinned trainer does not work the pinned day
 	NotePinNoSkill      NoteCode = "pin_no_skill"      // Vehicles lack Skills
@@ -1098,6 +1098,9 @@ func (x *explainer) capacityDetail(s int, routes []int) (Note, string) {
 	}
 	n := note(NoteTaken)
 	n.Routes, n.Amount, n.Counts = routes, int64(len(routes)), []int{higher, equal, lower}
+	// The times it may start, which are often the real limit (a clinic
+	// open on one morning a week).
+	n.Windows = x.stopView(s, false).windows
 	return n, fmt.Sprintf("it fits an empty day, but the %s that could serve it are taken: %d visits of higher, %d of equal and %d of lower priority (%s)",
 		days, higher, equal, lower, prio)
 }
