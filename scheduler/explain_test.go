@@ -277,6 +277,18 @@ func TestExplainReasons(t *testing.T) {
 			relaxed:    func(p *Problem) { p.Stops[0].Pin.Start = exAt(0, 11, 0) },
 		},
 		{
+			name: "pinned four hours from the allowed times: no such move is offered",
+			problem: func() *Problem {
+				s := exStop("r1", 1, exHour, Window{exAt(0, 10, 0), exAt(0, 11, 0)})
+				s.Pin = &Pin{Vehicle: "anna", Day: 0, HasDay: true, Start: exAt(0, 15, 0), HasStart: true}
+				return exProblem(monday(), s)
+			},
+			stop: "r1", reason: ReasonPin,
+			// Moving the pin to 11:00 is four hours, past the two-hour bound.
+			relaxation: "fits if the pin is lifted: trainer anna on Monday could take it",
+			relaxed:    func(p *Problem) { p.Stops[0].Pin = nil },
+		},
+		{
 			name: "pinned to a trainer-day whose shift misses the window",
 			problem: func() *Problem {
 				anna := exRoute("anna", 0)
