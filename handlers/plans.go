@@ -95,7 +95,7 @@ func (s *Server) runPlan(c *gin.Context) error {
 		return fmt.Errorf("plan week %s: %w", week, err)
 	}
 	c.Header("Location", fmt.Sprintf("/api/v1/plans/%s/%d", plan.Week, plan.Version))
-	writeJSON(c, http.StatusCreated, plan)
+	writePlan(c, http.StatusCreated, plan)
 	return nil
 }
 
@@ -110,7 +110,7 @@ func (s *Server) getLatestPlan(c *gin.Context) error {
 	if err != nil {
 		return fmt.Errorf("load the latest plan of week %s: %w", week, err)
 	}
-	writeJSON(c, http.StatusOK, plan)
+	writePlan(c, http.StatusOK, plan)
 	return nil
 }
 
@@ -128,8 +128,19 @@ func (s *Server) getPlan(c *gin.Context) error {
 	if err != nil {
 		return fmt.Errorf("load plan %s: %w", models.PlanID(week, version), err)
 	}
-	writeJSON(c, http.StatusOK, plan)
+	writePlan(c, http.StatusOK, plan)
 	return nil
+}
+
+// writePlan answers a plan with its explanations of unassigned requests
+// put into words in the caller's language.
+func writePlan(c *gin.Context, status int, plan *models.Plan) {
+	lang := ""
+	if u := caller(c).user; u != nil {
+		lang = u.Lang
+	}
+	plan.Localize(lang)
+	writeJSON(c, status, plan)
 }
 
 // publishPlan makes the version the published plan of its week and answers

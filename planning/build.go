@@ -257,12 +257,12 @@ func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
 	c := b.idx.Clinics[r.ClinicID]
 	if c == nil {
 		b.warn("request %s: clinic %s does not exist; not planned", r.ID, r.ClinicID)
-		b.unplaceable(r, ReasonUnknownClinic, fmt.Sprintf("clinic %s does not exist", r.ClinicID))
+		b.unplaceable(r, ReasonUnknownClinic, fmt.Sprintf("clinic %s does not exist", r.ClinicID), models.ExplainNote{Code: "unknown_clinic"})
 		return
 	}
 	if !validPlace(c.Place) {
 		b.warn("request %s: clinic %s (%s) has no coordinates; not planned", r.ID, c.ID, c.Name)
-		b.unplaceable(r, ReasonUnknownClinic, fmt.Sprintf("clinic %s has no coordinates", c.ID))
+		b.unplaceable(r, ReasonUnknownClinic, fmt.Sprintf("clinic %s has no coordinates", c.ID), models.ExplainNote{Code: "clinic_no_place"})
 		return
 	}
 	durMin := r.DurationMinutes
@@ -274,20 +274,24 @@ func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
 	if len(windows) == 0 {
 		b.unplaceable(r, ReasonNoWindowOverlap, fmt.Sprintf(
 			"no %d-minute slot within the clinic's hours and the request's preferred times between %s and %s in the week of %s",
-			durMin, r.EarliestDate, r.DueDate, b.in.Week))
+			durMin, r.EarliestDate, r.DueDate, b.in.Week),
+			models.ExplainNote{Code: "no_slot_in_week", Amount: durMin, Earliest: r.EarliestDate, Due: r.DueDate, Week: b.in.Week})
 		return
 	}
 	s := scheduler.Stop{
-		ID:        r.ID,
-		Loc:       b.location(c.Place),
-		Service:   service,
-		Windows:   windows,
-		Load:      1,
-		Skills:    slices.Clone(r.Skills),
-		Priority:  priority(r.Priority),
-		Preferred: slices.Clone(c.PreferredTrainers),
-		History:   b.in.History[c.ID],
-		Group:     c.ID,
+		ID:      r.ID,
+		Loc:     b.location(c.Place),
+		Service: service,
+		Windows: windows,
+		// The same times without the earliest and due days, so that an
+		// explanation offers a later due day only when the clinic is open.
+		OpenWindows: b.openWindows(r, c, service),
+		Load:        1,
+		Skills:      slices.Clone(r.Skills),
+		Priority:    priority(r.Priority),
+		Preferred:   slices.Clone(c.PreferredTrainers),
+		History:     b.in.History[c.ID],
+		Group:       c.ID,
 	}
 	if visit != nil && visit.Status == models.VisitScheduled {
 		if day := b.dayIndex(visit.Date); day >= 0 {
@@ -300,10 +304,10 @@ func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
 	}
 	switch {
 	case r.Pin != nil:
-		pin, reason := b.requestPin(r.Pin)
+		pin, reason, why := b.requestPin(r.Pin)
 		if reason != "" {
 			b.warn("request %s: %s", r.ID, reason)
-			b.unplaceable(r, ReasonPin, reason)
+			b.unplaceable(r, ReasonPin, reason, why)
 			return
 		}
 		s.Pin = pin
@@ -329,23 +333,43 @@ func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
 }
 
 // requestPin converts a coordinator's pin; a pin the week cannot honour at
-// all returns the reason instead.
-func (b *builder) requestPin(mp *models.Pin) (*scheduler.Pin, string) {
+// all returns the reason instead, in English and as a note.
+func (b *builder) requestPin(mp *models.Pin) (*scheduler.Pin, string, models.ExplainNote) {
 	pin := &scheduler.Pin{Vehicle: mp.TrainerID}
 	if mp.TrainerID != "" && len(b.trainerRoute[mp.TrainerID]) == 0 {
-		return nil, fmt.Sprintf("pinned to trainer %s, who does not work in the week of %s", mp.TrainerID, b.in.Week)
+		return nil, fmt.Sprintf("pinned to trainer %s, who does not work in the week of %s", mp.TrainerID, b.in.Week),
+			models.ExplainNote{Code: "pin_trainer_off_week", Trainers: []models.NoteRef{b.trainerRef(mp.TrainerID)}, Week: b.in.Week}
 	}
 	if mp.Date != "" {
 		day := b.dayIndex(mp.Date)
 		if day < 0 {
-			return nil, fmt.Sprintf("pinned to %s, outside the planned days of the week of %s", mp.Date, b.in.Week)
+			return nil, fmt.Sprintf("pinned to %s, outside the planned days of the week of %s", mp.Date, b.in.Week),
+				models.ExplainNote{Code: "pin_outside_week", Date: mp.Date, Week: b.in.Week}
 		}
 		pin.Day, pin.HasDay = day, true
 		if mp.Start != nil {
 			pin.Start, pin.HasStart = b.seconds(mp.Date, *mp.Start), true
 		}
 	}
-	return pin, ""
+	return pin, "", models.ExplainNote{}
+}
+
+// trainerRef names a trainer of the input by id.
+func (b *builder) trainerRef(id string) models.NoteRef {
+	for i := range b.in.Trainers {
+		if b.in.Trainers[i].ID == id {
+			return models.NoteRef{ID: id, Name: b.in.Trainers[i].Name}
+		}
+	}
+	return models.NoteRef{ID: id}
+}
+
+// openWindows is startWindows without the request's earliest and due
+// days: the times the clinic would take it on any planned day.
+func (b *builder) openWindows(r *models.Request, c *models.Clinic, service int64) []scheduler.Window {
+	free := *r
+	free.EarliestDate, free.DueDate = "", ""
+	return b.startWindows(&free, c, service)
 }
 
 // startWindows returns the allowed service start times: per planned day
@@ -378,10 +402,17 @@ func (b *builder) startWindows(r *models.Request, c *models.Clinic, service int6
 	return out
 }
 
-func (b *builder) unplaceable(r *models.Request, reason, detail string) {
-	b.idx.Unplaceable = append(b.idx.Unplaceable, models.Unassigned{
-		RequestID: r.ID, ClinicID: r.ClinicID, Priority: r.Priority, Reason: reason, Detail: detail,
-	})
+// unplaceable records a request that cannot become a stop, with its
+// reason in English and as a note.
+func (b *builder) unplaceable(r *models.Request, reason, detail string, why models.ExplainNote) {
+	u := models.Unassigned{
+		RequestID: r.ID, ClinicID: r.ClinicID, Kind: r.Kind, Topic: r.Topic, Priority: r.Priority,
+		Reason: reason, Detail: detail, Why: &why,
+	}
+	if c := b.idx.Clinics[r.ClinicID]; c != nil {
+		u.ClinicName = c.Name
+	}
+	b.idx.Unplaceable = append(b.idx.Unplaceable, u)
 }
 
 // dayIndex returns the day index of d, or -1 when d is not a planned day.

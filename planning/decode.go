@@ -3,7 +3,6 @@ package planning
 import (
 	"cmp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/fieldvisit/fieldvisit/models"
@@ -98,27 +97,9 @@ func Decode(p *scheduler.Problem, idx *Index, sol *scheduler.Solution) *models.P
 		plan.Routes = append(plan.Routes, pr)
 	}
 
-	// The engine speaks of trainers by id; people read names.
-	var names []string
-	seen := map[string]bool{}
-	for _, t := range idx.RouteTrainers {
-		if t != nil && !seen[t.ID] && t.Name != "" {
-			seen[t.ID] = true
-			names = append(names, "trainer "+t.ID, "trainer "+t.Name)
-		}
-	}
-	byName := strings.NewReplacer(names...)
 	for _, u := range sol.Unassigned {
-		req := idx.StopRequests[u.Stop]
-		count(req, false)
-		plan.Unassigned = append(plan.Unassigned, models.Unassigned{
-			RequestID:  req.ID,
-			ClinicID:   req.ClinicID,
-			Priority:   req.Priority,
-			Reason:     string(u.Reason),
-			Detail:     byName.Replace(u.Detail),
-			Relaxation: byName.Replace(u.Relaxation),
-		})
+		count(idx.StopRequests[u.Stop], false)
+		plan.Unassigned = append(plan.Unassigned, unassigned(p, idx, u))
 	}
 	for _, u := range idx.Unplaceable {
 		kpi.Requests++

@@ -38,6 +38,10 @@ type Config struct {
 	Workers int
 	// Weights prices the objective; nil means scheduler.DefaultWeights.
 	Weights *scheduler.Weights
+	// MaxExtension bounds the longer shifts and moved pinned times that
+	// explanations of unassigned requests suggest; 0 means the engine's
+	// default of two hours.
+	MaxExtension time.Duration
 	// Now is the clock (nil means time.Now); Logger nil discards.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -106,6 +110,7 @@ func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string
 		Workers:         p.cfg.Workers,
 		Logger:          p.log,
 		Now:             p.cfg.Now,
+		Explain:         scheduler.ExplainOptions{MaxExtension: int64(p.cfg.MaxExtension / time.Second)},
 	})
 	var pinErr *scheduler.PinError
 	if err != nil && !errors.As(err, &pinErr) {

@@ -155,6 +155,12 @@ type Stop struct {
 	// Group is the clinic id. Stops of one clinic share Loc, so one trip can
 	// serve several of them back to back with zero travel in between.
 	Group string
+	// OpenWindows are the start times the stop would allow without its
+	// earliest and due days (the clinic's hours over the whole horizon).
+	// Only explanations read them: a relaxation that moves the due or
+	// earliest day offers exactly these times, so it is true to the
+	// clinic's hours. Nil means unknown, and no such relaxation is offered.
+	OpenWindows []Window
 }
 
 // Weights price the objective. The solver minimises
@@ -272,6 +278,10 @@ type Unassigned struct {
 	// Relaxation is the smallest single change that would let the stop in,
 	// or "" when none was found.
 	Relaxation string
+	// Explanation is the same in structured form, for callers that word
+	// it themselves (in another language, with names for ids); nil for
+	// stops that were not explained.
+	Explanation *Explanation
 }
 
 // Cost is the objective broken down into its terms. Total is the weighted

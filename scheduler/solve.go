@@ -72,6 +72,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for the time limit; nil means time.Now.
 	Now func() time.Time
+	// Explain bounds the relaxations offered for unassigned stops.
+	Explain ExplainOptions
 }
 
 // DefaultStallIterations is a StallIterations value for interactive and
@@ -170,7 +172,7 @@ func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 	if best.interrupted {
 		markUntried(ctx, in, sol)
 	}
-	explainUnassigned(ctx, p, sol)
+	explainUnassigned(ctx, p, sol, opt.Explain)
 	var pinned []string
 	for i := range sol.Unassigned {
 		u := &sol.Unassigned[i]
