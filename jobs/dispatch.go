@@ -350,17 +350,3 @@ func NotifyMessage(m *models.OutboxMessage) notify.Message {
 		Attachments: atts,
 	}
 }
-
-// OutboxMessage turns a composed message into an outbox message under key,
-// the idempotency key of the change it reports (it replaces m.ID).
-func OutboxMessage(key string, m notify.Message) *models.OutboxMessage {
-	atts := make([]models.Attachment, 0, len(m.Attachments))
-	for _, a := range m.Attachments {
-		atts = append(atts, models.Attachment{Name: a.Name, ContentType: a.ContentType, Data: a.Data})
-	}
-	return &models.OutboxMessage{
-		ID:   key,
-		Kind: m.Kind,
-		Mail: models.Mail{To: m.To, ReplyTo: m.ReplyTo, Subject: m.Subject, Text: m.Text, HTML: m.HTML, Attachments: atts},
-	}
-}

@@ -146,14 +146,6 @@ func New(cfg Config) (*Publisher, error) {
 	return p, nil
 }
 
-// VisitUID is the iCalendar UID of the visit of request id; it stays the
-// same for the visit's whole life.
-func VisitUID(id string) string { return CalendarID(id) + "@fieldvisit" }
-
-// CalendarID is the visit's name in calendars and mails ("visit-<id>"); the
-// composer appends its domain to make the UID.
-func CalendarID(id string) string { return "visit-" + id }
-
 // Publish makes version version of week's plan the published one. A plan
 // already published is left as it is (Result counts its visits as
 // unchanged); a superseded one cannot be published again
@@ -510,7 +502,7 @@ func (r *run) visitFor(route models.PlanRoute, stop models.PlanStop, req *models
 		Participants: req.Participants,
 		Status:       models.VisitScheduled,
 		PlanVersion:  r.plan.Version,
-		UID:          VisitUID(req.ID),
+		UID:          models.VisitUID(req.ID),
 	}
 }
 
