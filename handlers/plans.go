@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -39,8 +38,8 @@ var errPlanningOff = &statusError{status: http.StatusServiceUnavailable, detail:
 
 // weekParam reads the :week path parameter: the date of a Monday.
 func weekParam(c *gin.Context) (models.Date, error) {
-	d, err := models.ParseDate(c.Param("week"))
-	if err != nil || d.Weekday() != time.Monday {
+	d := models.Date(c.Param("week"))
+	if !d.StartsWeek() {
 		return "", badRequest("week", "week must be the date of a Monday, YYYY-MM-DD")
 	}
 	return d, nil

@@ -141,7 +141,7 @@ func (r *PlanRunner) Run(ctx context.Context, week models.Date, trigger string) 
 // Plan is Run returning the new draft plan (published already when
 // auto-publish is on), for callers that show it.
 func (r *PlanRunner) Plan(ctx context.Context, week models.Date, trigger string) (*models.Plan, error) {
-	if !week.Valid() || week.Weekday() != time.Monday {
+	if !week.StartsWeek() {
 		return nil, fmt.Errorf("plan week %q: %w", week, &models.ValidationError{Fields: []models.FieldError{{Field: "week", Message: "must be the date of a Monday, YYYY-MM-DD"}}})
 	}
 	return r.run(ctx, week, trigger, fmt.Sprintf("plan:%s@manual:%s", week, randomSuffix()+randomSuffix()))

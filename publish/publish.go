@@ -152,7 +152,7 @@ func New(cfg Config) (*Publisher, error) {
 // (models.ErrConflict), nor can a week another instance is publishing now.
 func (p *Publisher) Publish(ctx context.Context, week models.Date, version int) (Result, error) {
 	res := Result{Week: week, Version: version}
-	if !week.Valid() || week.Weekday() != time.Monday {
+	if !week.StartsWeek() {
 		return res, &models.ValidationError{Fields: []models.FieldError{{Field: "week", Message: fmt.Sprintf("%q is not the date of a Monday", week)}}}
 	}
 	plan, err := p.cfg.Store.Plan(ctx, week, version)
