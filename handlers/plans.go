@@ -18,9 +18,10 @@ type PlanStore interface {
 	LatestPlan(ctx context.Context, week models.Date) (*models.Plan, error)
 }
 
-// WeekPlanner plans a week now and returns the new draft
-// (jobs.PlanRunner: under a lease, recorded as a job run).
-type WeekPlanner interface {
+// PlanRunner runs the planning job for a week now and returns the new
+// draft (jobs.PlanRunner: under a lease, recorded as a job run). It is not
+// a jobs.WeekPlanner, which only plans and saves.
+type PlanRunner interface {
 	Plan(ctx context.Context, week models.Date, trigger string) (*models.Plan, error)
 }
 
