@@ -146,11 +146,17 @@ func (s *Server) renderErrors(c *gin.Context) {
 
 // writeProblem renders err as problem+json and logs unexpected ones.
 func (s *Server) writeProblem(c *gin.Context, err error) {
-	p, unexpected := problemFor(err)
-	if unexpected {
+	if _, unexpected := problemFor(err); unexpected {
 		s.log.ErrorContext(c.Request.Context(), "request failed",
 			slog.String("request_id", requestID(c)), slog.String("path", loggedPath(c)), slog.Any("error", err))
 	}
+	s.renderProblem(c, err)
+}
+
+// renderProblem renders err as problem+json without logging it, for a
+// caller that has logged it already (with more than the error says).
+func (s *Server) renderProblem(c *gin.Context, err error) {
+	p, _ := problemFor(err)
 	var limited *rateLimitedError
 	if errors.As(err, &limited) {
 		c.Header("Retry-After", strconv.Itoa(int((limited.retryAfter+time.Second-1)/time.Second)))

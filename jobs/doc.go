@@ -5,9 +5,9 @@
 // Cron. The schedules and the time zone come parsed from config; nothing
 // here reads or checks a setting.
 //
-// Every job body is a plain method (PlanRunner.Run, Dispatcher.Run,
-// Reminders.Run) that the command line and an HTTP endpoint call just as
-// cron does; nothing here keeps package-level state, and every clock is
+// Every job body is a plain method (PlanRunner.Plan and RunTick,
+// Dispatcher.Run, Reminders.Run, Housekeeping.Run) that the command line
+// and an HTTP endpoint call just as cron does; nothing here keeps package-level state, and every clock is
 // injected.
 //
 // # Single run across instances
