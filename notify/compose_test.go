@@ -16,18 +16,7 @@ import (
 func newTestComposer(t *testing.T) (*Composer, *time.Location) {
 	t.Helper()
 	moscow := mustLoad(t, "Europe/Moscow")
-	c, err := NewComposer(templates.Mail, moscow, ComposerConfig{
-		BaseURL: "https://fieldvisit.example/",
-		ReplyTo: "plan@centre.example",
-		Organizer: Person{
-			Name:  "Учебный центр",
-			Email: "plan@centre.example",
-		},
-	})
-	if err != nil {
-		t.Fatalf("NewComposer: %v", err)
-	}
-	return c, moscow
+	return newComposerFrom(t, templates.Mail, moscow), moscow
 }
 
 func sampleBooking(loc *time.Location) Booking {
