@@ -418,6 +418,8 @@ func (r *run) syncVisits(ctx context.Context) error {
 				!cur.Start.Equal(want.Start) || !cur.End.Equal(want.End) || cur.Week != want.Week:
 				next := *want
 				next.Version, next.Sequence = cur.Version, cur.Sequence+1
+				// The calendar event is the one already sent: keep its UID.
+				next.UID = cur.CalendarUID()
 				if err := st.UpdateVisit(ctx, &next); err != nil {
 					return fmt.Errorf("rebook request %s: %w", req.ID, err)
 				}
