@@ -151,11 +151,21 @@ func (s *Server) writeProblem(c *gin.Context, err error) {
 		s.writeErrorPage(c, err)
 		return
 	}
-	p, unexpected := problemFor(err)
-	if unexpected {
+	if _, unexpected := problemFor(err); unexpected {
 		s.log.ErrorContext(c.Request.Context(), "request failed",
 			slog.String("request_id", requestID(c)), slog.String("path", loggedPath(c)), slog.Any("error", err))
 	}
+	s.renderProblem(c, err)
+}
+
+// renderProblem renders err as problem+json without logging it, for a
+// caller that has logged it already (with more than the error says).
+func (s *Server) renderProblem(c *gin.Context, err error) {
+	if isPagePath(c.Request.URL.Path) {
+		s.renderErrorPage(c, err)
+		return
+	}
+	p, _ := problemFor(err)
 	var limited *rateLimitedError
 	if errors.As(err, &limited) {
 		c.Header("Retry-After", strconv.Itoa(int((limited.retryAfter+time.Second-1)/time.Second)))

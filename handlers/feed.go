@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -131,37 +132,53 @@ func (s *Server) trainerFeed(c *gin.Context) error {
 	if err != nil {
 		return fmt.Errorf("list visits of trainer %s: %w", trainerID, err)
 	}
-	clinics := map[string]*models.Clinic{}
-	bookings := make([]notify.Booking, 0, len(visits))
-	for _, v := range visits {
-		cl, ok := clinics[v.ClinicID]
-		if !ok {
-			cl, err = s.clinics.Clinic(c, v.ClinicID)
-			if errors.Is(err, models.ErrNotFound) {
-				cl, err = nil, nil
-			}
-			if err != nil {
-				return fmt.Errorf("load clinic %s: %w", v.ClinicID, err)
-			}
-			clinics[v.ClinicID] = cl
-		}
-		b := notify.Booking{
-			VisitID: publish.CalendarID(v.ID), Sequence: v.Sequence,
-			Kind: notify.Kind(v.Kind), Topic: v.Topic, Start: v.Start, End: v.End, Participants: v.Participants,
-		}
-		if cl != nil {
-			b.Clinic = notify.Clinic{ID: cl.ID, Name: cl.Name, Address: cl.Place.Address, Lang: notify.Lang(cl.Lang)}
-		}
-		if v.Kind == models.KindMicroTraining {
-			b.TrainingStart, b.TrainingEnd = v.Start, v.End
-		}
-		bookings = append(bookings, b)
-	}
-	data, err := s.feeds.TrainerFeed(notify.Trainer{ID: t.ID, Name: t.Name, Email: t.Email, Phone: t.Phone, Lang: notify.Lang(t.Lang)}, bookings, s.now())
+	bookings, err := s.feedBookings(c, t, visits)
 	if err != nil {
-		return fmt.Errorf("write the feed of trainer %s: %w", trainerID, err)
+		return err
+	}
+	data, err := s.feeds.TrainerFeed(publish.NotifyTrainer(t), bookings, s.now())
+	if err != nil {
+		return fmt.Errorf("write the feed of trainer %s: %w", t.ID, err)
 	}
 	c.Header("Cache-Control", "private, max-age=300")
 	c.Data(http.StatusOK, "text/calendar; charset=utf-8", data)
 	return nil
+}
+
+// feedBookings describes trainer t's visits for the feed, each as the mails
+// describe it (publish.Booking). A visit whose clinic was deleted stays in
+// the feed without the clinic's name, with a warning in the log: the
+// trainer still has to keep the time free.
+func (s *Server) feedBookings(c *gin.Context, t *models.Trainer, visits []models.Visit) ([]notify.Booking, error) {
+	clinics := map[string]*models.Clinic{}
+	bookings := make([]notify.Booking, 0, len(visits))
+	for i := range visits {
+		v := &visits[i]
+		cl, ok := clinics[v.ClinicID]
+		if !ok {
+			var err error
+			cl, err = s.clinics.Clinic(c, v.ClinicID)
+			if err != nil && !errors.Is(err, models.ErrNotFound) {
+				return nil, fmt.Errorf("load clinic %s: %w", v.ClinicID, err)
+			}
+			clinics[v.ClinicID] = cl
+		}
+		// The request gives the comment, at one lookup by _id each (about
+		// 2 ms on the embedded server): worth it for the visits to come,
+		// not for the done ones, a history that only grows.
+		var req *models.Request
+		if v.Status == models.VisitScheduled {
+			var err error
+			req, err = s.requests.Request(c, v.RequestID)
+			if err != nil && !errors.Is(err, models.ErrNotFound) {
+				return nil, fmt.Errorf("load request %s: %w", v.RequestID, err)
+			}
+		}
+		b, warning := publish.Booking(v, req, cl, t)
+		if warning != "" {
+			s.log.WarnContext(c.Request.Context(), "calendar feed: "+warning, slog.String("trainer_id", t.ID))
+		}
+		bookings = append(bookings, b)
+	}
+	return bookings, nil
 }

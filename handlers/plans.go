@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -19,9 +18,10 @@ type PlanStore interface {
 	LatestPlan(ctx context.Context, week models.Date) (*models.Plan, error)
 }
 
-// WeekPlanner plans a week now and returns the new draft
-// (jobs.PlanRunner: under a lease, recorded as a job run).
-type WeekPlanner interface {
+// PlanRunner runs the planning job for a week now and returns the new
+// draft (jobs.PlanRunner: under a lease, recorded as a job run). It is not
+// a jobs.WeekPlanner, which only plans and saves.
+type PlanRunner interface {
 	Plan(ctx context.Context, week models.Date, trigger string) (*models.Plan, error)
 }
 
@@ -39,8 +39,8 @@ var errPlanningOff = &statusError{status: http.StatusServiceUnavailable, detail:
 
 // weekParam reads the :week path parameter: the date of a Monday.
 func weekParam(c *gin.Context) (models.Date, error) {
-	d, err := models.ParseDate(c.Param("week"))
-	if err != nil || d.Weekday() != time.Monday {
+	d := models.Date(c.Param("week"))
+	if !d.StartsWeek() {
 		return "", badRequest("week", "week must be the date of a Monday, YYYY-MM-DD")
 	}
 	return d, nil

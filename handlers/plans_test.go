@@ -25,6 +25,9 @@ import (
 	"github.com/fieldvisit/fieldvisit/travel"
 )
 
+// The service hands a jobs.PlanRunner to the plan endpoints.
+var _ PlanRunner = (*jobs.PlanRunner)(nil)
+
 // withPlanning wires the real planner (through the jobs runner, as serve
 // does), publisher and feed composer onto the env's store.
 func withPlanning(t *testing.T) envOption {

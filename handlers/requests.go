@@ -109,8 +109,8 @@ func (s *Server) requestFilter(c *gin.Context) (models.RequestFilter, models.Pag
 		f.ClinicID = id
 	}
 	if w := q.Get("week"); w != "" {
-		d, err := models.ParseDate(w)
-		if err != nil || d.Monday() != d {
+		d := models.Date(w)
+		if !d.StartsWeek() {
 			return f, page, badRequest("week", "week must be the date of a Monday, YYYY-MM-DD")
 		}
 		f.From, f.To = d, d.AddDays(6)

@@ -99,7 +99,7 @@ type Config struct {
 	PasswordCost int
 	// Planner runs planning on demand and Publisher publishes plans; nil
 	// answers their endpoints with 503.
-	Planner   WeekPlanner
+	Planner   PlanRunner
 	Publisher PlanPublisher
 	// Feeds writes trainers' calendar feeds; nil answers the feed
 	// endpoints with 503.
@@ -124,7 +124,7 @@ type Server struct {
 	visits   VisitStore
 	outbox   OutboxStore
 
-	planner   WeekPlanner
+	planner   PlanRunner
 	publisher PlanPublisher
 	feeds     FeedComposer
 	baseURL   string

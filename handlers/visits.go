@@ -29,8 +29,8 @@ func (s *Server) listVisits(c *gin.Context) error {
 	}
 	var f models.VisitFilter
 	if w := q.Get("week"); w != "" {
-		d, err := models.ParseDate(w)
-		if err != nil || d.Monday() != d {
+		d := models.Date(w)
+		if !d.StartsWeek() {
 			return badRequest("week", "week must be the date of a Monday, YYYY-MM-DD")
 		}
 		f.Week = d

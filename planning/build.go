@@ -85,7 +85,7 @@ func Build(ctx context.Context, in Input) (*scheduler.Problem, *Index, error) {
 	if in.Location == nil {
 		return nil, nil, errors.New("build problem: no time zone")
 	}
-	if !in.Week.Valid() || in.Week.Weekday() != time.Monday {
+	if !in.Week.StartsWeek() {
 		return nil, nil, fmt.Errorf("build problem: week %q is not a Monday", in.Week)
 	}
 	if in.Days < 1 || in.Days > 7 {

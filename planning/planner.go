@@ -91,7 +91,7 @@ func (p *Planner) Days() int {
 // be honoured do not fail the run: they are named in the plan's warnings
 // and the requests are listed as unassigned with reason "pin".
 func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string) (*models.Plan, error) {
-	if !week.Valid() || week.Weekday() != time.Monday {
+	if !week.StartsWeek() {
 		return nil, &models.ValidationError{Fields: []models.FieldError{{Field: "week", Message: fmt.Sprintf("%q is not the date of a Monday", week)}}}
 	}
 	in, skipped, err := p.load(ctx, week)

@@ -85,16 +85,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return exitError
 	}
 	defer svc.close()
-	sched, err := jobs.NewScheduler(jobs.SchedulerConfig{
-		PlanCron:       cfg.Jobs.PlanCron,
-		Plan:           svc.runner,
-		ReminderCron:   cfg.Jobs.ReminderCron,
-		Reminders:      svc.reminders,
-		OutboxInterval: cfg.Jobs.OutboxInterval,
-		Outbox:         svc.dispatcher,
-		TimeZone:       cfg.TimeZone,
-		Now:            time.Now,
-		Logger:         log,
+	schedules, err := cfg.Schedules()
+	if err != nil {
+		log.Error("cannot start the jobs", "err", err)
+		return exitError
+	}
+	sched, err := jobs.NewCron(jobs.CronConfig{
+		Location:             schedules.Location,
+		PlanSchedule:         schedules.Plan,
+		Plan:                 svc.runner,
+		ReminderSchedule:     schedules.Reminders,
+		Reminders:            svc.reminders,
+		HousekeepingSchedule: schedules.Housekeeping,
+		Housekeeping:         svc.housekeeping,
+		OutboxInterval:       cfg.Jobs.OutboxInterval,
+		Outbox:               svc.dispatcher,
+		Now:                  time.Now,
+		Logger:               log,
 	})
 	if err != nil {
 		log.Error("cannot start the jobs", "err", err)
@@ -139,6 +146,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	sched.Start()
 	log.Info("jobs started", "plan_cron", cfg.Jobs.PlanCron, "reminder_cron", cfg.Jobs.ReminderCron,
+		"housekeeping_cron", cfg.Jobs.HousekeepingCron,
 		"outbox_interval", cfg.Jobs.OutboxInterval, "time_zone", cfg.TimeZone, "smtp", svc.smtp != nil)
 	// The demo should show a plan at once, not after the first night.
 	demoPlanned := make(chan struct{})
