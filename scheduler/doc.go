@@ -123,7 +123,13 @@
 //     plan (the reported schedule) in route.go; if no O(1) test exists,
 //     check it like MaxWork, by re-simulating the winning candidate
 //     (worker.maxWorkOK).
-//  4. Check it in the checker package, and add a case to the random
+//  4. Teach the explanation probe (explain.go: stopView and feasible, and
+//     the relaxations when the constraint can be relaxed) the same rule, or
+//     it will call a stop left out because of the new constraint
+//     ReasonNotFound, or suggest relaxations that do not let it in. The
+//     probe checks feasibility with its own code, on purpose, so it does
+//     not pick up the change from route.go.
+//  5. Check it in the checker package, and add a case to the random
 //     problem generator (gen_test.go) so the property and fuzz tests
 //     exercise it.
 package scheduler
