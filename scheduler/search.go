@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"math/rand/v2"
@@ -799,65 +800,7 @@ func (w *worker) construct(sp *searchParams) bool {
 	}
 	w.begin()
 	defer w.commit()
-	type prev struct {
-		s     int32
-		start int64
-	}
-	type trainerDay struct {
-		vehicle string
-		day     int
-	}
-	byRoute := map[int][]prev{}
-	routeOf := map[trainerDay]int{}
-	for r, rt := range in.p.Routes {
-		routeOf[trainerDay{rt.Vehicle, rt.Day}] = r
-	}
-	for s := range in.p.Stops {
-		pa := in.p.Stops[s].Previous
-		if pa == nil {
-			continue
-		}
-		if r, ok := routeOf[trainerDay{pa.Vehicle, pa.Day}]; ok {
-			byRoute[r] = append(byRoute[r], prev{int32(s), pa.Start})
-		}
-	}
-	for r := range in.m {
-		ps := byRoute[r]
-		slices.SortStableFunc(ps, func(a, b prev) int {
-			switch {
-			case a.start < b.start:
-				return -1
-			case a.start > b.start:
-				return 1
-			}
-			return 0
-		})
-		for _, pv := range ps {
-			var c *cand
-			for ci := range in.cands[pv.s] {
-				if int(in.cands[pv.s][ci].route) == r {
-					c = &in.cands[pv.s][ci]
-				}
-			}
-			if c == nil {
-				continue
-			}
-			rs := &w.routes[r]
-			ri := &in.routes[r]
-			k := len(rs.seq)
-			if ri.capacity > 0 && rs.load+in.load[pv.s] > ri.capacity {
-				continue
-			}
-			tau, tub := ri.tt(rs.locs[k], in.loc[pv.s]), ri.tt(in.loc[pv.s], rs.locs[k+1])
-			if !rs.canInsert(in, ri, int(pv.s), in.window(c), k, tau, tub) {
-				continue
-			}
-			if ri.maxWork > 0 && !w.maxWorkOK(rs, pv.s, c, k) {
-				continue
-			}
-			w.insert(pv.s, r, k, c)
-		}
-	}
+	w.keepPrevious()
 	if in.n <= regretConstructionLimit {
 		return w.repairRegret(slices.Clone(w.pool), 2, sp.expired)
 	}
@@ -874,6 +817,67 @@ func (w *worker) construct(sp *searchParams) bool {
 		}
 	}
 	return true
+}
+
+// keepPrevious puts every stop with a Previous placement back on its
+// previous trainer-day, in the previous order of start times, when the
+// route still has room for it at the end.
+func (w *worker) keepPrevious() {
+	in := w.in
+	for r, ps := range previousByRoute(in.p) {
+		for _, s := range ps {
+			var c *cand
+			for ci := range in.cands[s] {
+				if int(in.cands[s][ci].route) == r {
+					c = &in.cands[s][ci]
+				}
+			}
+			if c == nil {
+				continue
+			}
+			rs := &w.routes[r]
+			ri := &in.routes[r]
+			k := len(rs.seq)
+			if ri.capacity > 0 && rs.load+in.load[s] > ri.capacity {
+				continue
+			}
+			tau, tub := ri.tt(rs.locs[k], in.loc[s]), ri.tt(in.loc[s], rs.locs[k+1])
+			if !rs.canInsert(in, ri, int(s), in.window(c), k, tau, tub) {
+				continue
+			}
+			if ri.maxWork > 0 && !w.maxWorkOK(rs, s, c, k) {
+				continue
+			}
+			w.insert(s, r, k, c)
+		}
+	}
+}
+
+// previousByRoute returns, per route, the stops whose Previous placement
+// is that route's trainer-day, by previous start time.
+func previousByRoute(p *Problem) [][]int32 {
+	type trainerDay struct {
+		vehicle string
+		day     int
+	}
+	routeOf := map[trainerDay]int{}
+	for r, rt := range p.Routes {
+		routeOf[trainerDay{rt.Vehicle, rt.Day}] = r
+	}
+	byRoute := make([][]int32, len(p.Routes))
+	for s := range p.Stops {
+		if pa := p.Stops[s].Previous; pa != nil {
+			if r, ok := routeOf[trainerDay{pa.Vehicle, pa.Day}]; ok {
+				byRoute[r] = append(byRoute[r], int32(s))
+			}
+		}
+	}
+	for _, ps := range byRoute {
+		slices.SortStableFunc(ps, func(a, b int32) int {
+			return cmp.Compare(p.Stops[a].Previous.Start, p.Stops[b].Previous.Start)
+		})
+	}
+	return byRoute
 }
 
 // fill inserts every unassigned stop that fits the solution as it stands,

@@ -127,34 +127,11 @@ func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 		opt.Logger.Info("planning started", "stops", in.n, "routes", in.m, "workers", workers,
 			"time_limit", opt.TimeLimit, "max_iterations", maxIter)
 	}
-	var mu sync.Mutex
-	report := func(worker int, phase string, iter, best int64) {
-		if opt.Progress == nil {
-			return
+	ws := runWorkers(in, base, opt, workers, func(worker int, phase string, iter, best int64) {
+		if opt.Progress != nil {
+			opt.Progress(Progress{Worker: worker, Phase: phase, Iteration: iter, Elapsed: now().Sub(start), BestCost: best})
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		opt.Progress(Progress{Worker: worker, Phase: phase, Iteration: iter, Elapsed: now().Sub(start), BestCost: best})
-	}
-	ws := make([]*worker, workers)
-	var wg sync.WaitGroup
-	for i := range ws {
-		ws[i] = newWorker(in, opt.Seed+int64(i))
-		sp := new(base)
-		var last int64 = -1 << 62
-		sp.progress = func(phase string, iter, best int64) {
-			if iter-last < 256 && phase == "improve" {
-				return
-			}
-			last = iter
-			report(i, phase, iter, best)
-		}
-		wg.Go(func() {
-			ws[i].run(sp)
-			report(i, "done", ws[i].iterations, ws[i].bestCost)
-		})
-	}
-	wg.Wait()
+	})
 	best := ws[0]
 	var iters int64
 	for _, w := range ws {
@@ -171,6 +148,55 @@ func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 		markUntried(ctx, in, sol)
 	}
 	explainUnassigned(ctx, p, sol)
+	pinned := finishReasons(p, sol)
+	if opt.Logger != nil {
+		opt.Logger.Info("planning finished", "cost", sol.Cost.Total, "routes_used", sol.Cost.RoutesUsed,
+			"unassigned", len(sol.Unassigned), "travel", sol.Cost.Travel, "iterations", iters, "stopped", sol.Stats.Stopped,
+			"elapsed", now().Sub(start))
+	}
+	if len(pinned) > 0 {
+		return sol, &PinError{Stops: pinned}
+	}
+	return sol, nil
+}
+
+// runWorkers runs workers independent searches in parallel, worker i with
+// seed opt.Seed+i, and returns them when all have finished. report
+// receives each worker's progress (improvements at most every 256
+// iterations) and its end; calls to it are serialised.
+func runWorkers(in *instance, base searchParams, opt Options, workers int, report func(worker int, phase string, iter, best int64)) []*worker {
+	var mu sync.Mutex
+	serial := func(worker int, phase string, iter, best int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		report(worker, phase, iter, best)
+	}
+	ws := make([]*worker, workers)
+	var wg sync.WaitGroup
+	for i := range ws {
+		ws[i] = newWorker(in, opt.Seed+int64(i))
+		sp := new(base)
+		var last int64 = -1 << 62
+		sp.progress = func(phase string, iter, best int64) {
+			if iter-last < 256 && phase == "improve" {
+				return
+			}
+			last = iter
+			serial(i, phase, iter, best)
+		}
+		wg.Go(func() {
+			ws[i].run(sp)
+			serial(i, "done", ws[i].iterations, ws[i].bestCost)
+		})
+	}
+	wg.Wait()
+	return ws
+}
+
+// finishReasons gives every unassigned pinned stop ReasonPin and any stop
+// still without a reason ReasonNotFound. It returns the ids of the pinned
+// ones, for the PinError.
+func finishReasons(p *Problem, sol *Solution) []string {
 	var pinned []string
 	for i := range sol.Unassigned {
 		u := &sol.Unassigned[i]
@@ -182,15 +208,7 @@ func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 			u.Reason = ReasonNotFound
 		}
 	}
-	if opt.Logger != nil {
-		opt.Logger.Info("planning finished", "cost", sol.Cost.Total, "routes_used", sol.Cost.RoutesUsed,
-			"unassigned", len(sol.Unassigned), "travel", sol.Cost.Travel, "iterations", iters, "stopped", sol.Stats.Stopped,
-			"elapsed", now().Sub(start))
-	}
-	if len(pinned) > 0 {
-		return sol, &PinError{Stops: pinned}
-	}
-	return sol, nil
+	return pinned
 }
 
 // markUntried gives the unassigned stops that an interrupted compile or
