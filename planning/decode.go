@@ -47,10 +47,11 @@ type decoder struct {
 	placed map[int]placement
 }
 
-// placement is the trainer-day a stop was scheduled on.
+// placement is the trainer-day and start a stop was scheduled at.
 type placement struct {
 	vehicle string
 	day     int
+	start   int64
 }
 
 // at turns engine time (seconds since the week's origin) into an instant.
@@ -98,7 +99,7 @@ func (d *decoder) route(rp scheduler.RoutePlan) {
 		travelSec += leg
 		prev = stop.Loc
 		pr.Stops = append(pr.Stops, d.stop(v, leg))
-		d.placed[v.Stop] = placement{route.Vehicle, route.Day}
+		d.placed[v.Stop] = placement{route.Vehicle, route.Day, v.Start}
 	}
 	travelSec += m.At(prev, route.EndLoc)
 	pr.TravelMinutes = minutes(travelSec)
@@ -116,6 +117,9 @@ func (d *decoder) stop(v scheduler.Visit, leg int64) models.PlanStop {
 	clinic := d.idx.Clinics[req.ClinicID]
 	_, pinned := d.idx.PinSources[req.ID]
 	d.count(req, true)
+	if v.OutsidePreferred {
+		d.plan.KPIs.OutsidePreferred++
+	}
 	return models.PlanStop{
 		RequestID:     req.ID,
 		ClinicID:      clinic.ID,
@@ -129,6 +133,8 @@ func (d *decoder) stop(v scheduler.Visit, leg int64) models.PlanStop {
 		End:           d.at(v.End),
 		TravelMinutes: minutes(leg),
 		Pinned:        pinned,
+
+		OutsidePreferred: v.OutsidePreferred,
 	}
 }
 
@@ -183,8 +189,9 @@ func sortForReading(plan *models.Plan) {
 	})
 }
 
-// moved counts the requests whose trainer or day differs from the
-// published plan, counting one that drops out of it.
+// moved counts the requests whose trainer, day or start time differs from
+// the published plan, counting one that drops out of it: the engine's
+// Cost.Moves, and what publishing tells clinics about.
 func (d *decoder) moved() int {
 	n := 0
 	for i := range d.p.Stops {
@@ -192,7 +199,7 @@ func (d *decoder) moved() int {
 		if prev == nil {
 			continue
 		}
-		if got, ok := d.placed[i]; !ok || got.vehicle != prev.Vehicle || got.day != prev.Day {
+		if got, ok := d.placed[i]; !ok || got.vehicle != prev.Vehicle || got.day != prev.Day || got.start != prev.Start {
 			n++
 		}
 	}

@@ -302,7 +302,7 @@ func (in *instance) routeWeight(routesFirst bool) int64 {
 		}
 	}
 	bound := in.w.Travel*maxEdge*int64(in.n+2*in.m) + 1
-	bound += int64(in.n) * (in.w.Move + in.w.Continuity + in.w.Preferred + in.w.Fairness*int64(2*in.n+1))
+	bound += int64(in.n) * (in.w.Move + in.w.Continuity + in.w.Preferred + in.w.OutsidePreferred + in.w.Fairness*int64(2*in.n+1))
 	if in.p.DayLength > 0 {
 		bound += int64(in.n) * in.w.UrgentDelay * 7
 	}
@@ -316,7 +316,7 @@ func (in *instance) routeWeight(routesFirst bool) int64 {
 func (in *instance) compileCandidates(skills skillIndex, routeSkills [][]uint64, shiftLists int, stop func() bool) {
 	cc := candCompiler{
 		in: in, skills: skills, routeSkills: routeSkills,
-		winOf: make([]int32, shiftLists),
+		winOf: make([]int32, shiftLists), prefOf: make([]int32, shiftLists),
 	}
 	for i, s := range priorityOrder(in.p) {
 		if i%compileCheckEvery == 0 && stop() {
@@ -335,14 +335,27 @@ type candCompiler struct {
 	routeSkills [][]uint64
 	// winOf[j] is the index in in.wins of the current stop's allowed starts
 	// on shift list j, -1 when not computed yet, -2 when empty.
-	winOf   []int32
+	winOf []int32
+	// prefOf[j] is the index in in.wins of those allowed starts that are
+	// also preferred, -2 when none is, -3 when all are (or the stop has no
+	// preference); valid where winOf[j] >= 0.
+	prefOf  []int32
 	buf     []cand
 	scratch routeState
 }
 
+// Values of candCompiler.prefOf besides an index.
+const (
+	prefNone = -2 // no allowed start is preferred
+	prefAll  = -3 // every allowed start is preferred, or none is asked for
+)
+
 // stop returns stop s's candidates: the routes that qualify (not excluded,
 // as pinned, within capacity, with the skills), where some allowed start
-// fits a shift and the stop alone fits the route.
+// fits a shift and the stop alone fits the route. A route can give up to
+// three candidates, narrowest first (see routeCands): the search then
+// prices keeping the previous start time and starting at a preferred time
+// exactly, with the O(1) insertion test, by choosing among them.
 func (cc *candCompiler) stop(s int) []cand {
 	in, p := cc.in, cc.in.p
 	st := &p.Stops[s]
@@ -353,6 +366,7 @@ func (cc *candCompiler) stop(s int) []cand {
 	if len(win) == 0 {
 		return nil
 	}
+	pref := mergeWindows(st.PreferredWindows)
 	for j := range cc.winOf {
 		cc.winOf[j] = -1
 	}
@@ -378,22 +392,92 @@ func (cc *candCompiler) stop(s int) []cand {
 		}
 		j := ri.shifts
 		if cc.winOf[j] == -1 {
-			cc.winOf[j] = -2
-			if cw := intersectWindows(win, shiftStarts(rt.Shifts, st.Service)); len(cw) > 0 {
-				cc.winOf[j] = int32(len(in.wins))
-				in.wins = append(in.wins, cw)
-			}
+			cc.allowedStarts(j, win, pref, rt.Shifts, st.Service)
 		}
 		if cc.winOf[j] < 0 {
 			continue
 		}
-		c := cand{route: int32(r), win: cc.winOf[j], pair: in.pairCost(st, rt, earliestDay, preferred)}
-		if !in.singletonFeasible(&cc.scratch, s, &c) {
-			continue
-		}
-		cc.buf = append(cc.buf, c)
+		cc.routeCands(s, r, in.pairCost(st, rt, earliestDay, preferred), pref)
 	}
 	return slices.Clone(cc.buf)
+}
+
+// allowedStarts computes winOf[j] and prefOf[j] for the stop's merged
+// windows win and preferred windows pref on shift list shifts.
+func (cc *candCompiler) allowedStarts(j int, win, pref, shifts []Window, service int64) {
+	in := cc.in
+	cc.winOf[j], cc.prefOf[j] = -2, prefAll
+	cw := intersectWindows(win, shiftStarts(shifts, service))
+	if len(cw) == 0 {
+		return
+	}
+	cc.winOf[j] = int32(len(in.wins))
+	in.wins = append(in.wins, cw)
+	if len(pref) == 0 {
+		return
+	}
+	switch pw := intersectWindows(cw, pref); {
+	case len(pw) == 0:
+		cc.prefOf[j] = prefNone
+	case !slices.Equal(pw, cw):
+		cc.prefOf[j] = int32(len(in.wins))
+		in.wins = append(in.wins, pw)
+	}
+}
+
+// routeCands appends stop s's candidates on route r, base being the cost
+// terms that do not depend on the start time. Where the stop can start at
+// its Previous start on its previous trainer-day, the first candidate
+// allows exactly that start and pays no move; where only some allowed
+// starts are preferred, the next allows just those; the last allows every
+// start and pays Weights.Move when the stop has a Previous placement, and
+// Weights.OutsidePreferred when some of its starts are not preferred.
+// Either may overprice a plan that happens to start at the previous or a
+// preferred time anyway; the search then finds the cheaper candidate, and
+// Evaluate prices the plan as it is.
+func (cc *candCompiler) routeCands(s, r int, base int64, pref []Window) {
+	in := cc.in
+	st, rt := &in.p.Stops[s], &in.p.Routes[r]
+	j := in.routes[r].shifts
+	full := cand{route: int32(r), win: cc.winOf[j], pair: base}
+	if st.Previous != nil {
+		full.pair += in.w.Move
+	}
+	if cc.prefOf[j] != prefAll {
+		full.pair += in.w.OutsidePreferred
+	}
+	if !in.singletonFeasible(&cc.scratch, s, &full) {
+		return
+	}
+	if pv := st.Previous; pv != nil && pv.Vehicle == rt.Vehicle && pv.Day == rt.Day && inWindows(in.wins[full.win], pv.Start) {
+		keep := cand{route: int32(r), win: int32(len(in.wins)), pair: base}
+		in.wins = append(in.wins, []Window{{pv.Start, pv.Start}})
+		if len(pref) > 0 && !inWindows(pref, pv.Start) {
+			keep.pair += in.w.OutsidePreferred
+		}
+		if in.singletonFeasible(&cc.scratch, s, &keep) {
+			cc.buf = append(cc.buf, keep)
+		} else {
+			in.wins = in.wins[:len(in.wins)-1]
+		}
+	}
+	if cc.prefOf[j] >= 0 {
+		inside := cand{route: int32(r), win: cc.prefOf[j], pair: full.pair - in.w.OutsidePreferred}
+		if in.singletonFeasible(&cc.scratch, s, &inside) {
+			cc.buf = append(cc.buf, inside)
+		}
+	}
+	cc.buf = append(cc.buf, full)
+}
+
+// inWindows reports whether t lies inside one of ws.
+func inWindows(ws []Window, t int64) bool {
+	for _, w := range ws {
+		if w.Contains(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // pinAllows reports whether pin (nil = none) lets its stop use route rt.
@@ -417,17 +501,15 @@ func shiftStarts(shifts []Window, svc int64) []Window {
 }
 
 // pairCost is the part of the objective that depends only on the stop and
-// its route: urgent delay, moving away from the previous trainer-day,
-// continuity and preferred trainers.
+// its route, not on its start time: urgent delay, continuity and preferred
+// trainers. Moves and preferred hours depend on the start; routeCands
+// prices them.
 func (in *instance) pairCost(st *Stop, rt *Route, earliestDay int64, preferred map[string]bool) int64 {
 	var pair int64
 	if st.Priority == PriorityUrgent && in.p.DayLength > 0 {
 		if d := int64(rt.Day) - earliestDay; d > 0 {
 			pair += d * in.w.UrgentDelay
 		}
-	}
-	if st.Previous != nil && (st.Previous.Vehicle != rt.Vehicle || st.Previous.Day != rt.Day) {
-		pair += in.w.Move
 	}
 	if len(st.History) > 0 && st.History[rt.Vehicle] == 0 {
 		someone := false

@@ -821,36 +821,38 @@ func (w *worker) construct(sp *searchParams) bool {
 
 // keepPrevious puts every stop with a Previous placement back on its
 // previous trainer-day, in the previous order of start times, when the
-// route still has room for it at the end.
+// route still has room for it at the end: by its first candidate there
+// that fits, which is the one keeping the previous start time when that
+// is still allowed (see routeCands).
 func (w *worker) keepPrevious() {
 	in := w.in
 	for r, ps := range previousByRoute(in.p) {
 		for _, s := range ps {
-			var c *cand
 			for ci := range in.cands[s] {
-				if int(in.cands[s][ci].route) == r {
-					c = &in.cands[s][ci]
+				if c := &in.cands[s][ci]; int(c.route) == r && w.fitsAtEnd(s, c) {
+					w.insert(s, r, len(w.routes[r].seq), c)
+					break
 				}
 			}
-			if c == nil {
-				continue
-			}
-			rs := &w.routes[r]
-			ri := &in.routes[r]
-			k := len(rs.seq)
-			if ri.capacity > 0 && rs.load+in.load[s] > ri.capacity {
-				continue
-			}
-			tau, tub := ri.tt(rs.locs[k], in.loc[s]), ri.tt(in.loc[s], rs.locs[k+1])
-			if !rs.canInsert(in, ri, int(s), in.window(c), k, tau, tub) {
-				continue
-			}
-			if ri.maxWork > 0 && !w.maxWorkOK(rs, s, c, k) {
-				continue
-			}
-			w.insert(s, r, k, c)
 		}
 	}
+}
+
+// fitsAtEnd reports whether stop s fits at the end of candidate c's route.
+func (w *worker) fitsAtEnd(s int32, c *cand) bool {
+	in := w.in
+	r := int(c.route)
+	rs := &w.routes[r]
+	ri := &in.routes[r]
+	k := len(rs.seq)
+	if ri.capacity > 0 && rs.load+in.load[s] > ri.capacity {
+		return false
+	}
+	tau, tub := ri.tt(rs.locs[k], in.loc[s]), ri.tt(in.loc[s], rs.locs[k+1])
+	if !rs.canInsert(in, ri, int(s), in.window(c), k, tau, tub) {
+		return false
+	}
+	return ri.maxWork == 0 || w.maxWorkOK(rs, s, c, k)
 }
 
 // previousByRoute returns, per route, the stops whose Previous placement

@@ -238,7 +238,12 @@ func (w *worker) solution() *Solution {
 	sol := &Solution{}
 	for r := range w.routes {
 		if len(w.routes[r].seq) > 0 {
-			sol.Routes = append(sol.Routes, w.routes[r].plan(in))
+			rp := w.routes[r].plan(in)
+			for i := range rp.Visits {
+				v := &rp.Visits[i]
+				v.OutsidePreferred = outsidePreferred(&in.p.Stops[v.Stop], v.Start)
+			}
+			sol.Routes = append(sol.Routes, rp)
 		}
 	}
 	pool := slices.Clone(w.pool)
@@ -279,8 +284,11 @@ func Evaluate(p *Problem, sol *Solution) Cost {
 					c.UrgentDelayDays += d
 				}
 			}
-			if st.Previous != nil && (st.Previous.Vehicle != rt.Vehicle || st.Previous.Day != rt.Day) {
+			if moved(st, rt, v.Start) {
 				c.Moves++
+			}
+			if outsidePreferred(st, v.Start) {
+				c.OutsidePreferred++
 			}
 			if len(st.History) > 0 && st.History[rt.Vehicle] == 0 {
 				for _, n := range st.History {
@@ -315,8 +323,22 @@ func Evaluate(p *Problem, sol *Solution) Cost {
 	}
 	c.Total = unscheduled + w.UrgentDelay*c.UrgentDelayDays + w.Travel*c.Travel +
 		w.RouteUsed*int64(c.RoutesUsed) + c.FixedCost + w.Fairness*c.FairnessSquares +
-		w.Move*int64(c.Moves) + w.Continuity*int64(c.ContinuityMisses) + w.Preferred*int64(c.PreferredMisses)
+		w.Move*int64(c.Moves) + w.Continuity*int64(c.ContinuityMisses) + w.Preferred*int64(c.PreferredMisses) +
+		w.OutsidePreferred*int64(c.OutsidePreferred)
 	return c
+}
+
+// moved reports whether serving st on rt at start moves it from its
+// Previous placement: another trainer, day or start time.
+func moved(st *Stop, rt *Route, start int64) bool {
+	pv := st.Previous
+	return pv != nil && (pv.Vehicle != rt.Vehicle || pv.Day != rt.Day || pv.Start != start)
+}
+
+// outsidePreferred reports whether st, starting at start, misses its
+// non-empty PreferredWindows.
+func outsidePreferred(st *Stop, start int64) bool {
+	return len(st.PreferredWindows) > 0 && !inWindows(st.PreferredWindows, start)
 }
 
 // IsPinError reports whether err carries a *PinError, and returns it.

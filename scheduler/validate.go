@@ -47,7 +47,7 @@ func (p *Problem) Validate() error {
 	}
 	w := p.Weights
 	for _, v := range []int64{w.Scheduled[0], w.Scheduled[1], w.Scheduled[2], w.Scheduled[3],
-		w.UrgentDelay, w.Travel, w.RouteUsed, w.Fairness, w.Move, w.Continuity, w.Preferred} {
+		w.UrgentDelay, w.Travel, w.RouteUsed, w.Fairness, w.Move, w.Continuity, w.Preferred, w.OutsidePreferred} {
 		if v < 0 {
 			return invalid("negative weight %d", v)
 		}
@@ -132,6 +132,11 @@ func validateStop(name string, s *Stop, minSize int, vehicles map[string]bool) e
 	for j, w := range s.Windows {
 		if w.End < w.Start {
 			return invalid("%s: window %d ends (%d) before it starts (%d)", name, j, w.End, w.Start)
+		}
+	}
+	for j, w := range s.PreferredWindows {
+		if w.End < w.Start {
+			return invalid("%s: preferred window %d ends (%d) before it starts (%d)", name, j, w.End, w.Start)
 		}
 	}
 	if s.Priority < PriorityUrgent || s.Priority > PriorityLow {

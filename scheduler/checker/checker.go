@@ -89,7 +89,8 @@ func (c *check) run(sol *scheduler.Solution) scheduler.Cost {
 	w := p.Weights
 	cost.Total += w.UrgentDelay*cost.UrgentDelayDays + w.Travel*cost.Travel +
 		w.RouteUsed*int64(cost.RoutesUsed) + cost.FixedCost + w.Fairness*cost.FairnessSquares +
-		w.Move*int64(cost.Moves) + w.Continuity*int64(cost.ContinuityMisses) + w.Preferred*int64(cost.PreferredMisses)
+		w.Move*int64(cost.Moves) + w.Continuity*int64(cost.ContinuityMisses) + w.Preferred*int64(cost.PreferredMisses) +
+		w.OutsidePreferred*int64(cost.OutsidePreferred)
 	if len(c.errs) == 0 && cost != sol.Cost {
 		c.fail("reported cost %+v differs from recomputed %+v", sol.Cost, cost)
 	}
@@ -169,7 +170,7 @@ func (c *check) route(rp scheduler.RoutePlan, cost *scheduler.Cost, visits map[s
 		load += st.Load
 		cost.Travel += travel(prevLoc, st.Loc)
 		prevLoc, prevEnd = st.Loc, v.End
-		c.stopCost(st, rt, cost)
+		c.stopCost(st, rt, v, cost)
 		visits[rt.Vehicle]++
 	}
 	gap("the end location", rt.EndLoc, rp.Return, rp.Return)
@@ -258,9 +259,11 @@ func (c *check) visit(rp scheduler.RoutePlan, rt *scheduler.Route, brk scheduler
 	}
 }
 
-// stopCost adds the stop-route terms of a served stop: urgent delay, a
-// move, a continuity miss and a preferred-trainer miss.
-func (c *check) stopCost(st *scheduler.Stop, rt *scheduler.Route, cost *scheduler.Cost) {
+// stopCost adds the terms of a stop served by visit v on route rt: urgent
+// delay, a move (another trainer, day or start time than Previous), a
+// continuity miss, a preferred-trainer miss and a start outside the
+// preferred windows, which v must also report.
+func (c *check) stopCost(st *scheduler.Stop, rt *scheduler.Route, v scheduler.Visit, cost *scheduler.Cost) {
 	p := c.p
 	if st.Priority == scheduler.PriorityUrgent && p.DayLength > 0 {
 		first := st.Windows[0].Start
@@ -275,8 +278,15 @@ func (c *check) stopCost(st *scheduler.Stop, rt *scheduler.Route, cost *schedule
 			cost.UrgentDelayDays += d
 		}
 	}
-	if st.Previous != nil && (st.Previous.Vehicle != rt.Vehicle || st.Previous.Day != rt.Day) {
+	if pv := st.Previous; pv != nil && (pv.Vehicle != rt.Vehicle || pv.Day != rt.Day || pv.Start != v.Start) {
 		cost.Moves++
+	}
+	outside := len(st.PreferredWindows) > 0 && !inAny(st.PreferredWindows, v.Start)
+	if outside {
+		cost.OutsidePreferred++
+	}
+	if outside != v.OutsidePreferred {
+		c.fail("route %s: stop %s starts at %d; outside its preferred windows: %t, but the plan says %t", rt.ID, st.ID, v.Start, outside, v.OutsidePreferred)
 	}
 	if st.History[rt.Vehicle] == 0 {
 		for _, n := range st.History {
