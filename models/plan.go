@@ -69,6 +69,11 @@ type PlanStop struct {
 	End           time.Time `bson:"end" json:"end"`
 	TravelMinutes int       `bson:"travel_minutes" json:"travel_minutes"`
 	Pinned        bool      `bson:"pinned,omitempty" json:"pinned,omitempty"`
+
+	// OutsidePreferred says the visit starts outside the request's
+	// preferred windows: a wish, not a limit, so the plan says where it
+	// was not met.
+	OutsidePreferred bool `bson:"outside_preferred,omitempty" json:"outside_preferred,omitempty"`
 }
 
 // Unassigned is a request the plan could not place, with the reason found by
@@ -110,6 +115,11 @@ type PlanKPIs struct {
 	TrainerDays   int                      `bson:"trainer_days" json:"trainer_days"`
 	Moved         int                      `bson:"moved" json:"moved"`
 	SolveMillis   int64                    `bson:"solve_millis" json:"solve_millis"`
+
+	// OutsidePreferred counts visits starting outside their request's
+	// preferred windows. (Moved counts published visits whose trainer,
+	// day or start time changes, or that the plan leaves out.)
+	OutsidePreferred int `bson:"outside_preferred" json:"outside_preferred"`
 }
 
 // PriorityKPI counts requests of one priority.

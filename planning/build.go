@@ -273,7 +273,7 @@ func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
 	windows := b.startWindows(r, c, service)
 	if len(windows) == 0 {
 		b.unplaceable(r, ReasonNoWindowOverlap, fmt.Sprintf(
-			"no %d-minute slot within the clinic's hours and the request's preferred times between %s and %s in the week of %s",
+			"no %d-minute slot within the clinic's hours between %s and %s in the week of %s",
 			durMin, r.EarliestDate, r.DueDate, b.in.Week),
 			models.ExplainNote{Code: "no_slot_in_week", Amount: durMin, Earliest: r.EarliestDate, Due: r.DueDate, Week: b.in.Week})
 		return
@@ -293,6 +293,8 @@ func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
 		History:     b.in.History[c.ID],
 		Group:       c.ID,
 	}
+	// Preferred hours are a wish, priced, never a limit.
+	s.PreferredWindows = b.preferredStarts(r, service)
 	if visit != nil && visit.Status == models.VisitScheduled {
 		if day := b.dayIndex(visit.Date); day >= 0 {
 			s.Previous = &scheduler.Assignment{
@@ -373,8 +375,9 @@ func (b *builder) openWindows(r *models.Request, c *models.Clinic, service int64
 }
 
 // startWindows returns the allowed service start times: per planned day
-// within [earliest, due], the clinic's hours ∩ the preferred windows (when
-// the request names any), each shortened by the service duration.
+// within [earliest, due], the clinic's hours, each shortened by the
+// service duration. The request's preferred windows are not among them:
+// see preferredStarts.
 func (b *builder) startWindows(r *models.Request, c *models.Clinic, service int64) []scheduler.Window {
 	var out []scheduler.Window
 	due := r.DueDate
@@ -389,15 +392,38 @@ func (b *builder) startWindows(r *models.Request, c *models.Clinic, service int6
 			continue
 		}
 		open := sortedWindows(c.Hours.Day(date.Weekday()))
-		if !r.PreferredWindows.IsEmpty() {
-			open = intersect(open, sortedWindows(r.PreferredWindows.Day(date.Weekday())))
-		}
 		for _, w := range open {
 			start, end := b.seconds(date, w.Start), b.seconds(date, w.End)-service
 			if end >= start {
 				out = append(out, scheduler.Window{Start: start, End: end})
 			}
 		}
+	}
+	return out
+}
+
+// preferredStarts returns the start times at which the visit lies inside
+// the request's preferred windows, on every planned day (the hard windows
+// limit the days), or nil when the request names none. A window shorter
+// than the visit prefers a start at its opening. The engine prices a start
+// outside them (scheduler.Weights.OutsidePreferred) but never refuses one:
+// a clinic's wish must not leave its request out.
+func (b *builder) preferredStarts(r *models.Request, service int64) []scheduler.Window {
+	if r.PreferredWindows.IsEmpty() {
+		return nil
+	}
+	var out []scheduler.Window
+	for _, date := range b.idx.Dates {
+		for _, w := range sortedWindows(r.PreferredWindows.Day(date.Weekday())) {
+			start := b.seconds(date, w.Start)
+			out = append(out, scheduler.Window{Start: start, End: max(start, b.seconds(date, w.End)-service)})
+		}
+	}
+	if len(out) == 0 {
+		// The preferred days are not planned: no start meets the wish, and
+		// an empty list would mean there is none. A window before the week
+		// (time 0 is its Monday 00:00) says so.
+		out = []scheduler.Window{{Start: -1, End: -1}}
 	}
 	return out
 }
@@ -459,23 +485,6 @@ func validPlace(p models.Place) bool {
 func sortedWindows(ws []models.Window) []models.Window {
 	out := slices.Clone(ws)
 	slices.SortFunc(out, func(a, b models.Window) int { return int(a.Start - b.Start) })
-	return out
-}
-
-// intersect returns the overlaps of two sorted window lists.
-func intersect(a, b []models.Window) []models.Window {
-	var out []models.Window
-	for i, j := 0, 0; i < len(a) && j < len(b); {
-		lo, hi := max(a[i].Start, b[j].Start), min(a[i].End, b[j].End)
-		if lo < hi {
-			out = append(out, models.Window{Start: lo, End: hi})
-		}
-		if a[i].End < b[j].End {
-			i++
-		} else {
-			j++
-		}
-	}
 	return out
 }
 
