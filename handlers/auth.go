@@ -69,7 +69,7 @@ func (s *Server) authenticate(c *gin.Context) error {
 		return models.ErrUnauthenticated
 	}
 	if err != nil {
-		return fmt.Errorf("look up token: %w", err)
+		return err
 	}
 	if !tok.ExpiresAt.IsZero() && !s.now().Before(tok.ExpiresAt) {
 		return models.ErrUnauthenticated
@@ -164,7 +164,7 @@ func (s *Server) login(c *gin.Context) error {
 	case err == nil:
 		hash = user.PasswordHash
 	case !errors.Is(err, models.ErrNotFound):
-		return fmt.Errorf("look up user: %w", err)
+		return err
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(p.Password)) != nil || user == nil {
 		return &deniedError{sentinel: models.ErrUnauthenticated, reason: "wrong e-mail or password"}

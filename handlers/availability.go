@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -80,7 +79,7 @@ func (s *Server) putAvailability(c *gin.Context) error {
 	}
 	t, err := s.trainers.UpdateAvailability(c, id, version, a)
 	if err != nil {
-		return fmt.Errorf("update availability of trainer %s: %w", id, err)
+		return err
 	}
 	setETag(c, t.Version)
 	writeJSON(c, http.StatusOK, availabilityView{Availability: t.Availability, Version: t.Version})

@@ -67,7 +67,7 @@ func (s *Server) listClinics(c *gin.Context) error {
 	}
 	items, err := s.clinics.Clinics(c, models.ClinicFilter{District: q.Get("district")}, page)
 	if err != nil {
-		return fmt.Errorf("list clinics: %w", err)
+		return err
 	}
 	out := list[models.Clinic]{Items: nonNil(items)}
 	if len(items) > 0 {
@@ -93,7 +93,7 @@ func (s *Server) createClinic(c *gin.Context) error {
 		return err
 	}
 	if err := s.clinics.CreateClinic(c, cl); err != nil {
-		return fmt.Errorf("create clinic: %w", err)
+		return err
 	}
 	c.Header("Location", c.Request.URL.Path+"/"+cl.ID)
 	writeClinic(c, http.StatusCreated, cl)
@@ -112,7 +112,7 @@ func (s *Server) loadClinic(c *gin.Context) (*models.Clinic, error) {
 	}
 	cl, err := s.clinics.Clinic(c, id)
 	if err != nil {
-		return nil, fmt.Errorf("load clinic %s: %w", id, err)
+		return nil, err
 	}
 	return cl, nil
 }
@@ -147,7 +147,7 @@ func (s *Server) updateClinic(c *gin.Context) error {
 		return err
 	}
 	if err := s.clinics.UpdateClinic(c, cl); err != nil {
-		return fmt.Errorf("update clinic %s: %w", cl.ID, err)
+		return err
 	}
 	writeClinic(c, http.StatusOK, cl)
 	return nil
@@ -168,7 +168,7 @@ func (s *Server) deleteClinic(c *gin.Context) error {
 		return err
 	}
 	if err := s.clinics.DeleteClinic(c, id, version); err != nil {
-		return fmt.Errorf("delete clinic %s: %w", id, err)
+		return err
 	}
 	c.Status(http.StatusNoContent)
 	return nil

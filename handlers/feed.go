@@ -57,7 +57,7 @@ func (s *Server) issueFeedToken(c *gin.Context) error {
 		return forbidden("a trainer gets only their own calendar feed")
 	}
 	if _, err := s.trainers.Trainer(c, id); err != nil {
-		return fmt.Errorf("load trainer %s: %w", id, err)
+		return err
 	}
 	if s.feeds == nil {
 		return errPlanningOff

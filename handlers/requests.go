@@ -144,7 +144,7 @@ func (s *Server) listRequests(c *gin.Context) error {
 	}
 	items, err := s.requests.Requests(c, f, page)
 	if err != nil {
-		return fmt.Errorf("list requests: %w", err)
+		return err
 	}
 	out := list[models.Request]{Items: nonNil(items)}
 	if len(items) > 0 {
@@ -186,7 +186,7 @@ func (s *Server) createRequest(c *gin.Context) error {
 		return err
 	}
 	if err := s.requests.CreateRequest(c, r); err != nil {
-		return fmt.Errorf("create request: %w", err)
+		return err
 	}
 	c.Header("Location", c.Request.URL.Path+"/"+r.ID)
 	writeRequest(c, http.StatusCreated, r)
@@ -202,7 +202,7 @@ func (s *Server) loadRequest(c *gin.Context) (*models.Request, error) {
 	}
 	r, err := s.requests.Request(c, id)
 	if err != nil {
-		return nil, fmt.Errorf("load request %s: %w", id, err)
+		return nil, err
 	}
 	if p := caller(c); p.is(models.RoleClinic) && r.ClinicID != p.user.ClinicID {
 		return nil, fmt.Errorf("request %s of another clinic: %w", id, models.ErrNotFound)
@@ -260,7 +260,7 @@ func (s *Server) updateRequest(c *gin.Context) error {
 		return err
 	}
 	if err := s.requests.UpdateRequest(c, r); err != nil {
-		return fmt.Errorf("update request %s: %w", r.ID, err)
+		return err
 	}
 	writeRequest(c, http.StatusOK, r)
 	return nil
@@ -297,7 +297,7 @@ func (s *Server) setRequestStatus(c *gin.Context) error {
 	}
 	updated, err := s.requests.SetRequestStatus(c, r.ID, version, p.Status)
 	if err != nil {
-		return fmt.Errorf("set status of request %s: %w", r.ID, err)
+		return err
 	}
 	if updated.Status == models.StatusCancelled && s.publisher != nil {
 		// The request is cancelled either way; should telling people fail

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -34,7 +33,7 @@ type createdToken struct {
 func (s *Server) listTokens(c *gin.Context) error {
 	toks, err := s.tokens.Tokens(c, caller(c).user.ID)
 	if err != nil {
-		return fmt.Errorf("list tokens: %w", err)
+		return err
 	}
 	if toks == nil {
 		toks = []models.Token{}
@@ -68,7 +67,7 @@ func (s *Server) createToken(c *gin.Context) error {
 	tok := models.Token{Hash: hash, ID: NewID(), UserID: caller(c).user.ID, Kind: models.TokenAPI,
 		Name: strings.TrimSpace(p.Name), CreatedAt: now, ExpiresAt: now.Add(time.Duration(days) * 24 * time.Hour)}
 	if err := s.tokens.CreateToken(c, &tok); err != nil {
-		return fmt.Errorf("create token: %w", err)
+		return err
 	}
 	c.Header("Cache-Control", "no-store")
 	writeJSON(c, http.StatusCreated, createdToken{Token: tok, Secret: secret})
@@ -82,7 +81,7 @@ func (s *Server) deleteToken(c *gin.Context) error {
 		return err
 	}
 	if err := s.tokens.DeleteTokenByID(c, caller(c).user.ID, id); err != nil {
-		return fmt.Errorf("delete token %s: %w", id, err)
+		return err
 	}
 	c.Status(http.StatusNoContent)
 	return nil

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -69,7 +68,7 @@ func (s *Server) listTrainers(c *gin.Context) error {
 	}
 	items, err := s.trainers.Trainers(c, models.TrainerFilter{Skill: q.Get("skill")}, page)
 	if err != nil {
-		return fmt.Errorf("list trainers: %w", err)
+		return err
 	}
 	out := list[models.Trainer]{Items: nonNil(items)}
 	if len(items) > 0 {
@@ -95,7 +94,7 @@ func (s *Server) createTrainer(c *gin.Context) error {
 		return err
 	}
 	if err := s.trainers.CreateTrainer(c, t); err != nil {
-		return fmt.Errorf("create trainer: %w", err)
+		return err
 	}
 	c.Header("Location", c.Request.URL.Path+"/"+t.ID)
 	writeTrainer(c, http.StatusCreated, t)
@@ -114,7 +113,7 @@ func (s *Server) loadTrainer(c *gin.Context) (*models.Trainer, error) {
 	}
 	t, err := s.trainers.Trainer(c, id)
 	if err != nil {
-		return nil, fmt.Errorf("load trainer %s: %w", id, err)
+		return nil, err
 	}
 	return t, nil
 }
@@ -149,7 +148,7 @@ func (s *Server) updateTrainer(c *gin.Context) error {
 		return err
 	}
 	if err := s.trainers.UpdateTrainer(c, t); err != nil {
-		return fmt.Errorf("update trainer %s: %w", t.ID, err)
+		return err
 	}
 	writeTrainer(c, http.StatusOK, t)
 	return nil
@@ -170,7 +169,7 @@ func (s *Server) deleteTrainer(c *gin.Context) error {
 		return err
 	}
 	if err := s.trainers.DeleteTrainer(c, id, version); err != nil {
-		return fmt.Errorf("delete trainer %s: %w", id, err)
+		return err
 	}
 	c.Status(http.StatusNoContent)
 	return nil

@@ -68,7 +68,7 @@ func (s *Server) listVisits(c *gin.Context) error {
 	}
 	items, err := s.visits.Visits(c, f)
 	if err != nil {
-		return fmt.Errorf("list visits: %w", err)
+		return err
 	}
 	writeJSON(c, http.StatusOK, list[models.Visit]{Items: nonNil(items)})
 	return nil
