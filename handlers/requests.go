@@ -285,7 +285,7 @@ func (s *Server) setRequestStatus(c *gin.Context) error {
 	}
 	if !slices.Contains(models.Statuses, p.Status) {
 		v := &models.ValidationError{}
-		v.Add("status", "must be one of new, planned, confirmed, done, cancelled")
+		v.Add("status", "must be one of %s", joinNames(models.Statuses))
 		return v
 	}
 	version, err := expectedVersion(c, p.Version)
@@ -309,6 +309,16 @@ func (s *Server) setRequestStatus(c *gin.Context) error {
 	}
 	writeRequest(c, http.StatusOK, updated)
 	return nil
+}
+
+// joinNames lists the values of an enumeration for a message, in their
+// declared order, so the message follows the model when a value is added.
+func joinNames[T ~string](values []T) string {
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = string(v)
+	}
+	return strings.Join(names, ", ")
 }
 
 func writeRequest(c *gin.Context, status int, r *models.Request) {

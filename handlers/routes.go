@@ -74,7 +74,8 @@ func (s *Server) routes() []route {
 		{http.MethodGet, api + "/outbox", coordinator, s.listOutbox},
 		{http.MethodPost, api + "/outbox/:id/retry", coordinator, s.retryOutbox},
 		{http.MethodGet, api + "/mailbox", coordinator, s.listMailbox},
-		{http.MethodGet, api + "/trainers/:id/feed-token", coordinatorTrainer, s.issueFeedToken},
+		{http.MethodGet, api + "/trainers/:id/feed-token", coordinatorTrainer, s.showFeedToken},
+		{http.MethodPost, api + "/trainers/:id/feed-token", coordinatorTrainer, s.newFeedToken},
 		{http.MethodGet, "/feeds/:token", public, s.trainerFeed},
 	}
 }

@@ -61,6 +61,7 @@ type TokenStore interface {
 	DeleteToken(ctx context.Context, hash string) error
 	Tokens(ctx context.Context, userID string) ([]models.Token, error)
 	DeleteTokenByID(ctx context.Context, userID, tokenID string) error
+	TokenByID(ctx context.Context, userID, tokenID string) (*models.Token, error)
 }
 
 // Store is everything the API reads and writes; *store.Store implements it.
