@@ -74,6 +74,7 @@ type Store interface {
 	PlanStore
 	VisitStore
 	OutboxStore
+	ReferenceStore
 }
 
 // Config is what New needs. Store is required; zero values of the rest get
@@ -116,6 +117,7 @@ type Server struct {
 	plans    PlanStore
 	visits   VisitStore
 	outbox   OutboxStore
+	refs     ReferenceStore
 
 	planner   WeekPlanner
 	publisher PlanPublisher
@@ -154,6 +156,7 @@ func New(cfg Config) (*Server, error) {
 		plans:         cfg.Store,
 		visits:        cfg.Store,
 		outbox:        cfg.Store,
+		refs:          cfg.Store,
 		planner:       cfg.Planner,
 		publisher:     cfg.Publisher,
 		feeds:         cfg.Feeds,
