@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -135,5 +136,27 @@ func TestOversizedStreamedBody(t *testing.T) {
 	out.want(t, http.StatusRequestEntityTooLarge).problem(t)
 	if d := before.diff(e.snapshot()); d != "" {
 		t.Errorf("oversized body was written: %s", d)
+	}
+}
+
+// TestEveryRouteRefusesUnknownQuery: every route the engine answers,
+// including ones added later without declaring any parameter, refuses a
+// query parameter it does not read with a 400 naming it, before doing
+// anything.
+func TestEveryRouteRefusesUnknownQuery(t *testing.T) {
+	e := newEnv(t)
+	before := e.snapshot()
+	param := regexp.MustCompile(`:\w+`)
+	for _, r := range e.srv.engine.Routes() {
+		path := param.ReplaceAllString(r.Path, "0123456789abcdef01234567") + "?colour=red"
+		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
+			p := e.do(req{as: coord, method: r.Method, path: path}).want(t, http.StatusBadRequest).problem(t)
+			if len(p.Errors) == 0 || p.Errors[0].Field != "colour" {
+				t.Errorf("errors %+v, want the field colour", p.Errors)
+			}
+		})
+	}
+	if d := before.diff(e.snapshot()); d != "" {
+		t.Errorf("a refused call wrote: %s", d)
 	}
 }

@@ -49,8 +49,32 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 	// security requirement; exactly the public routes opt out.
 	public := map[string]bool{}
 	for _, r := range e.srv.routes() {
-		if r.roles == nil {
-			public[r.method+" "+param.ReplaceAllString(r.path, "{$1}")] = true
+		if path, _ := r.split(); r.roles == nil {
+			public[r.method+" "+param.ReplaceAllString(path, "{$1}")] = true
+		}
+	}
+	// The query parameters a route declares (and so accepts) are the ones
+	// the document names for its operation.
+	declared := map[string][]string{}
+	for _, r := range e.srv.routes() {
+		path, query := r.split()
+		declared[r.method+" "+param.ReplaceAllString(path, "{$1}")] = append([]string{}, query...)
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			key := strings.ToUpper(method) + " " + path
+			var documented []string
+			for _, p := range append(item.Parameters, op.Parameters...) {
+				if p.Value.In == openapi3.ParameterInQuery {
+					documented = append(documented, p.Value.Name)
+				}
+			}
+			want := declared[key]
+			sort.Strings(documented)
+			sort.Strings(want)
+			if strings.Join(documented, ",") != strings.Join(want, ",") {
+				t.Errorf("%s: the document names the query parameters %v, the route declares %v", key, documented, want)
+			}
 		}
 	}
 	for path, item := range doc.Paths.Map() {

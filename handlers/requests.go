@@ -85,9 +85,6 @@ func (s *Server) checkRequestRefs(c *gin.Context, r *models.Request) error {
 func (s *Server) requestFilter(c *gin.Context) (models.RequestFilter, models.Page, error) {
 	q := c.Request.URL.Query()
 	var f models.RequestFilter
-	if err := knownQuery(q, "status", "clinic_id", "week", "priority", "kind", "limit", "after"); err != nil {
-		return f, models.Page{}, err
-	}
 	page, err := pageParams(q)
 	if err != nil {
 		return f, page, err
