@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -134,7 +135,7 @@ func (s *Server) updateClinic(c *gin.Context) error {
 	if err := bindJSON(c, &p); err != nil {
 		return err
 	}
-	version, err := expectedVersion(c, p.Version)
+	version, err := expectedVersion(c, p.Version, versionOf(cl.Version))
 	if err != nil {
 		return err
 	}
@@ -157,7 +158,7 @@ func (s *Server) deleteClinic(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := expectedVersion(c, nil)
+	version, err := expectedVersion(c, nil, s.clinicVersion(c, id))
 	if err != nil {
 		return err
 	}
@@ -169,6 +170,17 @@ func (s *Server) deleteClinic(c *gin.Context) error {
 	}
 	c.Status(http.StatusNoContent)
 	return nil
+}
+
+// clinicVersion reports the current version of clinic id, for a 428.
+func (s *Server) clinicVersion(ctx context.Context, id string) func() (int64, error) {
+	return func() (int64, error) {
+		cl, err := s.clinics.Clinic(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		return cl.Version, nil
+	}
 }
 
 func writeClinic(c *gin.Context, status int, cl *models.Clinic) {

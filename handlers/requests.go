@@ -229,7 +229,7 @@ func (s *Server) updateRequest(c *gin.Context) error {
 	if err := bindJSON(c, &p); err != nil {
 		return err
 	}
-	version, err := expectedVersion(c, p.Version)
+	version, err := expectedVersion(c, p.Version, versionOf(r.Version))
 	if err != nil {
 		return err
 	}
@@ -285,7 +285,7 @@ func (s *Server) setRequestStatus(c *gin.Context) error {
 		v.Add("status", "must be one of %s", joinNames(models.Statuses))
 		return v
 	}
-	version, err := expectedVersion(c, p.Version)
+	version, err := expectedVersion(c, p.Version, versionOf(r.Version))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -135,7 +136,7 @@ func (s *Server) updateTrainer(c *gin.Context) error {
 	if err := bindJSON(c, &p); err != nil {
 		return err
 	}
-	version, err := expectedVersion(c, p.Version)
+	version, err := expectedVersion(c, p.Version, versionOf(t.Version))
 	if err != nil {
 		return err
 	}
@@ -158,7 +159,7 @@ func (s *Server) deleteTrainer(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := expectedVersion(c, nil)
+	version, err := expectedVersion(c, nil, s.trainerVersion(c, id))
 	if err != nil {
 		return err
 	}
@@ -170,6 +171,17 @@ func (s *Server) deleteTrainer(c *gin.Context) error {
 	}
 	c.Status(http.StatusNoContent)
 	return nil
+}
+
+// trainerVersion reports the current version of trainer id, for a 428.
+func (s *Server) trainerVersion(ctx context.Context, id string) func() (int64, error) {
+	return func() (int64, error) {
+		t, err := s.trainers.Trainer(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		return t.Version, nil
+	}
 }
 
 func writeTrainer(c *gin.Context, status int, t *models.Trainer) {
