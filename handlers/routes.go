@@ -98,7 +98,7 @@ func (s *Server) router() (*gin.Engine, error) {
 	e.ContextWithFallback = true
 	e.RedirectTrailingSlash = false
 	e.HandleMethodNotAllowed = true
-	e.Use(withRequestID, s.accessLog, s.recoverPanics, s.renderErrors, s.limitBody)
+	e.Use(withRequestID, s.accessLog, s.recoverPanics, s.renderErrors, s.limitBody, s.withLocation)
 	e.NoRoute(handle(func(*gin.Context) error {
 		return &statusError{status: http.StatusNotFound, detail: "no such endpoint"}
 	}))
