@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"sort"
@@ -83,6 +84,87 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 			optsOut := op.Security != nil && len(*op.Security) == 0
 			if optsOut != public[key] {
 				t.Errorf("%s: document says public=%v, router says public=%v", key, optsOut, public[key])
+			}
+		}
+	}
+}
+
+// TestOpenAPILintRules keeps the document clean under the recommended rules
+// of outside linters (redocly lint --extends=recommended), without network
+// at test time: every nullable schema names its type, every operation
+// documents a 4XX answer, the licence is named with a URL, and every tag
+// is declared with a description.
+func TestOpenAPILintRules(t *testing.T) {
+	b, err := openAPIJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+
+	// nullable-type-sibling: anywhere in the document.
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if v["nullable"] == true && v["type"] == nil {
+				t.Errorf("%s: nullable without a type", path)
+			}
+			for k, sub := range v {
+				walk(path+"/"+k, sub)
+			}
+		case []any:
+			for i, sub := range v {
+				walk(fmt.Sprintf("%s/%d", path, i), sub)
+			}
+		}
+	}
+	walk("#", doc)
+
+	// info-license and info-license-strict.
+	info, _ := doc["info"].(map[string]any)
+	license, _ := info["license"].(map[string]any)
+	if license["name"] == nil || license["url"] == nil {
+		t.Errorf("info.license %v needs a name and a url", license)
+	}
+
+	// tag-description, and operations use declared tags only.
+	declared := map[string]bool{}
+	tags, _ := doc["tags"].([]any)
+	for _, tg := range tags {
+		tag, _ := tg.(map[string]any)
+		name, _ := tag["name"].(string)
+		declared[name] = true
+		if d, _ := tag["description"].(string); strings.TrimSpace(d) == "" {
+			t.Errorf("tag %q has no description", name)
+		}
+	}
+
+	// operation-4xx-response.
+	paths, _ := doc["paths"].(map[string]any)
+	if len(paths) == 0 {
+		t.Fatal("the document has no paths")
+	}
+	for path, item := range paths {
+		for method, op := range item.(map[string]any) {
+			op, ok := op.(map[string]any)
+			if !ok || method == "parameters" {
+				continue
+			}
+			has4xx := false
+			for code := range op["responses"].(map[string]any) {
+				has4xx = has4xx || strings.HasPrefix(code, "4")
+			}
+			if !has4xx {
+				t.Errorf("%s %s documents no 4XX answer", strings.ToUpper(method), path)
+			}
+			opTags, _ := op["tags"].([]any)
+			for _, tg := range opTags {
+				if !declared[tg.(string)] {
+					t.Errorf("%s %s uses the undeclared tag %v", strings.ToUpper(method), path, tg)
+				}
 			}
 		}
 	}
