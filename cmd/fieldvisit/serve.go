@@ -31,10 +31,11 @@ const (
 )
 
 // serve runs the web service and the scheduled jobs until ctx is
-// cancelled, then shuts down in reverse start order: stop taking requests
-// and finish those in flight, stop the jobs (waiting for running ones),
-// close the SMTP pool, disconnect from the database, stop the embedded
-// server.
+// cancelled, then shuts down. The order is not the reverse of start-up
+// (the jobs start after the server): stop taking requests and finish those
+// in flight, stop the jobs (waiting for running ones), and only then, in
+// the deferred calls, close the SMTP pool, disconnect from the database and
+// stop the embedded server, which requests and jobs use to the end.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	var demoIfEmpty bool
 	cfg, code, err := loadConfig("serve", args, getenv, stderr, func(fs *flag.FlagSet) {
