@@ -334,13 +334,22 @@ func (c Config) Redacted() Config {
 	return r
 }
 
+// derivedBaseURL is what the log shows for a base URL left at its default:
+// the URL in use comes from the listening address (PublicURL), so printing
+// the default would name an address the service may not answer on.
+const derivedBaseURL = "(from the listening address; see the listening line)"
+
 // LogValue logs the settings by key, secrets redacted, so a start-up log line
 // shows exactly what the service runs with.
 func (c Config) LogValue() slog.Value {
 	r := c.Redacted()
 	attrs := make([]slog.Attr, 0, len(settings))
 	for _, s := range settings {
-		attrs = append(attrs, slog.String(s.key, s.value(&r).String()))
+		v := s.value(&r).String()
+		if s.key == "FIELDVISIT_BASE_URL" && r.BaseURL == Default().BaseURL {
+			v = derivedBaseURL
+		}
+		attrs = append(attrs, slog.String(s.key, v))
 	}
 	return slog.GroupValue(attrs...)
 }

@@ -352,3 +352,26 @@ func TestSchedules(t *testing.T) {
 		t.Errorf("a bad spec gave %v", err)
 	}
 }
+
+// TestLogShowsNoUnusedBaseURL: a base URL left at its default is derived
+// from the listening address, so the start-up log does not print the
+// default as if it were in use; a configured one is printed as it is.
+func TestLogShowsNoUnusedBaseURL(t *testing.T) {
+	for _, tc := range []struct {
+		env        map[string]string
+		want, lack string
+	}{
+		{map[string]string{}, "FIELDVISIT_BASE_URL=\"" + derivedBaseURL + "\"", "http://localhost:8080"},
+		{map[string]string{"FIELDVISIT_BASE_URL": "https://fv.example.org"}, "FIELDVISIT_BASE_URL=https://fv.example.org", derivedBaseURL},
+	} {
+		c, err := Load(nil, env(tc.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var logged strings.Builder
+		slog.New(slog.NewTextHandler(&logged, nil)).Info("starting", "config", c)
+		if !strings.Contains(logged.String(), tc.want) || strings.Contains(logged.String(), tc.lack) {
+			t.Errorf("log line %q: want %q, not %q", logged.String(), tc.want, tc.lack)
+		}
+	}
+}

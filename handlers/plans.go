@@ -108,7 +108,7 @@ func (s *Server) getLatestPlan(c *gin.Context) error {
 	}
 	plan, err := s.plans.LatestPlan(c, week)
 	if err != nil {
-		return fmt.Errorf("load the latest plan of week %s: %w", week, err)
+		return err
 	}
 	writePlan(c, http.StatusOK, plan)
 	return nil
@@ -126,7 +126,7 @@ func (s *Server) getPlan(c *gin.Context) error {
 	}
 	plan, err := s.plans.Plan(c, week, version)
 	if err != nil {
-		return fmt.Errorf("load plan %s: %w", models.PlanID(week, version), err)
+		return err
 	}
 	writePlan(c, http.StatusOK, plan)
 	return nil

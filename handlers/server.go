@@ -65,6 +65,7 @@ type TokenStore interface {
 	DeleteToken(ctx context.Context, hash string) error
 	Tokens(ctx context.Context, userID string) ([]models.Token, error)
 	DeleteTokenByID(ctx context.Context, userID, tokenID string) error
+	TokenByID(ctx context.Context, userID, tokenID string) (*models.Token, error)
 }
 
 // Store is everything the API reads and writes; *store.Store implements it.
@@ -77,6 +78,7 @@ type Store interface {
 	PlanStore
 	VisitStore
 	OutboxStore
+	ReferenceStore
 }
 
 // Config is what New needs. Store is required; zero values of the rest get
@@ -123,6 +125,7 @@ type Server struct {
 	plans    PlanStore
 	visits   VisitStore
 	outbox   OutboxStore
+	refs     ReferenceStore
 
 	planner   PlanRunner
 	publisher PlanPublisher
@@ -164,6 +167,7 @@ func New(cfg Config) (*Server, error) {
 		plans:         cfg.Store,
 		visits:        cfg.Store,
 		outbox:        cfg.Store,
+		refs:          cfg.Store,
 		planner:       cfg.Planner,
 		publisher:     cfg.Publisher,
 		feeds:         cfg.Feeds,
