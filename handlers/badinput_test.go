@@ -141,7 +141,7 @@ func TestOversizedStreamedBody(t *testing.T) {
 	}
 }
 
-// TestEveryRouteRefusesUnknownQuery: every route the engine answers,
+// TestEveryRouteRefusesUnknownQuery: every API route the engine answers,
 // including ones added later without declaring any parameter, refuses a
 // query parameter it does not read with a 400 naming it, before doing
 // anything.
@@ -150,6 +150,9 @@ func TestEveryRouteRefusesUnknownQuery(t *testing.T) {
 	before := e.snapshot()
 	param := regexp.MustCompile(`:\w+`)
 	for _, r := range e.srv.engine.Routes() {
+		if isPagePath(r.Path) {
+			continue // pages ignore parameters they do not read
+		}
 		path := param.ReplaceAllString(r.Path, "0123456789abcdef01234567") + "?colour=red"
 		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
 			p := e.do(req{as: coord, method: r.Method, path: path}).want(t, http.StatusBadRequest).problem(t)

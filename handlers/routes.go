@@ -15,7 +15,8 @@ import (
 //
 // The path declares the query parameters the route reads after a "?",
 // separated by "&" ("/api/v1/users?limit&after"); the router refuses any
-// other with 400, so a route that declares none takes no query at all.
+// other with 400, so an API route that declares none takes no query at
+// all. Browser pages are lenient: they ignore parameters they do not read.
 type route struct {
 	method string
 	path   string
@@ -130,7 +131,12 @@ func (s *Server) router() (*gin.Engine, error) {
 			chain = append(chain, handle(s.authenticate), handle(allow(r.roles...)))
 		}
 		path, query := r.split()
-		chain = append(chain, handle(onlyQuery(query)), handle(r.handle))
+		if !isPagePath(path) {
+			// Pages read what they need and ignore the rest: links in
+			// mail arrive with parameters that mail programs add.
+			chain = append(chain, handle(onlyQuery(query)))
+		}
+		chain = append(chain, handle(r.handle))
 		e.Handle(r.method, path, chain...)
 	}
 	return e, nil
