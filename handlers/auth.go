@@ -177,6 +177,8 @@ func (s *Server) login(c *gin.Context) error {
 	if err := s.tokens.CreateToken(c, tok); err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
+	auditActor(c, user)
+	noteAudit(c, "session.login", "token", tok.ID, "session opened for "+user.Email)
 	s.setSessionCookies(c, secret, int(sessionTTL/time.Second))
 	writeJSON(c, http.StatusOK, loginResult{Token: secret, CSRFToken: csrfToken(secret), ExpiresAt: tok.ExpiresAt, User: user})
 	return nil
@@ -189,6 +191,7 @@ func (s *Server) logout(c *gin.Context) error {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	s.setSessionCookies(c, "", -1)
+	noteAudit(c, "session.logout", "user", p.user.ID, "session or token closed")
 	c.Status(http.StatusNoContent)
 	return nil
 }

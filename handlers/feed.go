@@ -79,6 +79,7 @@ func (s *Server) issueFeedToken(c *gin.Context) error {
 		return fmt.Errorf("issue a feed token for trainer %s: %w", id, err)
 	}
 	c.Header("Cache-Control", "no-store")
+	noteAudit(c, "feed_token.issue", "trainer", id, "calendar feed URL issued; the previous one revoked")
 	writeJSON(c, http.StatusOK, FeedToken{URL: s.baseURL + "/feeds/" + secret + ".ics", ExpiresAt: tok.ExpiresAt})
 	return nil
 }

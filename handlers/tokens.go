@@ -70,6 +70,7 @@ func (s *Server) createToken(c *gin.Context) error {
 	if err := s.tokens.CreateToken(c, &tok); err != nil {
 		return fmt.Errorf("create token: %w", err)
 	}
+	noteAudit(c, "token.create", "token", tok.ID, fmt.Sprintf("API token %q, expires %s", tok.Name, tok.ExpiresAt.Format(time.DateOnly)))
 	c.Header("Cache-Control", "no-store")
 	writeJSON(c, http.StatusCreated, createdToken{Token: tok, Secret: secret})
 	return nil

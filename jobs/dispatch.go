@@ -25,6 +25,7 @@ type OutboxStore interface {
 	ArchiveSentMessages(ctx context.Context, slimBefore, dropBefore time.Time) (int, error)
 	ArchivePlans(ctx context.Context, before time.Time) (int, error)
 	DeleteExpiredTokens(ctx context.Context) (int64, error)
+	ArchiveAudit(ctx context.Context, before time.Time) (int, error)
 }
 
 // Backoff is the wait before the next attempt after a failed one: Base after
@@ -92,6 +93,9 @@ const (
 	mailboxRetention  = 30 * 24 * time.Hour
 	keyRetention      = 30 * 24 * time.Hour
 	planRetention     = 14 * 24 * time.Hour
+	// AuditRetention is how long audit entries stay in the collection the
+	// API lists before they move to audit_archive.
+	AuditRetention = 90 * 24 * time.Hour
 )
 
 // Dispatcher sends the outbox's due messages. Run makes one pass; several
@@ -320,6 +324,11 @@ func (d *Dispatcher) housekeeping(ctx context.Context) {
 		d.log.Warn("archiving old plan versions failed", "error", err)
 	} else if n > 0 {
 		d.log.Debug("archived old plan versions", "count", n)
+	}
+	if n, err := d.cfg.Store.ArchiveAudit(ctx, now.Add(-AuditRetention)); err != nil {
+		d.log.Warn("archiving old audit entries failed", "error", err)
+	} else if n > 0 {
+		d.log.Debug("archived old audit entries", "count", n)
 	}
 	// Expired sessions and tokens are refused on use already; removing them
 	// keeps the collection every authenticated request reads small (no TTL

@@ -115,7 +115,8 @@ const (
 )
 
 func templateNames() []string {
-	return []string{tmplClinicBooking, tmplTrainerChange, tmplTrainerWeek, tmplClinicReminder, tmplTrainerReminder}
+	return append([]string{tmplClinicBooking, tmplTrainerChange, tmplTrainerWeek, tmplClinicReminder, tmplTrainerReminder},
+		peopleTemplateNames()...)
 }
 
 // NewComposer parses the mail templates in fsys (a tree holding mail/, such as

@@ -72,6 +72,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer db.close(log)
 
+	if demoIfEmpty && cfg.CoordinatorEmail == "" {
+		// The demo's coordinator reads the coordinators' mail in the
+		// development mailbox.
+		cfg.CoordinatorEmail = demo.CoordinatorEmail
+	}
 	if demoIfEmpty {
 		if err := seedIfEmpty(ctx, db.store, loc, log); err != nil {
 			log.Error("cannot load the demo data", "err", err)
@@ -105,17 +110,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// warning on start, noise that structured logs already cover.
 	gin.SetMode(gin.ReleaseMode)
 	api, err := handlers.New(handlers.Config{
-		Store:         db.store,
-		Logger:        log,
-		Location:      loc,
-		Now:           time.Now,
-		Ready:         db.store.Ping,
-		SecureCookies: cfg.SecureCookies,
-		MaxBodyBytes:  cfg.MaxBodyBytes,
-		Planner:       svc.runner,
-		Publisher:     svc.publisher,
-		Feeds:         svc.composer,
-		BaseURL:       cfg.BaseURL,
+		Store:            db.store,
+		Logger:           log,
+		Location:         loc,
+		Now:              time.Now,
+		Ready:            db.store.Ping,
+		SecureCookies:    cfg.SecureCookies,
+		MaxBodyBytes:     cfg.MaxBodyBytes,
+		Planner:          svc.runner,
+		Publisher:        svc.publisher,
+		Feeds:            svc.composer,
+		BaseURL:          cfg.BaseURL,
+		Mail:             svc.composer,
+		CoordinatorEmail: cfg.CoordinatorEmail,
 	})
 	if err != nil {
 		log.Error("cannot start", "err", err)
