@@ -114,3 +114,12 @@ func (s *Store) ArchivedAuditEntries(ctx context.Context, f models.AuditFilter, 
 	}
 	return list, nil
 }
+
+// CountAudit counts the hot audit entries.
+func (s *Store) CountAudit(ctx context.Context) (int64, error) {
+	n, err := s.audit().CountDocuments(ctx, bson.D{})
+	if err != nil {
+		return 0, fmt.Errorf("count audit entries: %w", err)
+	}
+	return n, nil
+}
