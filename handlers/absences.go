@@ -19,7 +19,7 @@ type AbsenceStore interface {
 	CreateAbsence(ctx context.Context, a *models.Absence) error
 	Absence(ctx context.Context, id string) (*models.Absence, error)
 	Absences(ctx context.Context, trainerID string) ([]models.Absence, error)
-	SetAbsenceOutcome(ctx context.Context, id string, pins []models.ReleasedPin, drafts []models.PlanRef) error
+	SetAbsenceOutcome(ctx context.Context, a *models.Absence) error
 	DeleteAbsence(ctx context.Context, id string) error
 }
 
@@ -114,7 +114,15 @@ func (s *Server) createAbsence(c *gin.Context) error {
 		a.AffectedVisits = append(a.AffectedVisits, v.ID)
 	}
 	// The absence is stored first, so the days off it writes can name it;
-	// should they fail, it is removed again.
+	// should they fail, it is removed again. It keeps the trainer's own
+	// overrides it replaces from the start, so that a crash before the
+	// outcome is recorded still lets deleting it put them back.
+	days := a.Days()
+	for _, o := range t.Overrides {
+		if slices.Contains(days, o.Date) {
+			a.Replaced = append(a.Replaced, o)
+		}
+	}
 	if err := s.absences.CreateAbsence(c, a); err != nil {
 		return err
 	}
@@ -129,7 +137,7 @@ func (s *Server) createAbsence(c *gin.Context) error {
 		return err
 	}
 	a.Drafts = s.repairWeeks(ctx, a.Weeks(), "absence:"+a.ID)
-	if err := s.absences.SetAbsenceOutcome(ctx, a.ID, a.ReleasedPins, a.Drafts); err != nil {
+	if err := s.absences.SetAbsenceOutcome(ctx, a); err != nil {
 		return err
 	}
 	s.mailAbsence(ctx, t, a)

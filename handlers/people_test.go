@@ -2,9 +2,13 @@ package handlers
 
 import (
 	"context"
+	"net/http"
+	"testing"
 	"time"
 
 	"github.com/fieldvisit/fieldvisit/models"
+	"github.com/fieldvisit/fieldvisit/notify"
+	"github.com/fieldvisit/fieldvisit/templates"
 )
 
 // Fixtures of absences and change requests, stored directly.
@@ -58,4 +62,45 @@ func changeBody() map[string]any {
 		"preferred_windows": map[string]any{"mon": []any{map[string]any{"start": "14:00", "end": "17:00"}}},
 		"comment":           "afternoons suit us better",
 	}
+}
+
+// coordinatorsAddress is the coordinators' address of withMail.
+const coordinatorsAddress = "planning@fv.example"
+
+// withMail wires the composer of requests', change requests' and absences'
+// mails, with the coordinators' address as Reply-To and recipient.
+func withMail(t *testing.T) envOption {
+	return func(cfg *Config) {
+		comp, err := notify.NewComposer(templates.Mail, time.UTC, notify.ComposerConfig{BaseURL: "https://fv.example", ReplyTo: coordinatorsAddress})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Mail, cfg.CoordinatorEmail = comp, coordinatorsAddress
+	}
+}
+
+// outboxMail loads the queued message with the id, failing when there is
+// none.
+func (e *env) outboxMail(id string) *models.OutboxMessage {
+	e.t.Helper()
+	m, err := e.st.OutboxMessage(context.Background(), id)
+	if err != nil {
+		e.t.Fatalf("outbox message %s: %v", id, err)
+	}
+	return m
+}
+
+// publishTestWeek plans and publishes testWeek and answers its visits.
+func (e *env) publishTestWeek() []models.Visit {
+	e.t.Helper()
+	e.do(req{as: coord, method: http.MethodPost, path: "/api/v1/plans/" + string(testWeek) + "/run"}).want(e.t, http.StatusCreated)
+	e.do(req{as: coord, method: http.MethodPost, path: "/api/v1/plans/" + string(testWeek) + "/1/publish"}).want(e.t, http.StatusOK)
+	visits, err := e.st.Visits(context.Background(), models.VisitFilter{Week: testWeek})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if len(visits) == 0 {
+		e.t.Fatal("publishing the test week booked no visit")
+	}
+	return visits
 }

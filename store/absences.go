@@ -49,13 +49,14 @@ func (s *Store) Absences(ctx context.Context, trainerID string) ([]models.Absenc
 	return list, nil
 }
 
-// SetAbsenceOutcome records what recording the absence led to: the
-// released pins and the repair drafts.
-func (s *Store) SetAbsenceOutcome(ctx context.Context, id string, pins []models.ReleasedPin, drafts []models.PlanRef) error {
-	if drafts == nil {
-		drafts = []models.PlanRef{}
+// SetAbsenceOutcome records what recording absence a led to: the
+// trainer's overrides it replaced, the released pins and the repair drafts.
+func (s *Store) SetAbsenceOutcome(ctx context.Context, a *models.Absence) error {
+	id := a.ID
+	if a.Drafts == nil {
+		a.Drafts = []models.PlanRef{}
 	}
-	set := bson.D{{Key: "released_pins", Value: pins}, {Key: "drafts", Value: drafts}}
+	set := bson.D{{Key: "replaced", Value: a.Replaced}, {Key: "released_pins", Value: a.ReleasedPins}, {Key: "drafts", Value: a.Drafts}}
 	res, err := s.absences().UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}})
 	if err == nil && res.MatchedCount == 0 {
 		err = models.ErrNotFound
