@@ -22,6 +22,7 @@ import (
 type AuditStore interface {
 	AddAudit(ctx context.Context, e *models.AuditEntry) error
 	AuditEntries(ctx context.Context, f models.AuditFilter, p models.Page) ([]models.AuditEntry, error)
+	ArchivedAuditEntries(ctx context.Context, f models.AuditFilter, p models.Page) ([]models.AuditEntry, error)
 }
 
 // auditKey holds the handler's note on what it changed.
@@ -316,11 +317,11 @@ func (w *heldWriter) release(c *gin.Context) {
 var auditEntity = regexp.MustCompile(`^[a-z][a-z_]{0,39}$`)
 
 // listAudit answers audit entries, oldest first, filtered by entity, entity
-// id, actor and a start time. Entries older than the archive age are in
-// the archive collection and not listed.
+// id, actor and a start time: the recent ones, or with archived=true those
+// the housekeeping moved to the archive.
 func (s *Server) listAudit(c *gin.Context) error {
 	q := c.Request.URL.Query()
-	if err := knownQuery(q, "entity", "entity_id", "actor", "since", "limit", "after"); err != nil {
+	if err := knownQuery(q, "entity", "entity_id", "actor", "since", "limit", "after", "archived"); err != nil {
 		return err
 	}
 	page, err := pageParams(q)
@@ -357,7 +358,15 @@ func (s *Server) listAudit(c *gin.Context) error {
 		}
 		f.Since = t
 	}
-	items, err := s.auditLog.AuditEntries(c, f, page)
+	read := s.auditLog.AuditEntries
+	switch q.Get("archived") {
+	case "", "false":
+	case "true":
+		read = s.auditLog.ArchivedAuditEntries
+	default:
+		return badRequest("archived", "archived must be true or false")
+	}
+	items, err := read(c, f, page)
 	if err != nil {
 		return fmt.Errorf("list audit entries: %w", err)
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -69,8 +70,20 @@ func TestAuditLog(t *testing.T) {
 	}
 
 	for _, q := range []string{"entity=Request!", "entity_id=" + strings.Repeat("x", 101), "actor=someone", "since=yesterday",
-		"limit=0", "after=zzz", "who=me", "entity=a&entity=b"} {
+		"limit=0", "after=zzz", "who=me", "entity=a&entity=b", "archived=yes"} {
 		e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/audit?" + q}).want(t, http.StatusBadRequest).problem(t)
+	}
+	// Archived entries are listed on request only.
+	if n, err := e.st.ArchiveAudit(context.Background(), upd.At.Add(time.Minute), 1000); err != nil || n != 1 {
+		t.Fatalf("archive: %d, %v", n, err)
+	}
+	e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/audit?entity=request&archived=true"}).want(t, http.StatusOK).decode(t, &got)
+	if len(got.Items) != 1 || got.Items[0].ID != upd.ID {
+		t.Errorf("archived %+v", got.Items)
+	}
+	e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/audit?entity=request"}).want(t, http.StatusOK).decode(t, &got)
+	if len(got.Items) != 1 || got.Items[0].ID != st.ID {
+		t.Errorf("hot after archiving %+v", got.Items)
 	}
 	e.do(req{as: trainerA, method: http.MethodGet, path: "/api/v1/audit"}).want(t, http.StatusForbidden).problem(t)
 	e.do(req{as: clinicA, method: http.MethodGet, path: "/api/v1/audit"}).want(t, http.StatusForbidden).problem(t)

@@ -25,7 +25,7 @@ type OutboxStore interface {
 	ArchiveSentMessages(ctx context.Context, slimBefore, dropBefore time.Time) (int, error)
 	ArchivePlans(ctx context.Context, before time.Time) (int, error)
 	DeleteExpiredTokens(ctx context.Context) (int64, error)
-	ArchiveAudit(ctx context.Context, before time.Time) (int, error)
+	ArchiveAudit(ctx context.Context, before time.Time, keep int) (int, error)
 }
 
 // Backoff is the wait before the next attempt after a failed one: Base after
@@ -93,9 +93,12 @@ const (
 	mailboxRetention  = 30 * 24 * time.Hour
 	keyRetention      = 30 * 24 * time.Hour
 	planRetention     = 14 * 24 * time.Hour
-	// AuditRetention is how long audit entries stay in the collection the
-	// API lists before they move to audit_archive.
-	AuditRetention = 90 * 24 * time.Hour
+	// AuditRetention and AuditHotEntries bound the audit entries in the
+	// collection the API lists: older ones, and all but the newest
+	// AuditHotEntries, move to audit_archive (a list there reads the whole
+	// collection on the embedded server).
+	AuditRetention  = 30 * 24 * time.Hour
+	AuditHotEntries = 2000
 )
 
 // Dispatcher sends the outbox's due messages. Run makes one pass; several
@@ -325,7 +328,7 @@ func (d *Dispatcher) housekeeping(ctx context.Context) {
 	} else if n > 0 {
 		d.log.Debug("archived old plan versions", "count", n)
 	}
-	if n, err := d.cfg.Store.ArchiveAudit(ctx, now.Add(-AuditRetention)); err != nil {
+	if n, err := d.cfg.Store.ArchiveAudit(ctx, now.Add(-AuditRetention), AuditHotEntries); err != nil {
 		d.log.Warn("archiving old audit entries failed", "error", err)
 	} else if n > 0 {
 		d.log.Debug("archived old audit entries", "count", n)

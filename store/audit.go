@@ -35,9 +35,8 @@ func (s *Store) AddAudit(ctx context.Context, e *models.AuditEntry) error {
 	return nil
 }
 
-// AuditEntries returns one page of the hot audit entries matching f, oldest
-// first (ordered by id, which grows with time).
-func (s *Store) AuditEntries(ctx context.Context, f models.AuditFilter, p models.Page) ([]models.AuditEntry, error) {
+// auditQuery turns a filter into a query.
+func auditQuery(f models.AuditFilter) bson.D {
 	q := bson.D{}
 	if f.Entity != "" {
 		q = append(q, bson.E{Key: "entity", Value: f.Entity})
@@ -51,10 +50,28 @@ func (s *Store) AuditEntries(ctx context.Context, f models.AuditFilter, p models
 	if !f.Since.IsZero() {
 		q = append(q, bson.E{Key: "at", Value: bson.D{{Key: "$gte", Value: f.Since.UTC()}}})
 	}
-	filter, opts := pageOptions(q, p)
+	return q
+}
+
+// AuditEntries returns one page of the hot audit entries matching f, oldest
+// first (ordered by id, which grows with time).
+func (s *Store) AuditEntries(ctx context.Context, f models.AuditFilter, p models.Page) ([]models.AuditEntry, error) {
+	filter, opts := pageOptions(auditQuery(f), p)
 	list, err := findAll[models.AuditEntry](ctx, s.audit(), filter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list audit entries: %w", err)
+	}
+	return list, nil
+}
+
+// ArchivedAuditEntries returns one page of the archived audit entries
+// matching f, oldest first. The archive grows without bound, so on the
+// embedded server this reads it all: it is for the rare look far back.
+func (s *Store) ArchivedAuditEntries(ctx context.Context, f models.AuditFilter, p models.Page) ([]models.AuditEntry, error) {
+	filter, opts := pageOptions(auditQuery(f), p)
+	list, err := findAll[models.AuditEntry](ctx, s.db.Collection(auditArchiveCollection), filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("list archived audit entries: %w", err)
 	}
 	return list, nil
 }
@@ -64,16 +81,35 @@ func (s *Store) AuditEntries(ctx context.Context, f models.AuditFilter, p models
 // connection for long; the next call moves the next batch.
 const auditArchiveBatch = 1000
 
-// ArchiveAudit moves audit entries made before before from the hot
-// collection to audit_archive, at most auditArchiveBatch of them, and
-// returns how many it moved. Every query on the embedded server decodes the
-// whole collection, so the one the API lists must only hold recent entries.
-// Each entry is copied before the batch is deleted; a crash in between
+// ArchiveAudit moves audit entries from the hot collection to
+// audit_archive: those made before before, and then the oldest beyond the
+// newest keep, at most auditArchiveBatch per call. It returns how many it
+// moved; the caller calls again while that is a full batch. Every query on
+// the embedded server decodes the whole collection, so the one the API
+// lists must stay small whatever the pace of changes: the age keeps it to
+// recent history, the count bounds a busy month.
+func (s *Store) ArchiveAudit(ctx context.Context, before time.Time, keep int) (int, error) {
+	moved, err := s.archiveAudit(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: before.UTC()}}}}, auditArchiveBatch)
+	if err != nil || moved == auditArchiveBatch {
+		return moved, err
+	}
+	n, err := s.audit().CountDocuments(ctx, bson.D{})
+	if err != nil {
+		return moved, fmt.Errorf("archive audit entries: count: %w", err)
+	}
+	if excess := int(n) - keep; excess > 0 {
+		more, err := s.archiveAudit(ctx, bson.D{}, min(excess, auditArchiveBatch-moved))
+		return moved + more, err
+	}
+	return moved, nil
+}
+
+// archiveAudit copies the oldest limit entries matching filter into the
+// archive, then deletes them from the hot collection. A crash in between
 // leaves a copy in both, which the next call finds already archived
-// (duplicate _id) and deletes from the hot collection.
-func (s *Store) ArchiveAudit(ctx context.Context, before time.Time) (int, error) {
-	filter := bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: before.UTC()}}}}
-	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(auditArchiveBatch)
+// (duplicate _id) and deletes.
+func (s *Store) archiveAudit(ctx context.Context, filter bson.D, limit int) (int, error) {
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit))
 	list, err := findAll[bson.Raw](ctx, s.audit(), filter, opts)
 	if err != nil {
 		return 0, fmt.Errorf("archive audit entries: list: %w", err)
@@ -95,24 +131,6 @@ func (s *Store) ArchiveAudit(ctx context.Context, before time.Time) (int, error)
 		return 0, fmt.Errorf("archive audit entries: delete %d archived: %w", len(ids), err)
 	}
 	return int(res.DeletedCount), nil
-}
-
-// ArchivedAuditEntries returns one page of the archived audit entries
-// matching f, oldest first.
-func (s *Store) ArchivedAuditEntries(ctx context.Context, f models.AuditFilter, p models.Page) ([]models.AuditEntry, error) {
-	q := bson.D{}
-	if f.Entity != "" {
-		q = append(q, bson.E{Key: "entity", Value: f.Entity})
-	}
-	if f.EntityID != "" {
-		q = append(q, bson.E{Key: "entity_id", Value: f.EntityID})
-	}
-	filter, opts := pageOptions(q, p)
-	list, err := findAll[models.AuditEntry](ctx, s.db.Collection(auditArchiveCollection), filter, opts)
-	if err != nil {
-		return nil, fmt.Errorf("list archived audit entries: %w", err)
-	}
-	return list, nil
 }
 
 // CountAudit counts the hot audit entries.
