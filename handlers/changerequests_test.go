@@ -173,6 +173,9 @@ func TestChangeRequestRefusals(t *testing.T) {
 		}
 		res.problem(t)
 	}
+	if d := before.diff(e.snapshot()); d != "" || e.auditCount() != audited {
+		t.Errorf("refused change requests wrote: %s; %d audit entries", d, e.auditCount()-audited)
+	}
 	// Deciding: bad ids, another request's change request.
 	_, other := e.pendingChange(e.clinicA.ID)
 	before, audited = e.snapshot(), e.auditCount()
@@ -185,6 +188,9 @@ func TestChangeRequestRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	if d := before.diff(e.snapshot()); d != "" || len(crs) != 0 || e.auditCount() != audited {
-		t.Errorf("refused change requests wrote: %s; %d stored; %d audit entries", d, len(crs), e.auditCount()-audited)
+		t.Errorf("refused decisions wrote: %s; %d stored; %d audit entries", d, len(crs), e.auditCount()-audited)
+	}
+	if cr, err := e.st.ChangeRequest(context.Background(), other.ID); err != nil || cr.Status != models.ChangePending {
+		t.Errorf("the other change request after refused decisions: %+v, %v", cr, err)
 	}
 }

@@ -141,6 +141,7 @@ func (s *Server) updateClinic(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	before := *cl
 	p.apply(cl)
 	cl.Version, cl.UpdatedAt = version, s.now().UTC()
 	if err := s.validateClinic(c, cl); err != nil {
@@ -149,6 +150,7 @@ func (s *Server) updateClinic(c *gin.Context) error {
 	if err := s.clinics.UpdateClinic(c, cl); err != nil {
 		return fmt.Errorf("update clinic %s: %w", cl.ID, err)
 	}
+	noteAudit(c, "clinic.update", "clinic", cl.ID, changeSummary(&before, cl))
 	writeClinic(c, http.StatusOK, cl)
 	return nil
 }
