@@ -42,7 +42,9 @@ func TestPeopleMails(t *testing.T) {
 			"coordinator.change_request.cr1", "plan@centre.example", "Просьба об изменении: Городская поликлиника №5 — повторный визит",
 			[]string{"Сейчас: вт 14:00–16:00", "Просят: чт 09:00–12:00", "Комментарий: mornings please",
 				"https://fieldvisit.example/api/v1/requests/6b0aa0da4a086986a773ce63/change-requests"}},
-		{"coordinator cancellation en", func() (Message, error) { return c.CoordinatorCancellation(coordinators, LangEnglish, sampleRequest(loc, "")) },
+		{"coordinator cancellation en", func() (Message, error) {
+			return c.CoordinatorCancellation(coordinators, LangEnglish, sampleRequest(loc, ""))
+		},
 			"coordinator.cancellation.6b0aa0da4a086986a773ce63", "plan@centre.example", "Cancelled by the clinic: Городская поликлиника №5 — follow-up visit",
 			[]string{"Between: 14–18 December 2026"}},
 		{"coordinator absence ru", func() (Message, error) { return c.CoordinatorAbsence(coordinators, "", absence) },
