@@ -49,8 +49,12 @@ func (s *Server) enqueue(ctx context.Context, what string, compose func(PeopleCo
 }
 
 // coordinators are the addresses coordinators' mail goes to: the
-// configured one, else every coordinator account's.
+// configured one, else every coordinator account's (in the first one's
+// language).
 func (s *Server) coordinators(ctx context.Context) ([]string, notify.Lang) {
+	if s.mail == nil {
+		return nil, "" // no mail is sent: nobody to look up
+	}
 	if s.coordinatorEmail != "" {
 		return []string{s.coordinatorEmail}, ""
 	}

@@ -189,9 +189,10 @@ func (s *Server) createRequest(c *gin.Context) error {
 	if err := s.requests.CreateRequest(c, r); err != nil {
 		return fmt.Errorf("create request: %w", err)
 	}
-	info := s.requestInfo(c, r)
-	if len(info.Clinic.Emails) > 0 {
-		s.enqueue(c, "request received "+r.ID, func(m PeopleComposer) (notify.Message, error) { return m.RequestReceived(info) })
+	if s.mail != nil {
+		if info := s.requestInfo(c, r); len(info.Clinic.Emails) > 0 {
+			s.enqueue(c, "request received "+r.ID, func(m PeopleComposer) (notify.Message, error) { return m.RequestReceived(info) })
+		}
 	}
 	noteAudit(c, "request.create", "request", r.ID, fmt.Sprintf("filed: %s, %s, %s–%s, priority %s", r.Kind, r.Topic, r.EarliestDate, r.DueDate, r.Priority))
 	c.Header("Location", c.Request.URL.Path+"/"+r.ID)
