@@ -94,6 +94,8 @@ func (s *Server) runPlan(c *gin.Context) error {
 	if err != nil {
 		return fmt.Errorf("plan week %s: %w", week, err)
 	}
+	noteAudit(c, "plan.run", "plan", plan.ID, fmt.Sprintf("draft version %d: %d of %d requests scheduled, %d moved",
+		plan.Version, plan.KPIs.Scheduled, plan.KPIs.Requests, plan.KPIs.Moved))
 	c.Header("Location", fmt.Sprintf("/api/v1/plans/%s/%d", plan.Week, plan.Version))
 	writePlan(c, http.StatusCreated, plan)
 	return nil
@@ -167,6 +169,8 @@ func (s *Server) publishPlan(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	noteAudit(c, "plan.publish", "plan", models.PlanID(week, version), fmt.Sprintf("draft → published: %d created, %d moved, %d cancelled, %d unchanged, %d e-mails",
+		res.Created, res.Moved, res.Cancelled, res.Unchanged, res.Enqueued))
 	writeJSON(c, http.StatusOK, res)
 	return nil
 }

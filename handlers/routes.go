@@ -84,6 +84,16 @@ func (s *Server) routes() []route {
 		{http.MethodPost, api + "/trainers/:id/feed-token", coordinatorTrainer, s.newFeedToken},
 		{http.MethodGet, "/feeds/:token", public, s.trainerFeed},
 
+		{http.MethodGet, api + "/trainers/:id/absences", coordinatorTrainer, s.listAbsences},
+		{http.MethodPost, api + "/trainers/:id/absences", coordinatorTrainer, s.createAbsence},
+		{http.MethodDelete, api + "/trainers/:id/absences/:absence", coordinatorTrainer, s.deleteAbsence},
+		{http.MethodGet, api + "/change-requests?status&limit&after", coordinatorClinic, s.listChangeRequests},
+		{http.MethodGet, api + "/requests/:id/change-requests?limit&after", coordinatorClinic, s.listRequestChanges},
+		{http.MethodPost, api + "/requests/:id/change-requests", coordinatorClinic, s.createChangeRequest},
+		{http.MethodPost, api + "/requests/:id/change-requests/:change/accept", coordinator, s.acceptChangeRequest},
+		{http.MethodPost, api + "/requests/:id/change-requests/:change/decline", coordinator, s.declineChangeRequest},
+		{http.MethodGet, api + "/audit?entity&entity_id&actor&since&limit&after&archived", coordinator, s.listAudit},
+
 		// Browser pages (HTML; errors become friendly pages, an anonymous
 		// caller is sent to /login?next=…). See pages.go.
 		{http.MethodGet, "/static/:version/*path", public, s.serveStatic},
@@ -126,7 +136,9 @@ func (s *Server) router() (*gin.Engine, error) {
 		return &statusError{status: http.StatusMethodNotAllowed, detail: "the endpoint does not take this method"}
 	}))
 	for _, r := range s.routes() {
-		chain := []gin.HandlerFunc{}
+		// The audit trail wraps every route, so a route added to the
+		// table is audited without further ado.
+		chain := []gin.HandlerFunc{s.auditTrail}
 		if r.roles != nil {
 			chain = append(chain, handle(s.authenticate), handle(allow(r.roles...)))
 		}

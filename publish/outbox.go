@@ -49,6 +49,9 @@ func (r *run) enqueueVisit(ctx context.Context, v *models.Visit) error {
 	case wasPublished:
 		change = notify.ChangeMoved
 		b.PreviousStart, b.PreviousEnd = prev.stop.Start, prev.stop.End
+		if prev.route.TrainerID != v.TrainerID {
+			b.PreviousTrainer = prev.route.TrainerName
+		}
 	}
 	comp := r.p.cfg.Composer
 

@@ -247,6 +247,10 @@ func TestPublishLifecycle(t *testing.T) {
 			t.Errorf("%s is %q, want %q", key, got, kind)
 		}
 	}
+	// The clinic hears what changed: the time and the trainer.
+	if text := second[clinicKey(w.r2.ID, 1, "head1@clinic.example")].Mail.Text; !strings.Contains(text, w.a.Name) || !strings.Contains(text, w.b.Name) {
+		t.Errorf("the moved mail does not say the trainer changed from %s to %s:\n%s", w.a.Name, w.b.Name, text)
+	}
 	if ics := string(second[clinicKey(w.r3.ID, 1, "head2@clinic.example")].Mail.Attachments[0].Data); !strings.Contains(ics, "METHOD:CANCEL") || !strings.Contains(ics, "SEQUENCE:1") {
 		t.Errorf("cancellation of r3:\n%s", ics)
 	}
