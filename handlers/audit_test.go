@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +52,7 @@ func TestAuditLog(t *testing.T) {
 		t.Errorf("by actor %+v", got.Items)
 	}
 	since := upd.At.Add(time.Minute).Format(time.RFC3339)
-	e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/audit?since=" + since}).want(t, http.StatusOK).decode(t, &got)
+	e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/audit?since=" + url.QueryEscape(since)}).want(t, http.StatusOK).decode(t, &got)
 	if len(got.Items) != 1 || got.Items[0].ID != st.ID {
 		t.Errorf("since %s: %+v", since, got.Items)
 	}

@@ -86,7 +86,6 @@ func (s *Server) showFeedToken(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	noteAudit(c, "feed_token.issue", "trainer", id, "calendar feed URL issued")
 	s.writeFeedToken(c, tok)
 	return nil
 }
@@ -99,6 +98,7 @@ func (s *Server) newFeedToken(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	noteAudit(c, "feed_token.issue", "trainer", id, "calendar feed URL issued; the previous one revoked")
 	return s.renewFeedToken(c, id)
 }
 
@@ -109,7 +109,6 @@ func (s *Server) renewFeedToken(c *gin.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	noteAudit(c, "feed_token.issue", "trainer", id, "calendar feed URL issued; the previous one revoked")
 	c.Header("Cache-Control", "no-store")
 	writeJSON(c, http.StatusOK, ft)
 	return nil
