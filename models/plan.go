@@ -16,6 +16,16 @@ const (
 	PlanSuperseded PlanStatus = "superseded"
 )
 
+// Planning modes of a run over a week with booked visits.
+const (
+	// PlanRepair keeps every booked visit's trainer, day and start unless
+	// something it depends on changed; the default.
+	PlanRepair = "repair"
+	// PlanOptimise re-optimises the week, pricing each moved booked visit
+	// and capping how many may move.
+	PlanOptimise = "optimise"
+)
+
 // PlanID names the document of one plan version: the week's Monday and the
 // version number, so the hot document of a week is found by _id.
 func PlanID(week Date, version int) string { return fmt.Sprintf("%s#%d", week, version) }
@@ -24,11 +34,13 @@ func PlanID(week Date, version int) string { return fmt.Sprintf("%s#%d", week, v
 // their reasons, and the figures a coordinator judges it by. Plans are
 // immutable apart from Status and the publish stamp.
 type Plan struct {
-	ID          string       `bson:"_id" json:"id"`
-	Week        Date         `bson:"week" json:"week"`
-	Version     int          `bson:"version" json:"version"`
-	Status      PlanStatus   `bson:"status" json:"status"`
-	Trigger     string       `bson:"trigger" json:"trigger"`
+	ID      string     `bson:"_id" json:"id"`
+	Week    Date       `bson:"week" json:"week"`
+	Version int        `bson:"version" json:"version"`
+	Status  PlanStatus `bson:"status" json:"status"`
+	Trigger string     `bson:"trigger" json:"trigger"`
+	// Mode is how the run treated booked visits: PlanRepair or PlanOptimise.
+	Mode        string       `bson:"mode,omitempty" json:"mode,omitempty"`
 	Seed        int64        `bson:"seed" json:"seed"`
 	Routes      []PlanRoute  `bson:"routes" json:"routes"`
 	Unassigned  []Unassigned `bson:"unassigned" json:"unassigned"`
