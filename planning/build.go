@@ -32,7 +32,16 @@ type Input struct {
 	// is the previous assignment of each request, and a confirmed request's
 	// scheduled visit becomes an exact pin.
 	Published []models.Visit
-	History   History
+	// Optimise re-optimises the week: booked visits are not pinned in place,
+	// only priced for moving (Stop.Previous). Otherwise (the default, a
+	// repair) every booked visit whose request is unchanged since booking
+	// and whose trainer works that day is pinned to its trainer, day and
+	// start.
+	Optimise bool
+	History  History
+	// closed holds the requests of Published visits that were closed as
+	// done: the planner does not count those visits as moved.
+	closed map[string]bool
 	// Travel gives the travel times between places.
 	Travel travel.Source
 	// Weights prices the objective; nil means scheduler.DefaultWeights.
@@ -57,8 +66,8 @@ type Index struct {
 	// Clinics by id.
 	Clinics map[string]*models.Clinic
 	// PinSources names, per pinned request id, where its pin comes from:
-	// "request" for a coordinator's pin, "confirmed" for a confirmed
-	// published visit kept in place.
+	// PinRequest for a coordinator's pin, PinBooked for a booked visit kept
+	// in place by a repair.
 	PinSources map[string]string
 	// Unplaceable lists the requests that could not even become a stop (no
 	// allowed time in the week, a pin outside the week); Decode reports them
@@ -68,6 +77,12 @@ type Index struct {
 	// vanished, a trainer without working hours); they go into the plan.
 	Warnings []string
 }
+
+// Sources of a stop's pin in Index.PinSources.
+const (
+	PinRequest = "request"
+	PinBooked  = "booked"
+)
 
 // Reasons Build gives for requests it cannot turn into a stop. They share
 // the vocabulary of scheduler.Reason.
@@ -307,25 +322,31 @@ func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
 			return
 		}
 		s.Pin = pin
-		b.idx.PinSources[r.ID] = "request"
-	case r.Status == models.StatusConfirmed && s.Previous != nil:
-		// A confirmed booking stays where it is unless a coordinator
-		// released it (moved the request back to planned) or its trainer no
-		// longer works that day, in which case keeping it is impossible and
-		// moving it is the lesser evil.
-		if b.trainerRoute[s.Previous.Vehicle][s.Previous.Day] {
-			s.Pin = &scheduler.Pin{
-				Vehicle: s.Previous.Vehicle, Day: s.Previous.Day, HasDay: true,
-				Start: s.Previous.Start, HasStart: true,
-			}
-			b.idx.PinSources[r.ID] = "confirmed"
-		} else {
-			b.warn("request %s: confirmed visit on %s cannot be kept, trainer %s no longer works that day",
+		b.idx.PinSources[r.ID] = PinRequest
+	case s.Previous != nil && !b.in.Optimise:
+		// A booked visit is a commitment: it stays where it is unless what
+		// it depends on changed. A changed request is placed afresh (its
+		// old slot still priced as Previous); a trainer who no longer works
+		// that day makes keeping it impossible. A slot the trainer's new
+		// hours or the other pins make infeasible is released by the
+		// planner, which then solves again.
+		switch {
+		case visit.RequestDigest != "" && visit.RequestDigest != models.BookingDigest(r):
+		case !b.trainerRoute[s.Previous.Vehicle][s.Previous.Day]:
+			b.warn("request %s: booked visit on %s cannot be kept, trainer %s no longer works that day",
 				r.ID, visit.Date, visit.TrainerID)
+		default:
+			s.Pin = BookedPin(s.Previous)
+			b.idx.PinSources[r.ID] = PinBooked
 		}
 	}
 	b.p.Stops = append(b.p.Stops, s)
 	b.idx.StopRequests = append(b.idx.StopRequests, r)
+}
+
+// BookedPin pins a stop exactly where it was booked.
+func BookedPin(prev *scheduler.Assignment) *scheduler.Pin {
+	return &scheduler.Pin{Vehicle: prev.Vehicle, Day: prev.Day, HasDay: true, Start: prev.Start, HasStart: true}
 }
 
 // requestPin converts a coordinator's pin; a pin the week cannot honour at

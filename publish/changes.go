@@ -149,17 +149,23 @@ func (r *run) decide(ctx context.Context) error {
 				next := *want
 				next.Version, next.Sequence = cur.Version, cur.Sequence+1
 				next.PastOutcomes = append(slices.Clone(cur.PastOutcomes), *cur.Outcome)
-				r.record(&change{kind: ChangeMoved, cur: cur, next: &next, write: writeUpdate})
+				r.record(&change{kind: ChangeAdded, cur: cur, next: &next, write: writeUpdate})
 			case cur.Status == models.VisitDone:
 				r.record(&change{kind: ChangeUnchanged, cur: cur, next: cur})
 			case cur.PlanVersion == r.plan.Version:
 				// Written by an earlier, interrupted run of this publication.
 				r.record(&change{kind: r.interruptedKind(cur), cur: cur, next: cur})
 			case cur.Status == models.VisitCancelled || cur.Week != want.Week || !cur.Unchanged(&route, &stop):
+				// A booked visit in another slot moves; one that is not
+				// booked now (cancelled earlier) is booked again, an addition.
 				next := *want
 				next.Version, next.Sequence = cur.Version, cur.Sequence+1
 				next.PastOutcomes = cur.PastOutcomes
-				r.record(&change{kind: ChangeMoved, cur: cur, next: &next, write: writeUpdate})
+				kind := ChangeMoved
+				if cur.Status != models.VisitScheduled || cur.Week != want.Week {
+					kind = ChangeAdded
+				}
+				r.record(&change{kind: kind, cur: cur, next: &next, write: writeUpdate})
 			case r.unfinished[cur.PlanVersion]:
 				next := *cur
 				next.PlanVersion = r.plan.Version
@@ -296,7 +302,7 @@ func (r *run) changeSet() *ChangeSet {
 			vc.To = slot(c.next)
 			cs.Added = append(cs.Added, vc)
 		case ChangeMoved:
-			if c.cur != nil && c.cur.Status == models.VisitScheduled {
+			if c.cur != nil && c.cur.Status == models.VisitScheduled && c.cur != c.next {
 				vc.From = slot(c.cur)
 			} else if prev, ok := r.prevStops[c.next.ID]; ok {
 				vc.From = &Slot{TrainerID: prev.route.TrainerID, Date: prev.route.Date, Start: prev.stop.Start, End: prev.stop.End}

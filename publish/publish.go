@@ -97,9 +97,9 @@ type Config struct {
 // DefaultLeaseTTL is the lease a publication holds on its week.
 const DefaultLeaseTTL = 10 * time.Minute
 
-// Result counts what a publication did. Visits are Created, Moved (trainer
-// or time changed, or re-booked after a cancellation), Cancelled or left
-// Unchanged; Enqueued counts the e-mails newly put in the outbox.
+// Result counts what a publication did. Visits are Created (new, or booked
+// again after a cancellation or a visit reported not done), Moved (a booked
+// visit whose trainer, date or time changed), Cancelled or left Unchanged; Enqueued counts the e-mails newly put in the outbox.
 type Result struct {
 	Week      models.Date `json:"week"`
 	Version   int         `json:"version"`
