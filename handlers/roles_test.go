@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fieldvisit/fieldvisit/models"
 )
@@ -173,8 +174,20 @@ func TestRoleMatrix(t *testing.T) {
 			call: func(as string) req { return req{path: api + "/plans/2025-03-10/1"} }},
 		{method: "POST", route: api + "/plans/:week/:version/publish", want: statuses(200, coord),
 			call: func(as string) req { return req{path: api + "/plans/2025-03-10/1/publish"} }},
+		{method: "GET", route: api + "/plans/:week/:version/diff", want: statuses(200, coord),
+			call: func(as string) req { return req{path: api + "/plans/2025-03-10/1/diff"} }},
 		{method: "GET", route: api + "/visits", want: statuses(200, everyRole...),
 			call: func(as string) req { return req{path: api + "/visits"} }},
+		// Someone else's visit is "not found", not "forbidden".
+		{method: "GET", route: api + "/visits/:id", want: merge(merge(statuses(200, everyRole...), trainerB, 404), clinicB, 404),
+			call: func(as string) req {
+				return req{path: api + "/visits/" + e.bookedVisit(e.trainerA, e.clinicA, e.clock.Now().Add(-time.Hour)).ID}
+			}},
+		{method: "POST", route: api + "/visits/:id/complete", want: merge(statuses(200, coord, trainerA), trainerB, 404),
+			call: func(as string) req {
+				v := e.bookedVisit(e.trainerA, e.clinicA, e.clock.Now().Add(-time.Hour))
+				return req{path: api + "/visits/" + v.ID + "/complete", body: map[string]any{"outcome": "done"}}
+			}},
 		{method: "GET", route: api + "/outbox", want: statuses(200, coord),
 			call: func(as string) req { return req{path: api + "/outbox"} }},
 		{method: "POST", route: api + "/outbox/:id/retry", want: statuses(200, coord),
