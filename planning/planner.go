@@ -166,6 +166,8 @@ func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string
 		sol    *scheduler.Solution
 		pinErr *scheduler.PinError
 		notes  []string
+		// released holds the booked visits whose slot no longer fits.
+		released = map[string]bool{}
 	)
 	for round := 0; ; round++ {
 		pinErr = nil
@@ -183,10 +185,10 @@ func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string
 		if round+1 >= maxRounds {
 			break
 		}
-		if pinErr != nil && releaseBooked(prob, idx, pinErr.Stops, &notes) {
+		if pinErr != nil && releaseBooked(prob, idx, pinErr.Stops, released, &notes) {
 			continue
 		}
-		if in.Optimise && opts.MaxChanges != nil && holdBack(prob, idx, sol, *opts.MaxChanges) {
+		if in.Optimise && opts.MaxChanges != nil && holdBack(prob, idx, sol, *opts.MaxChanges, released) {
 			continue
 		}
 		break
@@ -220,8 +222,8 @@ func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string
 // releaseBooked unpins the booked visits among stops (whose pins the engine
 // could not honour), leaving their old slot priced as Previous, and reports
 // whether it released any. A coordinator's pin is never released.
-func releaseBooked(p *scheduler.Problem, idx *Index, stops []string, notes *[]string) bool {
-	released := false
+func releaseBooked(p *scheduler.Problem, idx *Index, stops []string, released map[string]bool, notes *[]string) bool {
+	done := false
 	for _, id := range stops {
 		if idx.PinSources[id] != PinBooked {
 			continue
@@ -232,27 +234,33 @@ func releaseBooked(p *scheduler.Problem, idx *Index, stops []string, notes *[]st
 		}
 		p.Stops[i].Pin = nil
 		delete(idx.PinSources, id)
-		released = true
+		released[id] = true
+		done = true
 		*notes = append(*notes, fmt.Sprintf("request %s: its booked time no longer fits; it is placed again", id))
 	}
-	return released
+	return done
 }
 
-// holdBack pins booked visits back to their booked slots while more than
-// limit of them moved in sol, keeping the moves of the strongest-priority
-// stops (then by id), and reports whether it pinned any.
-func holdBack(p *scheduler.Problem, idx *Index, sol *scheduler.Solution, limit int) bool {
-	moved := movedStops(p, sol)
+// holdBack, when more than limit booked visits moved in sol, pins every
+// booked visit back to its booked slot except limit of the movers (the
+// strongest priorities first, then by id) and those released because their
+// slot no longer fits. It reports whether it pinned any.
+func holdBack(p *scheduler.Problem, idx *Index, sol *scheduler.Solution, limit int, released map[string]bool) bool {
+	moved := slices.DeleteFunc(movedStops(p, sol), func(i int) bool { return released[p.Stops[i].ID] })
 	if len(moved) <= limit {
 		return false
 	}
 	slices.SortFunc(moved, func(a, b int) int {
 		return cmp.Or(cmp.Compare(p.Stops[a].Priority, p.Stops[b].Priority), cmp.Compare(p.Stops[a].ID, p.Stops[b].ID))
 	})
+	free := map[int]bool{}
+	for _, i := range moved[:limit] {
+		free[i] = true
+	}
 	held := false
-	for _, i := range moved[limit:] {
+	for i := range p.Stops {
 		s := &p.Stops[i]
-		if s.Pin != nil {
+		if s.Previous == nil || s.Pin != nil || free[i] || released[s.ID] {
 			continue
 		}
 		s.Pin = BookedPin(s.Previous)
