@@ -28,6 +28,12 @@ type WeekPlanner interface {
 	Plan(ctx context.Context, week models.Date, trigger string) (*models.Plan, error)
 }
 
+// PlanEditor applies a coordinator's hand edit to a draft
+// (planning.Planner).
+type PlanEditor interface {
+	ApplyEdit(ctx context.Context, week models.Date, version int, e planning.Edit, by string) (*models.Plan, error)
+}
+
 // PlanPublisher publishes a plan version (publish.Publisher).
 type PlanPublisher interface {
 	Publish(ctx context.Context, week models.Date, version int) (publish.Result, error)
@@ -236,5 +242,56 @@ func (s *Server) planDiff(c *gin.Context) error {
 		return err
 	}
 	writeJSON(c, http.StatusOK, cs)
+	return nil
+}
+
+// EditParams is the body of POST /plans/{week}/{version}/edits: one of
+// move {request_id, trainer_id, date, start?}, swap {request_ids: [a, b]},
+// unassign {request_id}, assign {request_id, trainer_id, date}.
+type EditParams struct {
+	Op         string            `json:"op"`
+	RequestID  string            `json:"request_id"`
+	RequestIDs []string          `json:"request_ids"`
+	TrainerID  string            `json:"trainer_id"`
+	Date       models.Date       `json:"date"`
+	Start      *models.TimeOfDay `json:"start"`
+}
+
+// editPlan applies one hand edit to a draft and answers the new draft
+// version. An edit that does not fit answers 422 saying why and writes
+// nothing; an edit of a version someone already edited answers 409.
+func (s *Server) editPlan(c *gin.Context) error {
+	week, err := weekParam(c)
+	if err != nil {
+		return err
+	}
+	version, err := versionParam(c)
+	if err != nil {
+		return err
+	}
+	var p EditParams
+	if err := bindJSON(c, &p); err != nil {
+		return err
+	}
+	e := planning.Edit{Op: p.Op, RequestID: p.RequestID, RequestIDs: p.RequestIDs, TrainerID: p.TrainerID, Date: p.Date, Start: p.Start}
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	if err := s.weekInReach(week); err != nil {
+		return err
+	}
+	if s.editor == nil {
+		return errPlanningOff
+	}
+	plan, err := s.editor.ApplyEdit(c, week, version, e, caller(c).user.ID)
+	var refused *planning.EditError
+	if errors.As(err, &refused) {
+		return &statusError{status: http.StatusUnprocessableEntity, detail: refused.Why}
+	}
+	if err != nil {
+		return fmt.Errorf("edit plan %s: %w", models.PlanID(week, version), err)
+	}
+	c.Header("Location", fmt.Sprintf("/api/v1/plans/%s/%d", plan.Week, plan.Version))
+	writeJSON(c, http.StatusCreated, plan)
 	return nil
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -174,6 +175,20 @@ func TestRoleMatrix(t *testing.T) {
 			call: func(as string) req { return req{path: api + "/plans/2025-03-10/1"} }},
 		{method: "POST", route: api + "/plans/:week/:version/publish", want: statuses(200, coord),
 			call: func(as string) req { return req{path: api + "/plans/2025-03-10/1/publish"} }},
+		{method: "POST", route: api + "/plans/:week/:version/edits", want: statuses(201, coord),
+			call: func(as string) req {
+				// A fresh draft copy of the week's latest plan to edit.
+				latest, err := e.st.LatestPlan(context.Background(), "2025-03-10")
+				if err != nil {
+					t.Fatal(err)
+				}
+				latest.Status, latest.Edited, latest.PublishedAt = models.PlanDraft, false, nil
+				if err := e.st.CreatePlan(context.Background(), latest); err != nil {
+					t.Fatal(err)
+				}
+				return req{path: api + "/plans/2025-03-10/" + strconv.Itoa(latest.Version) + "/edits",
+					body: map[string]any{"op": "unassign", "request_id": latest.Routes[0].Stops[0].RequestID}}
+			}},
 		{method: "GET", route: api + "/plans/:week/:version/diff", want: statuses(200, coord),
 			call: func(as string) req { return req{path: api + "/plans/2025-03-10/1/diff"} }},
 		{method: "GET", route: api + "/visits", want: statuses(200, everyRole...),

@@ -71,6 +71,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, api + "/plans/:week/:version", coordinator, s.getPlan},
 		{http.MethodPost, api + "/plans/:week/:version/publish", coordinator, s.publishPlan},
 		{http.MethodGet, api + "/plans/:week/:version/diff", coordinator, s.planDiff},
+		{http.MethodPost, api + "/plans/:week/:version/edits", coordinator, s.editPlan},
 		{http.MethodGet, api + "/visits", anyone, s.listVisits},
 		{http.MethodGet, api + "/visits/:id", anyone, s.getVisit},
 		{http.MethodPost, api + "/visits/:id/complete", coordinatorTrainer, s.completeVisit},

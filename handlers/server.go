@@ -97,6 +97,8 @@ type Config struct {
 	// answers their endpoints with 503.
 	Planner   WeekPlanner
 	Publisher PlanPublisher
+	// Editor applies hand edits to drafts; nil answers them with 503.
+	Editor PlanEditor
 	// Feeds writes trainers' calendar feeds; nil answers the feed
 	// endpoints with 503.
 	Feeds FeedComposer
@@ -118,6 +120,7 @@ type Server struct {
 
 	planner   WeekPlanner
 	publisher PlanPublisher
+	editor    PlanEditor
 	feeds     FeedComposer
 	baseURL   string
 
@@ -155,6 +158,7 @@ func New(cfg Config) (*Server, error) {
 		outbox:        cfg.Store,
 		planner:       cfg.Planner,
 		publisher:     cfg.Publisher,
+		editor:        cfg.Editor,
 		feeds:         cfg.Feeds,
 		baseURL:       strings.TrimRight(cfg.BaseURL, "/"),
 		log:           cfg.Logger,

@@ -48,6 +48,15 @@ type Plan struct {
 	Warnings    []string     `bson:"warnings,omitempty" json:"warnings,omitempty"`
 	CreatedAt   time.Time    `bson:"created_at" json:"created_at"`
 	PublishedAt *time.Time   `bson:"published_at,omitempty" json:"published_at,omitempty"`
+	// BasedOn is the version this one was made from by a coordinator's
+	// edit (0 for a planning run); Edited marks a version that has been
+	// edited into a newer one, which only one edit may do.
+	BasedOn int  `bson:"based_on,omitempty" json:"based_on,omitempty"`
+	Edited  bool `bson:"edited,omitempty" json:"edited,omitempty"`
+	// Edits lists the coordinators' hand edits that led to this version,
+	// oldest first; Pins is what they fix for later runs of the week.
+	Edits []PlanEdit `bson:"edits,omitempty" json:"edits,omitempty"`
+	Pins  []EditPin  `bson:"pins,omitempty" json:"pins,omitempty"`
 	// Rev guards status changes the way Version guards other documents
 	// (Version here is the plan's number within its week).
 	Rev int64 `bson:"rev" json:"rev"`
@@ -110,4 +119,37 @@ type PlanKPIs struct {
 type PriorityKPI struct {
 	Total     int `bson:"total" json:"total"`
 	Scheduled int `bson:"scheduled" json:"scheduled"`
+}
+
+// Edit operations on a draft plan.
+const (
+	EditMove     = "move"
+	EditSwap     = "swap"
+	EditUnassign = "unassign"
+	EditAssign   = "assign"
+)
+
+// PlanEdit is one coordinator's hand edit of a draft: what was asked, by
+// whom and when.
+type PlanEdit struct {
+	Op         string     `bson:"op" json:"op"`
+	RequestIDs []string   `bson:"request_ids" json:"request_ids"`
+	TrainerID  string     `bson:"trainer_id,omitempty" json:"trainer_id,omitempty"`
+	Date       Date       `bson:"date,omitempty" json:"date,omitempty"`
+	Start      *TimeOfDay `bson:"start,omitempty" json:"start,omitempty"`
+	By         string     `bson:"by" json:"by"`
+	At         time.Time  `bson:"at" json:"at"`
+	// Version is the plan version the edit was made on.
+	Version int `bson:"version" json:"version"`
+}
+
+// EditPin is what a hand edit fixes for one request in later runs of the
+// week: its trainer and day (and start, when the coordinator named one),
+// or, with Out, that it stays out of the plan.
+type EditPin struct {
+	RequestID string     `bson:"request_id" json:"request_id"`
+	TrainerID string     `bson:"trainer_id,omitempty" json:"trainer_id,omitempty"`
+	Date      Date       `bson:"date,omitempty" json:"date,omitempty"`
+	Start     *TimeOfDay `bson:"start,omitempty" json:"start,omitempty"`
+	Out       bool       `bson:"out,omitempty" json:"out,omitempty"`
 }

@@ -38,6 +38,10 @@ type Input struct {
 	// and whose trainer works that day is pinned to its trainer, day and
 	// start.
 	Optimise bool
+	// EditPins are the coordinators' hand edits of the week still in force
+	// (models.Plan.Pins of its latest version), by request id: a trainer
+	// and day (and start) to keep, or a request to leave out.
+	EditPins map[string]models.EditPin
 	History  History
 	// closed holds the requests of Published visits that were closed as
 	// done: the planner does not count those visits as moved.
@@ -81,6 +85,7 @@ type Index struct {
 // Sources of a stop's pin in Index.PinSources.
 const (
 	PinRequest = "request"
+	PinEdit    = "edit"
 	PinBooked  = "booked"
 )
 
@@ -280,6 +285,11 @@ func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
 		b.unplaceable(r, ReasonUnknownClinic, fmt.Sprintf("clinic %s has no coordinates", c.ID))
 		return
 	}
+	edit, edited := b.in.EditPins[r.ID]
+	if edited && edit.Out && r.Pin == nil {
+		b.unplaceable(r, "unassigned", "taken out of the plan by a coordinator")
+		return
+	}
 	durMin := r.DurationMinutes
 	if durMin <= 0 {
 		durMin = models.DefaultDuration(r.Kind)
@@ -323,6 +333,7 @@ func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
 		}
 		s.Pin = pin
 		b.idx.PinSources[r.ID] = PinRequest
+	case edited && b.editPin(r, &s, edit):
 	case s.Previous != nil && !b.in.Optimise:
 		// A booked visit is a commitment: it stays where it is unless what
 		// it depends on changed. A changed request is placed afresh (its
@@ -342,6 +353,31 @@ func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
 	}
 	b.p.Stops = append(b.p.Stops, s)
 	b.idx.StopRequests = append(b.idx.StopRequests, r)
+}
+
+// editPin pins s where a coordinator's edit put it and reports whether it
+// did: an edit to a day the trainer no longer works is released with a
+// warning, and the request is placed like any other.
+func (b *builder) editPin(r *models.Request, s *scheduler.Stop, e models.EditPin) bool {
+	day := b.dayIndex(e.Date)
+	if day < 0 || !b.trainerRoute[e.TrainerID][day] {
+		b.warn("request %s: the coordinator's edit to %s on %s is released, the trainer does not work that day", r.ID, e.TrainerID, e.Date)
+		return false
+	}
+	s.Pin = &scheduler.Pin{Vehicle: e.TrainerID, Day: day, HasDay: true}
+	if e.Start != nil {
+		s.Pin.Start, s.Pin.HasStart = b.seconds(e.Date, *e.Start), true
+	}
+	b.idx.PinSources[r.ID] = PinEdit
+	// Once booked where the edit put it, the visit is a commitment like
+	// any other: its start holds too (and is released like any other's
+	// when it no longer fits).
+	if prev := s.Previous; prev != nil && !b.in.Optimise && prev.Vehicle == e.TrainerID && prev.Day == day &&
+		(!s.Pin.HasStart || s.Pin.Start == prev.Start) {
+		s.Pin = BookedPin(prev)
+		b.idx.PinSources[r.ID] = PinBooked
+	}
+	return true
 }
 
 // BookedPin pins a stop exactly where it was booked.

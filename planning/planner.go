@@ -23,6 +23,10 @@ type Store interface {
 	Visit(ctx context.Context, id string) (*models.Visit, error)
 	Visits(ctx context.Context, f models.VisitFilter) ([]models.Visit, error)
 	CreatePlan(ctx context.Context, p *models.Plan) error
+	Plan(ctx context.Context, week models.Date, version int) (*models.Plan, error)
+	LatestPlan(ctx context.Context, week models.Date) (*models.Plan, error)
+	MarkPlanEdited(ctx context.Context, id string, rev int64) (*models.Plan, error)
+	UnmarkPlanEdited(ctx context.Context, id string, rev int64) error
 }
 
 // Config is what NewPlanner needs. Store, Travel and Location are required.
@@ -201,6 +205,7 @@ func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string
 		plan.Warnings = append(plan.Warnings, pinWarnings(idx, pinErr)...)
 	}
 	plan.KPIs.Moved = movedBookings(in, plan)
+	plan.Pins = keptPins(in)
 	plan.Status = models.PlanDraft
 	plan.Trigger = trigger
 	plan.Mode = models.PlanRepair
@@ -217,6 +222,23 @@ func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string
 		"trainer_days", plan.KPIs.TrainerDays, "travel_minutes", plan.KPIs.TravelMinutes,
 		"moved", plan.KPIs.Moved, "warnings", len(plan.Warnings), "solve", elapsed)
 	return plan, nil
+}
+
+// keptPins are the edit pins of in's open requests, carried into the new
+// plan so that they hold for the week's later runs too.
+func keptPins(in Input) []models.EditPin {
+	open := map[string]bool{}
+	for _, r := range in.Requests {
+		open[r.ID] = true
+	}
+	var out []models.EditPin
+	for _, p := range in.EditPins {
+		if open[p.RequestID] {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b models.EditPin) int { return cmp.Compare(a.RequestID, b.RequestID) })
+	return out
 }
 
 // releaseBooked unpins the booked visits among stops (whose pins the engine
@@ -406,6 +428,16 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 			}
 		}
 		in.Requests = append(in.Requests, r)
+	}
+	// The coordinators' hand edits of the week stay in force.
+	switch latest, err := st.LatestPlan(ctx, week); {
+	case err == nil && len(latest.Pins) > 0:
+		in.EditPins = map[string]models.EditPin{}
+		for _, pin := range latest.Pins {
+			in.EditPins[pin.RequestID] = pin
+		}
+	case err != nil && !errors.Is(err, models.ErrNotFound):
+		return in, nil, fmt.Errorf("load the week's edits: %w", err)
 	}
 	// A booked visit whose request was closed as done is history, which
 	// neither a plan nor a publication changes.

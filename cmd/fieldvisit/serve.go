@@ -114,6 +114,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Planner:       svc.runner,
 		Publisher:     svc.publisher,
+		Editor:        svc.planner,
 		Feeds:         svc.composer,
 		BaseURL:       cfg.BaseURL,
 	})
