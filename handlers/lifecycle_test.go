@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/fieldvisit/fieldvisit/models"
@@ -110,4 +111,37 @@ func TestVisitLifecycle(t *testing.T) {
 	if r, err := e.st.Request(ctx, notDone.RequestID); err != nil || r.Status != models.StatusConfirmed {
 		t.Errorf("the reopened request after publishing: %+v, %v", r, err)
 	}
+}
+
+func TestEditPlanThroughAPI(t *testing.T) {
+	e := newEnv(t, withPlanning(t))
+	const week = "/api/v1/plans/2025-03-10"
+	var v1, v2 models.Plan
+	e.do(req{as: coord, method: http.MethodPost, path: week + "/run"}).want(t, http.StatusCreated).decode(t, &v1)
+	stop := v1.Routes[0].Stops[0]
+	before := e.snapshotDocs()
+	refused := e.do(req{as: coord, method: http.MethodPost, path: week + "/1/edits",
+		body: map[string]any{"op": "move", "request_id": stop.RequestID, "trainer_id": v1.Routes[0].TrainerID, "date": "2025-03-11"}}).
+		want(t, http.StatusUnprocessableEntity).problem(t)
+	if !strings.Contains(refused.Detail, "is off on 2025-03-11") {
+		t.Errorf("refusal says %q", refused.Detail)
+	}
+	e.do(req{as: coord, method: http.MethodPost, path: week + "/1/edits", body: map[string]any{"op": "move", "request_id": stop.RequestID, "when": "now"}}).
+		want(t, http.StatusBadRequest).problem(t)
+	e.do(req{as: coord, method: http.MethodPost, path: week + "/1/edits", body: map[string]any{"op": "teleport", "request_id": stop.RequestID}}).
+		want(t, http.StatusUnprocessableEntity).problem(t)
+	e.do(req{as: coord, method: http.MethodPost, path: week + "/1/edits", body: map[string]any{"op": "move", "request_id": stop.RequestID,
+		"trainer_id": v1.Routes[0].TrainerID, "date": "2025-03-10", "start": "25:99"}}).want(t, http.StatusBadRequest).problem(t)
+	if d := before.diff(e.snapshotDocs()); d != "" {
+		t.Errorf("refused edits wrote: %s", d)
+	}
+	res := e.do(req{as: coord, method: http.MethodPost, path: week + "/1/edits", body: map[string]any{"op": "unassign", "request_id": stop.RequestID}}).
+		want(t, http.StatusCreated)
+	res.decode(t, &v2)
+	if v2.Version != 2 || v2.BasedOn != 1 || len(v2.Edits) != 1 || v2.Edits[0].By != e.users[coord].ID || res.header.Get("Location") != week+"/2" {
+		t.Errorf("edited plan: version %d based on %d, edits %+v, Location %q", v2.Version, v2.BasedOn, v2.Edits, res.header.Get("Location"))
+	}
+	// Version 1 was edited already: a second edit of it is a conflict.
+	e.do(req{as: coord, method: http.MethodPost, path: week + "/1/edits", body: map[string]any{"op": "unassign", "request_id": stop.RequestID}}).
+		want(t, http.StatusConflict).problem(t)
 }

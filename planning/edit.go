@@ -207,7 +207,16 @@ func (p *Planner) ApplyEdit(ctx context.Context, week models.Date, version int, 
 	if err != nil {
 		return nil, fmt.Errorf("edit plan %s: %w", base.ID, err)
 	}
-	ed := &editor{p: prob, idx: idx, base: base, loc: p.cfg.Location, placed: placed}
+	ed := &editor{p: prob, idx: idx, base: base, loc: p.cfg.Location, placed: placed, load: map[string]int{}}
+	// How many visits each trainer-day has once the edit is applied.
+	for id, pl := range placed {
+		if _, moving := targets[id]; !moving && id != removed && requests[id] != nil {
+			ed.load[routeKey(pl.route.TrainerID, pl.route.Date)]++
+		}
+	}
+	for _, t := range targets {
+		ed.load[routeKey(t.trainer, t.date)]++
+	}
 	for _, u := range idx.Unplaceable {
 		if _, ok := targets[u.RequestID]; ok {
 			return nil, refuse("request %s cannot be placed in this week at all: %s", u.RequestID, u.Detail)
@@ -227,6 +236,9 @@ func (p *Planner) ApplyEdit(ctx context.Context, week models.Date, version int, 
 		day := slices.Index(idx.Dates, cur.route.Date)
 		if day < 0 {
 			continue
+		}
+		if idx.PinSources[s.ID] == PinRequest && s.Pin != nil && s.Pin.HasStart {
+			continue // a coordinator's exact pin holds on any route
 		}
 		if affected[routeKey(cur.route.TrainerID, cur.route.Date)] {
 			s.Pin = &scheduler.Pin{Vehicle: cur.route.TrainerID, Day: day, HasDay: true}
@@ -319,6 +331,8 @@ type editor struct {
 	base   *models.Plan
 	loc    *time.Location
 	placed map[string]placement
+	// load counts the visits of each trainer-day after the edit.
+	load map[string]int
 }
 
 // clock formats problem time as local HH:MM.
@@ -374,6 +388,9 @@ func (ed *editor) pin(stop int, t target) (*scheduler.Pin, error) {
 	}
 	if len(missing) > 0 {
 		return nil, refuse("%s lacks the skill %s that request %s needs", ed.trainerName(t.trainer), strings.Join(missing, ", "), s.ID)
+	}
+	if n := ed.load[routeKey(t.trainer, t.date)]; r.Capacity > 0 && int64(n) > r.Capacity {
+		return nil, refuse("%s already has %d visits on %s, the most allowed", ed.trainerName(t.trainer), n-1, t.date)
 	}
 	if slices.Contains(s.Excluded, t.trainer) {
 		return nil, refuse("the clinic does not want %s", ed.trainerName(t.trainer))
