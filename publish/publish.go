@@ -1,6 +1,8 @@
 // Package publish makes a draft plan the published plan of its week: it
 // turns the plan's stops into bookable visits, moves request statuses, and
-// enqueues one e-mail per recipient and change in the outbox.
+// enqueues one e-mail per recipient and change in the outbox. Done visits
+// (and booked visits whose request was closed as done) are history and
+// never changed.
 //
 // # Order of writes
 //
@@ -9,9 +11,11 @@
 // lost connection). It is built so that running it again finishes the job
 // without doing anything twice:
 //
-//  1. Visits. Each visit is compared with the plan: new ones are created
-//     (Sequence 0), changed ones updated (Sequence+1) and ones the plan
-//     dropped cancelled (Sequence+1). Every write stamps the visit with the
+//  1. Visits. One function (decide) compares each visit with the plan and
+//     produces the change set that Preview shows and this step applies, so
+//     a preview and the publication after it cannot disagree: new visits
+//     are created (Sequence 0), changed ones updated (Sequence+1) and ones
+//     the plan dropped cancelled (Sequence+1). Every write stamps the visit with the
 //     plan's version (PlanVersion), so a re-run sees that it was already
 //     applied and leaves it alone; an unchanged visit keeps its older stamp.
 //     A visit stamped with another version that is still a draft was
@@ -26,8 +30,9 @@
 //     ("visit:<id>:seq:<n>:clinic:<email>"), so enqueueing it again is a
 //     no-op. A crash between a visit write and its messages is repaired by
 //     the re-run, which enqueues the messages of every stamped visit.
-//  3. Request statuses (new → planned; back to new when a visit vanished),
-//     each a version-guarded single update that a re-run finds done.
+//  3. Request statuses (a booked request is confirmed, as its e-mail says;
+//     back to new when its visit vanished), each a version-guarded single
+//     update that a re-run finds done.
 //  4. Plan statuses, last: this plan becomes published, then any other
 //     published plan of the week superseded. Until this step the plan is
 //     still a draft, so a re-run redoes steps 1–3 (finding them done). A
