@@ -463,6 +463,9 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 		return in, nil, fmt.Errorf("load visit history: %w", err)
 	}
 	for _, v := range done {
+		if v.Outcome != nil && v.Outcome.Result == models.OutcomeNotDone {
+			continue // the trainer never got to know the clinic
+		}
 		if in.History[v.ClinicID] == nil {
 			in.History[v.ClinicID] = map[string]int{}
 		}
