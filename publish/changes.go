@@ -386,6 +386,11 @@ func (p *Publisher) Preview(ctx context.Context, week models.Date, version, agai
 			base = nil // what is booked is the published plan
 		}
 	}
+	if base == nil && plan.Status == models.PlanSuperseded {
+		// Publishing it is refused, so there is nothing to preview.
+		return nil, fmt.Errorf("preview %s: %w", plan.ID, &models.ConflictError{
+			Message: fmt.Sprintf("plan %s was superseded by a later publication; compare it with ?against= or pick a newer version", plan.ID)})
+	}
 	if base == nil && plan.Status == models.PlanPublished {
 		// Published already: publishing it again changes nothing.
 		cs := &ChangeSet{Week: week, Version: version, Against: against, Added: []VisitChange{}, Moved: []VisitChange{},

@@ -2,6 +2,7 @@ package publish
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 
@@ -88,6 +89,12 @@ func TestPreviewIsPublication(t *testing.T) {
 	}
 	if got, want := newKeys(before, w.outbox(t)), mailKeysOf(cs.Mails); !slices.Equal(got, want) {
 		t.Errorf("enqueued %q, previewed %q", got, want)
+	}
+
+	// Version 1 is superseded now: publishing it is refused, and so is
+	// previewing its publication.
+	if _, err := w.pub.Preview(ctx, week, v1, 0); !errors.Is(err, models.ErrConflict) {
+		t.Errorf("preview of a superseded version: %v, want a conflict", err)
 	}
 
 	// Against version 1 as if it were booked: the same changes.
