@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/jobs"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/notify"
@@ -31,20 +32,16 @@ type service struct {
 	composer   *notify.Composer
 	publisher  *publish.Publisher
 	dispatcher *jobs.Dispatcher
-	smtp       *smtpServer
+	smtp       *testkit.SMTPServer
 }
 
 func newService(t *testing.T) *service {
 	t.Helper()
-	ctx := context.Background()
 	loc, err := time.LoadLocation("Europe/Moscow")
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := store.New(storetest.Database(t), nil)
-	if err := st.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.Store(t, nil)
 	seedWeek(t, st)
 	planner, err := planning.NewPlanner(planning.Config{Store: st, Travel: travel.DefaultModel(), Location: loc, Seed: 1})
 	if err != nil {
@@ -58,8 +55,8 @@ func newService(t *testing.T) *service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	box, port := startSMTP(t)
-	sender := notify.NewSMTP(notify.SMTPConfig{Host: "127.0.0.1", Port: port, TLS: notify.TLSNone, From: "Fieldvisit <plan@fieldvisit.test>"})
+	box := testkit.NewSMTPServer(t, testkit.SMTPOptions{})
+	sender := notify.NewSMTP(notify.SMTPConfig{Host: box.Host(), Port: box.Port(), TLS: notify.TLSNone, From: "Fieldvisit <plan@fieldvisit.test>"})
 	t.Cleanup(func() { _ = sender.Close() })
 	dispatcher, err := jobs.NewDispatcher(jobs.DispatcherConfig{Store: st, Sender: sender, SendTimeout: 10 * time.Second})
 	if err != nil {
@@ -71,7 +68,7 @@ func newService(t *testing.T) *service {
 // drain runs the dispatcher and returns the mails that arrived meanwhile.
 func (s *service) drain(t *testing.T) []mailMessage {
 	t.Helper()
-	before := s.smtp.count()
+	before := s.smtp.Count()
 	if err := s.dispatcher.Run(context.Background()); err != nil {
 		t.Fatalf("dispatch: %v", err)
 	}
@@ -83,7 +80,7 @@ func (s *service) drain(t *testing.T) []mailMessage {
 		t.Fatalf("%d messages still pending after the dispatcher ran, first %s: %s", len(pending), pending[0].ID, pending[0].LastError)
 	}
 	var out []mailMessage
-	for _, r := range s.smtp.since(before) {
+	for _, r := range s.smtp.Since(before) {
 		out = append(out, parseMail(t, r))
 	}
 	return out

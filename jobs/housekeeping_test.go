@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/jobs"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/notify"
@@ -67,9 +68,8 @@ func TestHousekeepingKeepsHotCollectionsSmall(t *testing.T) {
 	ctx := context.Background()
 	stores, clock := instances(t, 1)
 	s := stores[0]
-	server := newMailServer(t)
-	server.start()
-	d := newDispatcher(t, s, clock, server.sender(t), "a", 8)
+	server := testkit.NewSMTPServer(t, testkit.SMTPOptions{})
+	d := newDispatcher(t, s, clock, sender(t, server), "a", 8)
 	h, err := jobs.NewHousekeeping(jobs.HousekeepingConfig{Store: s, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +133,7 @@ func TestHousekeepingKeepsHotCollectionsSmall(t *testing.T) {
 			}
 		}
 	}
-	if got := server.byMessageID(); len(got) != 1 || got[notify.MessageID(id, "fieldvisit.test")] != 1 {
+	if got := byMessageID(t, server); len(got) != 1 || got[notify.MessageID(id, "fieldvisit.test")] != 1 {
 		t.Fatalf("received %v, want %s once", got, id)
 	}
 }
