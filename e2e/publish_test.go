@@ -37,10 +37,7 @@ type service struct {
 
 func newService(t *testing.T) *service {
 	t.Helper()
-	loc, err := time.LoadLocation("Europe/Moscow")
-	if err != nil {
-		t.Fatal(err)
-	}
+	loc := testkit.Moscow(t)
 	st := storetest.Store(t, nil)
 	seedWeek(t, st)
 	planner, err := planning.NewPlanner(planning.Config{Store: st, Travel: travel.DefaultModel(), Location: loc, Seed: 1})

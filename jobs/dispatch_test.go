@@ -41,6 +41,15 @@ func TestBackoffDelay(t *testing.T) {
 	}
 }
 
+// mailDispatcher returns a dispatcher of instance "a" on s (see
+// newDispatcher) that sends to a test SMTP server of its own, running when
+// up is true and down (refusing connections) until started otherwise.
+func mailDispatcher(t *testing.T, s *store.Store, clock *testkit.Clock, up bool, maxAttempts int) (*jobs.Dispatcher, *testkit.SMTPServer) {
+	t.Helper()
+	server := testkit.NewSMTPServer(t, testkit.SMTPOptions{Stopped: !up})
+	return newDispatcher(t, s, clock, sender(t, server), "a", maxAttempts), server
+}
+
 // newDispatcher returns a dispatcher on s with a fixed jitter of 0, so every
 // wait is exactly half its backoff step: 30s, 1m, 2m, 4m…
 func newDispatcher(t *testing.T, s *store.Store, clock *testkit.Clock, sender notify.Sender, holder string, maxAttempts int) *jobs.Dispatcher {
@@ -73,10 +82,8 @@ func runPass(t *testing.T, d *jobs.Dispatcher) {
 // wait and are retried on the backoff schedule (not before), and once it is
 // back each arrives exactly once.
 func TestDispatchRetriesUntilSMTPIsBack(t *testing.T) {
-	stores, clock := instances(t, 1)
-	s := stores[0]
-	server := testkit.NewSMTPServer(t, testkit.SMTPOptions{Stopped: true})
-	d := newDispatcher(t, s, clock, sender(t, server), "a", 8)
+	s, clock := instance(t)
+	d, server := mailDispatcher(t, s, clock, false, 8)
 	ids := []string{"visit:v1:seq:0:clinic:head@clinic.example", "visit:v2:seq:0:clinic:head@clinic.example", "week:2026-12-07:1:trainer:t1"}
 	enqueue(t, s, ids...)
 	start := clock.Now()
@@ -136,10 +143,8 @@ func TestDispatchRetriesUntilSMTPIsBack(t *testing.T) {
 // TestDispatchStopsPassDuringOutage: once three messages in a row fail, a
 // pass leaves the rest for the next one without spending their attempts.
 func TestDispatchStopsPassDuringOutage(t *testing.T) {
-	stores, clock := instances(t, 1)
-	s := stores[0]
-	server := testkit.NewSMTPServer(t, testkit.SMTPOptions{Stopped: true})
-	d := newDispatcher(t, s, clock, sender(t, server), "a", 8)
+	s, clock := instance(t)
+	d, _ := mailDispatcher(t, s, clock, false, 8)
 	ids := []string{"m1", "m2", "m3", "m4", "m5"}
 	enqueue(t, s, ids...)
 	attempts := func() []int {
@@ -164,10 +169,8 @@ func TestDispatchStopsPassDuringOutage(t *testing.T) {
 // is sent once the server answers.
 func TestDispatchGivesUpThenRetry(t *testing.T) {
 	ctx := context.Background()
-	stores, clock := instances(t, 1)
-	s := stores[0]
-	server := testkit.NewSMTPServer(t, testkit.SMTPOptions{Stopped: true})
-	d := newDispatcher(t, s, clock, sender(t, server), "a", 3)
+	s, clock := instance(t)
+	d, server := mailDispatcher(t, s, clock, false, 3)
 	const id = "visit:v1:seq:0:clinic:head@clinic.example"
 	enqueue(t, s, id)
 
@@ -207,10 +210,8 @@ func TestDispatchGivesUpThenRetry(t *testing.T) {
 // TestDispatchPermanentRefusalFailsAtOnce: a 5xx reply is not retried.
 func TestDispatchPermanentRefusalFailsAtOnce(t *testing.T) {
 	ctx := context.Background()
-	stores, clock := instances(t, 1)
-	s := stores[0]
-	server := testkit.NewSMTPServer(t, testkit.SMTPOptions{})
-	d := newDispatcher(t, s, clock, sender(t, server), "a", 8)
+	s, clock := instance(t)
+	d, _ := mailDispatcher(t, s, clock, true, 8)
 	m := &models.OutboxMessage{ID: "m1", Mail: models.Mail{To: []string{"nobody@clinic.example"}, Subject: "s", Text: "t"}}
 	if _, err := s.EnqueueMail(ctx, m); err != nil {
 		t.Fatal(err)
@@ -223,8 +224,7 @@ func TestDispatchPermanentRefusalFailsAtOnce(t *testing.T) {
 }
 
 func TestDispatchToDevelopmentMailbox(t *testing.T) {
-	stores, clock := instances(t, 1)
-	s := stores[0]
+	s, clock := instance(t)
 	d := newDispatcher(t, s, clock, nil, "a", 8)
 	enqueue(t, s, "m1", "m2")
 	runPass(t, d)

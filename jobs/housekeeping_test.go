@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/jobs"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/notify"
@@ -16,8 +15,7 @@ import (
 // housekeeping archives it, prunes the leases its delivery left behind and
 // deletes the expired token; an outbox pass alone does none of it.
 func TestHousekeeping(t *testing.T) {
-	stores, clock := instances(t, 1)
-	s := stores[0]
+	s, clock := instance(t)
 	ctx := context.Background()
 	d := newDispatcher(t, s, clock, nil, "a", 8)
 	enqueue(t, s, "m1", "m2")
@@ -66,10 +64,8 @@ func TestHousekeeping(t *testing.T) {
 // published ones staying.
 func TestHousekeepingKeepsHotCollectionsSmall(t *testing.T) {
 	ctx := context.Background()
-	stores, clock := instances(t, 1)
-	s := stores[0]
-	server := testkit.NewSMTPServer(t, testkit.SMTPOptions{})
-	d := newDispatcher(t, s, clock, sender(t, server), "a", 8)
+	s, clock := instance(t)
+	d, server := mailDispatcher(t, s, clock, true, 8)
 	h, err := jobs.NewHousekeeping(jobs.HousekeepingConfig{Store: s, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,13 @@ func instances(t *testing.T, n int) ([]*store.Store, *testkit.Clock) {
 	return storetest.Instances(t, n, clock.Now), clock
 }
 
+// instance returns one store on a fresh database and its clock.
+func instance(t *testing.T) (*store.Store, *testkit.Clock) {
+	t.Helper()
+	stores, clock := instances(t, 1)
+	return stores[0], clock
+}
+
 // sender returns the service's SMTP sender pointed at server.
 func sender(t *testing.T, server *testkit.SMTPServer) *notify.SMTP {
 	t.Helper()

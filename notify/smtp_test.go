@@ -70,7 +70,7 @@ func testConfig(port int) SMTPConfig {
 		From:    "Учебный центр <plan@centre.example>",
 		TLS:     TLSNone,
 		Timeout: 10 * time.Second,
-		Now:     func() time.Time { return time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC) },
+		Now:     composedAt,
 	}
 }
 
@@ -159,7 +159,7 @@ func TestSMTPSendsComposedMessage(t *testing.T) {
 	b := sampleBooking(loc)
 	b.Sequence = 2
 	b.PreviousStart, b.PreviousEnd = b.Start.Add(-time.Hour), b.End.Add(-time.Hour)
-	m, err := c.ClinicBooking(ChangeMoved, b, time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC))
+	m, err := c.ClinicBooking(ChangeMoved, b, composedAt())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestSMTPSendsComposedMessage(t *testing.T) {
 	if rt := p.header.Get("Reply-To"); rt != "<plan@centre.example>" && rt != "plan@centre.example" {
 		t.Errorf("Reply-To = %q", rt)
 	}
-	if date, err := p.header.Date(); err != nil || !date.Equal(time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC)) {
+	if date, err := p.header.Date(); err != nil || !date.Equal(composedAt()) {
 		t.Errorf("Date = %v (%v)", date, err)
 	}
 	if p.header.Get("Auto-Submitted") != "auto-generated" {

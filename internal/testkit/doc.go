@@ -4,7 +4,8 @@
 //
 //   - Clock, a settable clock that stores, jobs and servers of a test share;
 //   - SMTPServer, a real SMTP server (github.com/emersion/go-smtp) on a
-//     loopback port that records what arrived.
+//     loopback port that records what arrived;
+//   - Moscow, the time zone most tests run in.
 //
 // It imports no package of the service, so the tests of any package,
 // internal or external, can use it without an import cycle. For the same
