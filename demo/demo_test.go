@@ -78,6 +78,7 @@ func TestSeedBuildsAValidCity(t *testing.T) {
 }
 
 func checkCity(t *testing.T, now time.Time, loc *time.Location, accs demo.Accounts, c city) {
+	t.Helper()
 	if got := len(c.clinics); got < 40 {
 		t.Errorf("%d clinics, want at least 40", got)
 	}
