@@ -4,10 +4,12 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 )
 
 func TestLoginLimiterBuckets(t *testing.T) {
-	clock := &testClock{t: time.Date(2025, 3, 5, 9, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2025, 3, 5, 9, 0, 0, 0, time.UTC))
 	l := newLoginLimiter(clock.Now)
 	for i := range emailBurst {
 		if _, ok := l.take("A@example.org ", "10.0.0.1"); !ok {

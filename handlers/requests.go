@@ -144,10 +144,7 @@ func (s *Server) listRequests(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := list[models.Request]{Items: nonNil(items)}
-	if len(items) > 0 {
-		out.Next = nextCursor(len(items), page, items[len(items)-1].ID)
-	}
+	out := pageOf(items, page, func(r models.Request) string { return r.ID })
 	for i := range out.Items {
 		presentRequest(&out.Items[i])
 	}

@@ -36,10 +36,7 @@ func (s *Server) listUsers(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := list[models.User]{Items: nonNil(items)}
-	if len(items) > 0 {
-		out.Next = nextCursor(len(items), page, items[len(items)-1].ID)
-	}
+	out := pageOf(items, page, func(u models.User) string { return u.ID })
 	writeJSON(c, http.StatusOK, out)
 	return nil
 }
