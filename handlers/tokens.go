@@ -67,8 +67,8 @@ func (s *Server) issueAPIToken(ctx context.Context, userID string, p tokenParams
 		days = *p.ExpiresInDays
 	}
 	v := &models.ValidationError{}
-	if name := strings.TrimSpace(p.Name); name == "" || len(name) > 100 {
-		v.Add("name", "is required, at most 100 characters")
+	if name := strings.TrimSpace(p.Name); name == "" || models.TextLength(name) > models.MaxShortLength {
+		v.Add("name", "is required, at most %d characters", models.MaxShortLength)
 	}
 	if days < 1 || days > maxTokenDays {
 		v.Add("expires_in_days", "must be between 1 and %d", maxTokenDays)

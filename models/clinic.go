@@ -2,7 +2,6 @@ package models
 
 import (
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -26,9 +25,8 @@ type Clinic struct {
 // exist is checked by the handler against the store.
 func (c *Clinic) Validate() error {
 	v := &ValidationError{}
-	if strings.TrimSpace(c.Name) == "" {
-		v.Add("name", "is required")
-	}
+	validateText(v, "name", c.Name, MaxNameLength, true)
+	validateText(v, "district", c.District, MaxShortLength, false)
 	c.Place.validate(v, "place")
 	if len(c.ContactEmails) == 0 {
 		v.Add("contact_emails", "at least one contact e-mail is required")
@@ -45,9 +43,7 @@ func (c *Clinic) Validate() error {
 			v.Add(fmt.Sprintf("preferred_trainers[%d]", i), "%q is not an id", id)
 		}
 	}
-	if len(c.Notes) > 4000 {
-		v.Add("notes", "must be at most 4000 characters")
-	}
+	validateText(v, "notes", c.Notes, MaxTextLength, false)
 	validateLang(v, "lang", c.Lang)
 	return v.Err()
 }

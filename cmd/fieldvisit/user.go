@@ -14,12 +14,6 @@ import (
 	"github.com/fieldvisit/fieldvisit/models"
 )
 
-// Password length bounds, as the API enforces them (bcrypt reads at most 72 bytes).
-const (
-	minPasswordBytes = 8
-	maxPasswordBytes = 72
-)
-
 // userAdd creates one account, typically the first coordinator of a fresh
 // installation.
 func userAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -53,8 +47,8 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 			return exitUsage
 		}
 	}
-	if len(password) < minPasswordBytes || len(password) > maxPasswordBytes {
-		fmt.Fprintf(stderr, "fieldvisit user add: the password must be %d to %d bytes long\n", minPasswordBytes, maxPasswordBytes)
+	if err := handlers.PasswordError(password); err != nil {
+		fmt.Fprintf(stderr, "fieldvisit user add: the password %v\n", err)
 		return exitUsage
 	}
 
