@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"encoding/json"
+	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -92,4 +95,95 @@ func TestLengthsInCharacters(t *testing.T) {
 	body["email"] = "cyrillic.password@example.org"
 	e.do(req{as: coord, method: "POST", path: api + "/users", body: body}).want(t, 201)
 	e.do(req{method: "POST", path: api + "/auth/login", body: map[string]any{"email": "cyrillic.password@example.org", "password": cyr(36)}}).want(t, 200)
+}
+
+// prepend returns the JSON of body with members (`"key":value` pairs) put
+// before its own, the only way to send a key twice.
+func prepend(t *testing.T, body map[string]any, members string) string {
+	t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "{" + members + "," + string(b[1:])
+}
+
+// TestStrictKeys: a key is matched exactly (encoding/json would take "Topic"
+// for "topic") and given once per object (it would keep the last), at any
+// depth; either is a 400 naming the key.
+func TestStrictKeys(t *testing.T) {
+	e := newEnv(t)
+	api := "/api/v1"
+	reqPath := api + "/requests/" + e.requestA.ID
+	availPath := api + "/trainers/" + e.trainerA.ID + "/availability"
+	clinic := e.clinicBody()
+	delete(clinic, "place")
+
+	checkRefusals(t, e, []refusal{
+		{"duplicate key", req{as: coord, method: "POST", path: api + "/requests", body: prepend(t, requestBody(e.clinicA.ID), `"topic":"first"`)}, 400, "topic"},
+		{"duplicate key in an update", req{as: coord, method: "PUT", path: reqPath, header: ifMatch(1), body: prepend(t, requestBody(e.clinicA.ID), `"priority":"low"`)}, 400, "priority"},
+		{"duplicate nested key", req{as: coord, method: "POST", path: api + "/clinics", body: prepend(t, clinic, `"place":{"address":"x","lat":55.7,"lat":55.8,"lon":37.5}`)}, 400, "place.lat"},
+		{"duplicate key in an array element", req{as: trainerA, method: "PUT", path: availPath, header: ifMatch(1),
+			body: `{"overrides":[{"date":"2025-03-11","off":true},{"date":"2025-03-12","date":"2025-03-13","off":true}]}`}, 400, "overrides[1].date"},
+		{"duplicate unknown key", req{as: coord, method: "POST", path: api + "/plans/2025-03-10/run", body: `{"x":1,"x":2}`}, 400, "x"},
+		{"duplicate login e-mail", req{method: "POST", path: api + "/auth/login", body: `{"email":"x@example.org","email":"` + e.users[coord].Email + `","password":"` + testPassword + `"}`}, 400, "email"},
+		{"differently cased key", req{as: coord, method: "POST", path: api + "/requests", body: prepend(t, requestBody(e.clinicA.ID), `"Comment":"hidden"`)}, 400, "Comment"},
+		{"differently cased key in place of a required one", req{as: coord, method: "POST", path: api + "/trainers", body: func() string {
+			b := e.trainerBody()
+			delete(b, "name")
+			return prepend(t, b, `"NAME":"Shouting"`)
+		}()}, 400, "NAME"},
+		{"differently cased nested key", req{as: coord, method: "POST", path: api + "/clinics", body: prepend(t, clinic, `"place":{"Address":"x","lat":55.7,"lon":37.5}`)}, 400, "place.Address"},
+		{"differently cased key in a list", req{as: trainerA, method: "PUT", path: availPath, header: ifMatch(1), body: `{"weekly":{"mon":[{"Start":"09:00","end":"12:00"}]}}`}, 400, "weekly.mon[0].Start"},
+		{"differently cased login keys", req{method: "POST", path: api + "/auth/login", body: `{"Email":"` + e.users[coord].Email + `","Password":"` + testPassword + `"}`}, 400, "Email"},
+	})
+
+	// Exactly cased, once each: accepted.
+	e.do(req{as: coord, method: "POST", path: api + "/requests", body: requestBody(e.clinicA.ID)}).want(t, 201)
+}
+
+func TestCheckKeys(t *testing.T) {
+	type inner struct {
+		Start string `json:"start"`
+	}
+	type Embedded struct {
+		Shared string `json:"shared"`
+		Deep   string `json:"deep"`
+	}
+	type body struct {
+		Embedded
+		Shared string           `json:"shared_outer"`
+		Items  []inner          `json:"items"`
+		ByName map[string]inner `json:"by_name"`
+		Any    any              `json:"any"`
+		Skip   string           `json:"-"`
+		Plain  string
+	}
+	typ := reflect.TypeFor[*body]()
+	for _, tc := range []struct {
+		json  string
+		field string // "" when accepted
+	}{
+		{`{"deep":"a","items":[{"start":"x"}],"by_name":{"a":{"start":"y"}},"any":{"k":1},"Plain":"p"}`, ""},
+		{`{"Deep":"a"}`, "Deep"},
+		{`{"plain":"p"}`, "plain"},
+		{`{"items":[{"start":"x"},{"START":"x"}]}`, "items[1].START"},
+		{`{"by_name":{"a":{"Start":"y"}}}`, "by_name.a.Start"},
+		{`{"by_name":{"a":{},"a":{}}}`, "by_name.a"},
+		{`{"any":{"k":1,"k":2}}`, "any.k"},
+		{`{"any":[{"k":1},{"k":1,"k":2}]}`, "any[1].k"},
+		{`{"items":[],"items":[]}`, "items"},
+		{`{"unknown":1,"Unknown":2}`, ""}, // unknown either way: the decoder's to refuse
+		{`{"deep":`, ""},                  // malformed: the decoder's to explain
+		{`[{"a":1,"a":2}]`, "[0].a"},
+	} {
+		err := checkKeys([]byte(tc.json), typ)
+		var bad *badRequestError
+		switch {
+		case tc.field == "" && err != nil:
+			t.Errorf("%s: %v, want it left to the decoder", tc.json, err)
+		case tc.field != "" && (!errors.As(err, &bad) || bad.field != tc.field):
+			t.Errorf("%s: %v, want a 400 naming %q", tc.json, err, tc.field)
+		}
+	}
 }
