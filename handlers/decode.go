@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -116,8 +117,9 @@ func decodeBytes(b []byte, dst any) error {
 // decoded into and refuses, as a 400 naming the key, what encoding/json
 // would let pass: a key given twice in one object (the decoder keeps the
 // last without a word) and a key that matches a field only when case is
-// ignored ("Topic" for "topic"). Malformed JSON is left to the decoder,
-// which explains it better.
+// ignored ("Topic" for "topic"). It also refuses control characters in
+// string values (checkControl). Malformed JSON is left to the decoder, which
+// explains it better.
 func checkKeys(body []byte, t reflect.Type) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -166,7 +168,36 @@ func (w keyWalker) value(t reflect.Type, path string) error {
 		_, err = w.dec.Token() // ]
 		return err
 	}
+	if s, ok := tok.(string); ok {
+		return checkControl(path, s)
+	}
 	return nil
+}
+
+// multilineFields are the JSON fields that hold free text of several lines;
+// every other string is one line.
+var multilineFields = []string{"comment", "notes"}
+
+// checkControl refuses control characters in the string value of field: a
+// NUL or an escape sequence stored in a topic or a name would reach mails,
+// calendars and pages. Multi-line fields may break lines and indent
+// (models.ControlCharacter); passwords are secrets, compared and never
+// shown, so they are left as typed.
+func checkControl(field, s string) error {
+	name := field[strings.LastIndex(field, ".")+1:]
+	if name == "password" {
+		return nil
+	}
+	multiline := slices.Contains(multilineFields, name)
+	r, bad := models.ControlCharacter(s, multiline)
+	switch {
+	case !bad:
+		return nil
+	case multiline:
+		return badRequest(field, fmt.Sprintf("%s must not contain control characters other than line breaks and tabs (found %U)", field, r))
+	default:
+		return badRequest(field, fmt.Sprintf("%s must be one line without control characters (found %U)", field, r))
+	}
 }
 
 // object checks the members of an object whose { has been read.

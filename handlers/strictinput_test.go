@@ -187,3 +187,42 @@ func TestCheckKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestControlCharacters: no control character in a one-line field (names,
+// topics, skills, addresses, notes of an override), and only line breaks
+// and tabs in the multi-line ones (comment, notes); a 400 names the field.
+func TestControlCharacters(t *testing.T) {
+	e := newEnv(t)
+	api := "/api/v1"
+	availPath := api + "/trainers/" + e.trainerA.ID + "/availability"
+	clinicWith := func(key string, value any) map[string]any { return setField(e.clinicBody(), key, value) }
+
+	checkRefusals(t, e, []refusal{
+		{"NUL in a topic", req{as: coord, method: "POST", path: api + "/requests", body: setField(requestBody(e.clinicA.ID), "topic", "Calls\x00")}, 400, "topic"},
+		{"line break in a topic", req{as: clinicA, method: "POST", path: api + "/requests", body: setField(requestBody(e.clinicA.ID), "topic", "two\nlines")}, 400, "topic"},
+		{"escape in a trainer's name", req{as: coord, method: "POST", path: api + "/trainers", body: setField(e.trainerBody(), "name", "\x1b[31mRed")}, 400, "name"},
+		{"tab in a clinic's name", req{as: coord, method: "POST", path: api + "/clinics", body: clinicWith("name", "Poly\tclinic")}, 400, "name"},
+		{"C1 control in a district", req{as: coord, method: "POST", path: api + "/clinics", body: clinicWith("district", "CAO\u0085")}, 400, "district"},
+		{"control in an address", req{as: coord, method: "POST", path: api + "/clinics", body: clinicWith("place", map[string]any{"address": "Lenina\r1", "lat": 55.7, "lon": 37.5})}, 400, "place.address"},
+		{"control in a skill", req{as: coord, method: "POST", path: api + "/requests", body: setField(requestBody(e.clinicA.ID), "skills", []string{"ok", "bad\x07"})}, 400, "skills[1]"},
+		{"bell in a comment", req{as: coord, method: "POST", path: api + "/requests", body: setField(requestBody(e.clinicA.ID), "comment", "ring\x07")}, 400, "comment"},
+		{"lone carriage return in a comment", req{as: coord, method: "POST", path: api + "/requests", body: setField(requestBody(e.clinicA.ID), "comment", "over\rwritten")}, 400, "comment"},
+		{"form feed in clinic notes", req{as: coord, method: "POST", path: api + "/clinics", body: clinicWith("notes", "page\fbreak")}, 400, "notes"},
+		{"line break in an override's note", req{as: trainerA, method: "PUT", path: availPath, header: ifMatch(1),
+			body: map[string]any{"overrides": []any{map[string]any{"date": "2025-03-11", "off": true, "note": "ill\nagain"}}}}, 400, "overrides[0].note"},
+		{"line break in a token name", req{as: coord, method: "POST", path: api + "/tokens", body: map[string]any{"name": "script\n"}}, 400, "name"},
+		{"NUL in an account name", req{as: coord, method: "POST", path: api + "/users", body: map[string]any{"email": "nul@example.org", "name": "Nul\x00", "password": "long enough", "role": "coordinator"}}, 400, "name"},
+		{"NUL in a login e-mail", req{method: "POST", path: api + "/auth/login", body: map[string]any{"email": "a\x00@example.org", "password": "x"}}, 400, "email"},
+	})
+
+	// Multi-line fields keep their lines and indents, also as HTML forms send
+	// them (CRLF).
+	res := e.do(req{as: coord, method: "POST", path: api + "/requests", body: setField(requestBody(e.clinicA.ID), "comment", "first line\r\nsecond\n\tindented")})
+	res.want(t, 201)
+	var r struct{ Comment string }
+	res.decode(t, &r)
+	if r.Comment != "first line\r\nsecond\n\tindented" {
+		t.Errorf("comment stored as %q", r.Comment)
+	}
+	e.do(req{as: coord, method: "POST", path: api + "/clinics", body: clinicWith("notes", "Entrance from the yard.\nAsk for Olga.")}).want(t, 201)
+}

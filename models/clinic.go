@@ -43,7 +43,7 @@ func (c *Clinic) Validate() error {
 			v.Add(fmt.Sprintf("preferred_trainers[%d]", i), "%q is not an id", id)
 		}
 	}
-	validateText(v, "notes", c.Notes, MaxTextLength, false)
+	validateTextLines(v, "notes", c.Notes, MaxTextLength, false, true)
 	validateLang(v, "lang", c.Lang)
 	return v.Err()
 }

@@ -146,7 +146,7 @@ func (r *Request) Validate() error {
 	case r.Kind != KindMicroTraining && r.Participants != 0:
 		v.Add("participants", "only micro-trainings have participants")
 	}
-	validateText(v, "comment", r.Comment, MaxTextLength, false)
+	validateTextLines(v, "comment", r.Comment, MaxTextLength, false, true)
 	if !slices.Contains(Statuses, r.Status) {
 		v.Add("status", "is not a known status")
 	}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -22,13 +23,44 @@ const (
 // TextLength is the length of s as the limits above count it.
 func TextLength(s string) int { return utf8.RuneCountInString(s) }
 
-// validateText checks a text field: required or not, and at most max
-// characters.
+// ControlCharacter returns the first control character in s that a field
+// may not hold, and whether there is one. A single-line field (a name, a
+// topic) holds none; a multi-line one (a comment, notes) may break lines
+// and indent: newline, tab, and a carriage return right before a newline,
+// which is how HTML forms send line breaks.
+func ControlCharacter(s string, multiline bool) (rune, bool) {
+	for i, r := range s {
+		if !unicode.IsControl(r) {
+			continue
+		}
+		if multiline && (r == '\n' || r == '\t' || r == '\r' && strings.HasPrefix(s[i+1:], "\n")) {
+			continue
+		}
+		return r, true
+	}
+	return 0, false
+}
+
+// validateText checks a one-line text field: required or not, at most max
+// characters, and without control characters.
 func validateText(v *ValidationError, field, s string, max int, required bool) {
+	validateTextLines(v, field, s, max, required, false)
+}
+
+// validateTextLines is validateText for a field that may also hold several
+// lines (multiline: line breaks and tabs are allowed).
+func validateTextLines(v *ValidationError, field, s string, max int, required, multiline bool) {
 	switch {
 	case required && strings.TrimSpace(s) == "":
 		v.Add(field, "is required")
 	case TextLength(s) > max:
 		v.Add(field, "must be at most %d characters, not %d", max, TextLength(s))
+	}
+	if r, bad := ControlCharacter(s, multiline); bad {
+		if multiline {
+			v.Add(field, "must not contain control characters other than line breaks and tabs (found %U)", r)
+		} else {
+			v.Add(field, "must be one line without control characters (found %U)", r)
+		}
 	}
 }

@@ -188,6 +188,9 @@ func validateSkills(v *ValidationError, field string, skills []string) {
 		if seen[s] {
 			v.Add(fmt.Sprintf("%s[%d]", field, i), "skill %q is listed twice", s)
 		}
+		if r, bad := ControlCharacter(s, false); bad {
+			v.Add(fmt.Sprintf("%s[%d]", field, i), "must be one line without control characters (found %U)", r)
+		}
 		seen[s] = true
 	}
 }
