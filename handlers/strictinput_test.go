@@ -226,3 +226,39 @@ func TestControlCharacters(t *testing.T) {
 	}
 	e.do(req{as: coord, method: "POST", path: api + "/clinics", body: clinicWith("notes", "Entrance from the yard.\nAsk for Olga.")}).want(t, 201)
 }
+
+// TestEmails: an address is a bare address net/mail reads, within RFC
+// 5321's lengths, and e-mails are the same whatever their case: a trainer's
+// and an account's are stored in lower case and clash in any case.
+func TestEmails(t *testing.T) {
+	e := newEnv(t)
+	api := "/api/v1"
+	domain := strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 57) + ".org" // 189 characters
+	longest := strings.Repeat("a", 64) + "@" + domain                                                          // 254
+	userBody := func(email string) map[string]any {
+		return map[string]any{"email": email, "name": "New", "password": "long enough", "role": "coordinator"}
+	}
+	clinicWith := func(emails ...string) map[string]any { return setField(e.clinicBody(), "contact_emails", emails) }
+
+	checkRefusals(t, e, []refusal{
+		{"255 characters", req{as: coord, method: "POST", path: api + "/trainers", body: setField(e.trainerBody(), "email", "x"+longest[1:]+"x")}, 422, "email"},
+		{"295 characters", req{as: coord, method: "POST", path: api + "/users", body: userBody(strings.Repeat("a", 60) + "@" + strings.Repeat("b", 230) + ".org")}, 422, "email"},
+		{"65 characters before the @", req{as: coord, method: "POST", path: api + "/users", body: userBody(strings.Repeat("a", 65) + "@example.org")}, 422, "email"},
+		{"a display name", req{as: coord, method: "POST", path: api + "/trainers", body: setField(e.trainerBody(), "email", "Anna <anna@example.org>")}, 422, "email"},
+		{"no domain", req{as: coord, method: "POST", path: api + "/clinics", body: clinicWith("head@")}, 422, "contact_emails[0]"},
+		{"a contact twice in other case", req{as: coord, method: "POST", path: api + "/clinics", body: clinicWith("head@clinic.example.org", "Head@Clinic.Example.org")}, 422, "contact_emails[1]"},
+		{"a trainer's e-mail in capitals", req{as: coord, method: "POST", path: api + "/trainers", body: setField(e.trainerBody(), "email", strings.ToUpper(e.trainerA.Email))}, 409, ""},
+		{"another trainer's e-mail in capitals", req{as: coord, method: "PUT", path: api + "/trainers/" + e.trainerB.ID, header: ifMatch(1),
+			body: setField(e.trainerBody(), "email", strings.ToUpper(e.trainerA.Email))}, 409, ""},
+		{"an account's e-mail in capitals", req{as: coord, method: "POST", path: api + "/users", body: userBody(strings.ToUpper(e.users[clinicA].Email))}, 409, ""},
+	})
+
+	e.do(req{as: coord, method: "POST", path: api + "/users", body: userBody(longest)}).want(t, 201)
+	res := e.do(req{as: coord, method: "POST", path: api + "/trainers", body: setField(e.trainerBody(), "email", "Mixed.Case@Example.ORG")}).want(t, 201)
+	var tr struct{ Email string }
+	res.decode(t, &tr)
+	if tr.Email != "mixed.case@example.org" {
+		t.Errorf("trainer e-mail stored as %q, want lower case", tr.Email)
+	}
+	e.do(req{method: "POST", path: api + "/auth/login", body: map[string]any{"email": strings.ToUpper(e.users[clinicA].Email), "password": testPassword}}).want(t, 200)
+}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -32,7 +33,11 @@ func (c *Clinic) Validate() error {
 		v.Add("contact_emails", "at least one contact e-mail is required")
 	}
 	for i, e := range c.ContactEmails {
-		validateEmail(v, fmt.Sprintf("contact_emails[%d]", i), e, true)
+		field := fmt.Sprintf("contact_emails[%d]", i)
+		validateEmail(v, field, e, true)
+		if slices.ContainsFunc(c.ContactEmails[:i], func(o string) bool { return SameEmail(o, e) }) {
+			v.Add(field, "%s is listed twice", e)
+		}
 	}
 	if c.Hours.IsEmpty() {
 		v.Add("hours", "opening hours are required")

@@ -166,6 +166,9 @@ func validateLang(v *ValidationError, field, lang string) {
 	}
 }
 
+// validateEmail checks an e-mail address: a bare address (no display
+// name) that net/mail parses, within the lengths of RFC 5321 (at most 254
+// characters, at most 64 before the @), which mail servers enforce.
 func validateEmail(v *ValidationError, field, s string, required bool) {
 	if s == "" {
 		if required {
@@ -173,10 +176,24 @@ func validateEmail(v *ValidationError, field, s string, required bool) {
 		}
 		return
 	}
+	if n := TextLength(s); n > MaxEmailLength {
+		v.Add(field, "must be at most %d characters, not %d", MaxEmailLength, n)
+		return
+	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s {
 		v.Add(field, "%q is not an e-mail address", s)
+		return
 	}
+	if at := strings.LastIndex(s, "@"); TextLength(s[:at]) > MaxLocalLength {
+		v.Add(field, "the part before @ must be at most %d characters", MaxLocalLength)
+	}
+}
+
+// SameEmail reports whether two e-mail addresses are the same mailbox as
+// the service treats them: compared without case (and surrounding space).
+func SameEmail(a, b string) bool {
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }
 
 func validateSkills(v *ValidationError, field string, skills []string) {
