@@ -178,12 +178,12 @@ func TestLoginFailureMessageKeepsEmail(t *testing.T) {
 		t.Fatalf("empty login: %d\n%s", p.status, p.body)
 	}
 	// The API's rate limit applies to the form too.
-	for range emailBurst {
+	for range pairFree {
 		p = b.post("/login", url.Values{"csrf_token": {b.csrf(p)}, "email": {"limit@example.org"}, "password": {"wrong"}})
 	}
 	p = b.post("/login", url.Values{"csrf_token": {b.csrf(p)}, "email": {"limit@example.org"}, "password": {"wrong"}})
 	if p.status != http.StatusTooManyRequests || !strings.Contains(p.body, "Слишком много") {
-		t.Fatalf("after %d failures: %d", emailBurst, p.status)
+		t.Fatalf("after %d failures: %d", pairFree, p.status)
 	}
 }
 
