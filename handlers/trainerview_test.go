@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -113,4 +114,58 @@ func TestTrainerSeesOnlyTheirRequests(t *testing.T) {
 	if got := e.requestIDs(t, clinicA, ""); !slices.Equal(got, []string{visited.ID}) {
 		t.Errorf("clinic A sees %v", got)
 	}
+}
+
+// TestVisitsPage: GET /visits pages like every list: at most limit items by
+// id, next is the cursor for after, filters and roles apply on every page.
+func TestVisitsPage(t *testing.T) {
+	e := newEnv(t)
+	var mine, theirs []string
+	for i := range 5 {
+		r := e.createRequest(e.clinicA.ID)
+		tr := e.trainerA
+		if i%2 == 1 {
+			tr = e.trainerB
+		}
+		v := e.visitOf(r, tr)
+		if tr == e.trainerA {
+			mine = append(mine, v.ID)
+		} else {
+			theirs = append(theirs, v.ID)
+		}
+	}
+	all := slices.Sorted(slices.Values(append(slices.Clone(mine), theirs...)))
+	pages := func(as, query string, limit int) (ids []string, n int) {
+		after := ""
+		for {
+			path := "/api/v1/visits?limit=" + strconv.Itoa(limit) + query
+			if after != "" {
+				path += "&after=" + after
+			}
+			var page list[models.Visit]
+			e.do(req{as: as, method: http.MethodGet, path: path}).want(t, http.StatusOK).decode(t, &page)
+			if len(page.Items) > limit {
+				t.Fatalf("%d items on a page of %d", len(page.Items), limit)
+			}
+			n++
+			for _, v := range page.Items {
+				ids = append(ids, v.ID)
+			}
+			if page.Next == "" {
+				return ids, n
+			}
+			after = page.Next
+		}
+	}
+	if got, n := pages(coord, "", 2); !slices.Equal(got, all) || n != 3 {
+		t.Errorf("coordinator: %v in %d pages, want %v in 3", got, n, all)
+	}
+	if got, _ := pages(coord, "&trainer_id="+e.trainerB.ID, 1); !slices.Equal(got, theirs) {
+		t.Errorf("filtered by trainer B: %v, want %v", got, theirs)
+	}
+	if got, _ := pages(trainerA, "", 2); !slices.Equal(got, mine) {
+		t.Errorf("trainer A: %v, want %v", got, mine)
+	}
+	e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/visits?limit=0"}).want(t, http.StatusBadRequest).problem(t)
+	e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/visits?after=nope"}).want(t, http.StatusBadRequest).problem(t)
 }

@@ -20,14 +20,18 @@ type VisitStore interface {
 // visitStatuses are the statuses a visit filter accepts.
 var visitStatuses = []models.VisitStatus{models.VisitScheduled, models.VisitDone, models.VisitCancelled}
 
-// listVisits answers published visits ordered by start: a coordinator's
-// choice, a trainer's own, a clinic's own.
+// listVisits answers published visits a page at a time, ordered by id like
+// every list: a coordinator's choice, a trainer's own, a clinic's own.
 func (s *Server) listVisits(c *gin.Context) error {
 	q := c.Request.URL.Query()
-	if err := knownQuery(q, "week", "trainer_id", "clinic_id", "status"); err != nil {
+	if err := knownQuery(q, "week", "trainer_id", "clinic_id", "status", "limit", "after"); err != nil {
 		return err
 	}
-	var f models.VisitFilter
+	page, err := pageParams(q)
+	if err != nil {
+		return err
+	}
+	f := models.VisitFilter{Page: &page}
 	if w := q.Get("week"); w != "" {
 		d := models.Date(w)
 		if !d.StartsWeek() {
@@ -70,6 +74,10 @@ func (s *Server) listVisits(c *gin.Context) error {
 	if err != nil {
 		return fmt.Errorf("list visits: %w", err)
 	}
-	writeJSON(c, http.StatusOK, list[models.Visit]{Items: nonNil(items)})
+	out := list[models.Visit]{Items: nonNil(items)}
+	if len(items) > 0 {
+		out.Next = nextCursor(len(items), page, items[len(items)-1].ID)
+	}
+	writeJSON(c, http.StatusOK, out)
 	return nil
 }
