@@ -15,12 +15,6 @@ import (
 	"github.com/fieldvisit/fieldvisit/store"
 )
 
-// Password length bounds, as the API enforces them (bcrypt reads at most 72 bytes).
-const (
-	minPasswordBytes = 8
-	maxPasswordBytes = 72
-)
-
 // userAdd creates one account, typically the first coordinator of a fresh
 // installation.
 func userAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -79,8 +73,8 @@ func accountPassword(flagValue string, getenv func(string) string, stdin io.Read
 			return "", err
 		}
 	}
-	if len(password) < minPasswordBytes || len(password) > maxPasswordBytes {
-		return "", fmt.Errorf("the password must be %d to %d bytes long", minPasswordBytes, maxPasswordBytes)
+	if err := handlers.PasswordError(password); err != nil {
+		return "", fmt.Errorf("the password %v", err)
 	}
 	return password, nil
 }
