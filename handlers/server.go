@@ -113,6 +113,12 @@ type Config struct {
 	// nil); Static the browser assets (static.Files when nil).
 	Pages  fs.FS
 	Static fs.FS
+	// Limits bound each caller's and all callers' share of the service;
+	// the zero value sets no limit.
+	Limits Limits
+	// Observer receives request measurements (metrics); nil measures
+	// nothing.
+	Observer Observer
 }
 
 // Server holds the API's dependencies; its methods are the handlers.
@@ -139,6 +145,8 @@ type Server struct {
 	secureCookies bool
 	maxBodyBytes  int64
 	logins        *loginLimiter
+	limits        *limiter
+	observer      Observer
 	openAPI       []byte
 	passwordCost  int
 	// dummyHash is compared against when a login names an unknown e-mail,
@@ -178,6 +186,7 @@ func New(cfg Config) (*Server, error) {
 		ready:         cfg.Ready,
 		secureCookies: cfg.SecureCookies,
 		maxBodyBytes:  cfg.MaxBodyBytes,
+		observer:      cfg.Observer,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -207,6 +216,10 @@ func New(cfg Config) (*Server, error) {
 		s.passwordCost, s.dummyHash = cfg.PasswordCost, hash
 	}
 	s.logins = newLoginLimiter(s.now)
+	s.limits = newLimiter(cfg.Limits)
+	if s.observer == nil {
+		s.observer = nopObserver{}
+	}
 	doc, err := openAPIJSON()
 	if err != nil {
 		return nil, fmt.Errorf("handlers: %w", err)
