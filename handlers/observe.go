@@ -24,7 +24,7 @@ type Observer interface {
 type nopObserver struct{}
 
 func (nopObserver) Request(string, string, int, time.Duration) {}
-func (nopObserver) Refused(int, string)                         {}
+func (nopObserver) Refused(int, string)                        {}
 
 // observe times every request and reports it with its route template, so
 // that metrics group "/api/v1/requests/:id" rather than each id.
