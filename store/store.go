@@ -51,6 +51,18 @@ func (s *Store) ObserveTakeovers(f func(resource string)) *Store {
 	return &c
 }
 
+// WithClock returns a Store like s on the same database with another clock:
+// tests see what a later moment (an expired lease) looks like.
+func (s *Store) WithClock(now func() time.Time) *Store {
+	c := *s
+	c.now = now
+	return &c
+}
+
+// DatabaseName names the database s works in; tests hand it to a child
+// process that opens its own client.
+func (s *Store) DatabaseName() string { return s.db.Name() }
+
 // Ping checks that the database answers; /readyz calls it.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.RunCommand(ctx, bson.D{{Key: "ping", Value: 1}}).Err(); err != nil {
