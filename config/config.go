@@ -92,6 +92,8 @@ type Limits struct {
 	Slots int
 	// QueueWait is how long a request waits for a slot before 503.
 	QueueWait time.Duration
+	// ReadTimeout is how long a GET may work before 503.
+	ReadTimeout time.Duration
 }
 
 // SMTP configures the mail server e-mails go through.
@@ -144,6 +146,7 @@ func Default() Config {
 			Burst:        40,
 			Slots:        8,
 			QueueWait:    2 * time.Second,
+			ReadTimeout:  15 * time.Second,
 		},
 		Jobs: Jobs{
 			PlanCron:          "0 2 * * *",
@@ -276,6 +279,9 @@ func (c Config) Validate() error {
 	}
 	if c.Limits.QueueWait < 0 || c.Limits.QueueWait > time.Minute {
 		bad("FIELDVISIT_QUEUE_WAIT", "%s must be between 0 and 1m", c.Limits.QueueWait)
+	}
+	if c.Limits.ReadTimeout < 0 || c.Limits.ReadTimeout > 10*time.Minute {
+		bad("FIELDVISIT_READ_TIMEOUT", "%s must be between 0 (no limit) and 10m", c.Limits.ReadTimeout)
 	}
 	if _, err := cron.ParseStandard(c.Jobs.PlanCron); err != nil {
 		bad("FIELDVISIT_PLAN_CRON", "%q is not a cron spec (minute hour day month weekday): %v", c.Jobs.PlanCron, err)

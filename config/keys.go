@@ -55,6 +55,8 @@ var settings = []setting{
 		value: func(c *Config) flag.Value { return (*intValue)(&c.Limits.Slots) }},
 	{key: "FIELDVISIT_QUEUE_WAIT", flag: "queue-wait", help: "how long a request waits for a slot before it answers 503 with Retry-After",
 		value: func(c *Config) flag.Value { return (*durationValue)(&c.Limits.QueueWait) }},
+	{key: "FIELDVISIT_READ_TIMEOUT", flag: "read-timeout", help: "how long a GET may work (waiting for the database included) before it answers 503 with Retry-After (0 = no limit)",
+		value: func(c *Config) flag.Value { return (*durationValue)(&c.Limits.ReadTimeout) }},
 	{key: "FIELDVISIT_PLAN_CRON", flag: "plan-cron", help: "cron spec (minute hour day month weekday, in FIELDVISIT_TZ) of the nightly planning run",
 		value: func(c *Config) flag.Value { return (*stringValue)(&c.Jobs.PlanCron) }},
 	{key: "FIELDVISIT_PLAN_TIME_LIMIT", flag: "plan-time-limit", help: "time limit of one planning run",

@@ -35,6 +35,10 @@ type Limits struct {
 	// requests ever queue at the connection pool.
 	Slots     int
 	QueueWait time.Duration
+	// ReadTimeout bounds the work of a GET once admitted: a read that
+	// waits longer for the database answers 503 with Retry-After instead
+	// of holding its slot. Writes are not cut off half-way.
+	ReadTimeout time.Duration
 }
 
 // Refusal reasons, as metrics and logs name them.
@@ -124,6 +128,11 @@ func (s *Server) limit(c *gin.Context) {
 		return
 	}
 	defer release()
+	if l.cfg.ReadTimeout > 0 && safeMethod(c.Request.Method) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), l.cfg.ReadTimeout)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
+	}
 	c.Next()
 	if p, ok := c.Get(principalKey); ok {
 		l.learn(TokenHash(p.(*principal).secret), p.(*principal).user.ID)

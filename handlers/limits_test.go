@@ -183,6 +183,22 @@ func TestLimitsPerPrincipal(t *testing.T) {
 	})
 }
 
+// TestReadTimeoutIs503: a read whose database work outlasts ReadTimeout
+// answers 503 with Retry-After, on the API and on a page.
+func TestReadTimeoutIs503(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Limits = Limits{ReadTimeout: time.Nanosecond} })
+	res := e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/requests"}).want(t, http.StatusServiceUnavailable)
+	if p := res.problem(t); p.Type != "urn:fieldvisit:problem:busy" || res.header.Get("Retry-After") == "" {
+		t.Errorf("timed-out read: %v %s", res.header, res.body)
+	}
+	page := e.do(req{as: clinicA, method: http.MethodGet, path: "/requests", outsideDocument: true})
+	if page.status != http.StatusServiceUnavailable || page.header.Get("Retry-After") == "" {
+		t.Errorf("timed-out page: %d %v", page.status, page.header)
+	}
+	// Writes are not cut off.
+	e.do(req{as: coord, method: http.MethodPost, path: "/api/v1/requests", body: requestBody(e.clinicA.ID)}).want(t, http.StatusCreated)
+}
+
 // TestDatabaseTimeoutIs503 renders a real driver error of an operation
 // that ran out of time: 503 with Retry-After, never 500.
 func TestDatabaseTimeoutIs503(t *testing.T) {

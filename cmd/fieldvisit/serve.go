@@ -200,6 +200,7 @@ func newHTTPServer(cfg config.Config, st *store.Store, svc *services, ready func
 			Burst:        cfg.Limits.Burst,
 			Slots:        cfg.Limits.Slots,
 			QueueWait:    cfg.Limits.QueueWait,
+			ReadTimeout:  cfg.Limits.ReadTimeout,
 		},
 		Observer: observer,
 	})
