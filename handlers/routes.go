@@ -132,7 +132,7 @@ func (s *Server) router() (*gin.Engine, error) {
 	e.ContextWithFallback = true
 	e.RedirectTrailingSlash = false
 	e.HandleMethodNotAllowed = true
-	e.Use(withRequestID, s.accessLog, s.recoverPanics, s.renderErrors, s.limitBody, s.withLocation)
+	e.Use(withRequestID, s.observe, s.accessLog, s.recoverPanics, s.renderErrors, s.limit, s.limitBody, s.withLocation)
 	e.NoRoute(handle(func(*gin.Context) error {
 		return &statusError{status: http.StatusNotFound, detail: "no such endpoint"}
 	}))
