@@ -289,7 +289,9 @@ func clinicForm(cl *models.Clinic) *form {
 func (s *Server) renderClinicForm(c *gin.Context, status int, id string, f *form) error {
 	var opts []option
 	chosen := strings.Split(f.Value("preferred"), ",")
-	err := eachPage(func(p models.Page) ([]models.Trainer, error) { return s.trainers.Trainers(c, models.TrainerFilter{}, p) },
+	err := eachPage(func(p models.Page) ([]models.Trainer, error) {
+		return s.trainers.Trainers(c, models.TrainerFilter{}, p)
+	},
 		func(t *models.Trainer) string { return t.ID },
 		func(t *models.Trainer) {
 			opts = append(opts, option{Value: t.ID, Label: t.Name, Selected: slices.Contains(chosen, t.ID)})
@@ -619,7 +621,9 @@ func (s *Server) renderUserForm(c *gin.Context, status int, id string, role mode
 	for _, r := range []models.Role{models.RoleCoordinator, models.RoleTrainer, models.RoleClinic} {
 		roles = append(roles, option{Value: string(r), Label: s.tr(c, "role."+string(r)), Selected: f.Value("role") == string(r)})
 	}
-	err := eachPage(func(p models.Page) ([]models.Trainer, error) { return s.trainers.Trainers(c, models.TrainerFilter{}, p) },
+	err := eachPage(func(p models.Page) ([]models.Trainer, error) {
+		return s.trainers.Trainers(c, models.TrainerFilter{}, p)
+	},
 		func(t *models.Trainer) string { return t.ID },
 		func(t *models.Trainer) {
 			trainers = append(trainers, option{Value: t.ID, Label: t.Name, Selected: f.Value("trainer_id") == t.ID})
