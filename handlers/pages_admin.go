@@ -33,6 +33,9 @@ type adminListPage struct {
 	Items any
 	Next  string
 	Alert string
+	// Me is the caller's account id (the users page offers no
+	// deactivation of oneself).
+	Me string
 }
 
 // option is one choice of a select or a checkbox list.
@@ -602,6 +605,10 @@ var userFields = []string{"email", "name", "password", "role", "trainer_id", "cl
 
 // usersPage answers GET /users.
 func (s *Server) usersPage(c *gin.Context) error {
+	return s.renderUsers(c, http.StatusOK, "")
+}
+
+func (s *Server) renderUsers(c *gin.Context, status int, alert string) error {
 	p, err := listPage(c)
 	if err != nil {
 		return err
@@ -610,7 +617,7 @@ func (s *Server) usersPage(c *gin.Context) error {
 	if err != nil {
 		return fmt.Errorf("list users: %w", err)
 	}
-	return s.render(c, http.StatusOK, "admin_users", "", adminListPage{Items: items,
+	return s.render(c, status, "admin_users", "", adminListPage{Items: items, Alert: alert, Me: caller(c).user.ID,
 		Next: next(len(items), p, func() string { return items[len(items)-1].ID })}, nil)
 }
 
@@ -754,4 +761,45 @@ func (s *Server) updateUserPage(c *gin.Context) error {
 	}
 	s.flash(c, "flash.user_saved")
 	return seeOther(c, "/users")
+}
+
+// setUserDisabledPage answers POST /users/:id/deactivate and
+// /users/:id/activate. A deactivated account can neither log in nor use
+// its tokens (identify and checkLogin refuse it), and its sessions and
+// tokens are deleted at once; it stays stored, because audit entries and
+// plans name it. A coordinator cannot deactivate their own account, so
+// there is always someone left to undo it.
+func (s *Server) setUserDisabledPage(disabled bool) func(c *gin.Context) error {
+	return func(c *gin.Context) error {
+		u, err := s.loadUser(c)
+		if err != nil {
+			return err
+		}
+		version, err := formVersion(postedForm(c, "version"))
+		if err != nil {
+			return err
+		}
+		if disabled && u.ID == caller(c).user.ID {
+			return s.renderUsers(c, http.StatusConflict, s.tr(c, "admin.user.self"))
+		}
+		u.Disabled, u.Version = disabled, version
+		if err := s.users.UpdateUser(c, u); errors.Is(err, models.ErrConflict) {
+			return s.renderUsers(c, http.StatusConflict, s.tr(c, "admin.stale"))
+		} else if err != nil {
+			return fmt.Errorf("set user %s disabled=%v: %w", u.ID, disabled, err)
+		}
+		if disabled {
+			toks, err := s.tokens.Tokens(c, u.ID)
+			if err != nil {
+				return fmt.Errorf("list the tokens of deactivated user %s: %w", u.ID, err)
+			}
+			for _, t := range toks {
+				if err := s.tokens.DeleteTokenByID(c, u.ID, t.ID); err != nil && !errors.Is(err, models.ErrNotFound) {
+					return fmt.Errorf("delete token %s of deactivated user %s: %w", t.ID, u.ID, err)
+				}
+			}
+		}
+		s.flash(c, map[bool]string{true: "flash.user_deactivated", false: "flash.user_activated"}[disabled])
+		return seeOther(c, "/users")
+	}
 }

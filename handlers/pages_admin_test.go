@@ -234,7 +234,8 @@ func TestAdminFormsRefuseWithoutCSRF(t *testing.T) {
 		"email": {"changed@example.org"}, "password": {"long enough password"}, "role": {"coordinator"}}
 	for _, path := range []string{"/clinics", "/clinics/" + e.clinicB.ID, "/clinics/" + e.clinicB.ID + "/delete",
 		"/trainers", "/trainers/" + e.trainerB.ID, "/trainers/" + e.trainerB.ID + "/delete",
-		"/users", "/users/" + e.users[clinicB].ID, "/outbox/" + url.PathEscape(m.ID) + "/retry"} {
+		"/users", "/users/" + e.users[clinicB].ID, "/users/" + e.users[clinicB].ID + "/deactivate",
+		"/outbox/" + url.PathEscape(m.ID) + "/retry"} {
 		p := b.post(path, valid)
 		if p.status != http.StatusForbidden || !strings.HasPrefix(p.ctype, "text/html") {
 			t.Errorf("POST %s with a wrong token: %d %s", path, p.status, p.ctype)
@@ -390,5 +391,47 @@ func TestAdminPagesAreCoordinatorsOnly(t *testing.T) {
 		if !strings.Contains(p.body, `href="`+href+`"`) {
 			t.Errorf("the coordinator's navigation lacks %s", href)
 		}
+	}
+}
+
+// TestDeactivateUser: a deactivated account loses its sessions and tokens
+// at once and cannot log in; activated again, it can; nobody deactivates
+// their own account.
+func TestDeactivateUser(t *testing.T) {
+	e := newEnv(t)
+	b, csrf := coordBrowser(t, e)
+	victim := e.users[clinicB]
+	session := e.browser()
+	session.login(clinicB, "")
+	if p := session.get("/requests"); p.status != http.StatusOK {
+		t.Fatalf("before: %d", p.status)
+	}
+	p := b.post("/users/"+victim.ID+"/deactivate", url.Values{"csrf_token": {csrf}, "version": {"1"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("deactivate: %d\n%s", p.status, p.body)
+	}
+	wantAll(t, "users after deactivation", b.get("/users").body, "Account deactivated", "deactivated", `action="/users/`+victim.ID+`/activate"`)
+	if p := session.get("/requests"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/login") {
+		t.Errorf("the open session still works: %d %q", p.status, p.location)
+	}
+	if r := e.do(req{as: clinicB, method: http.MethodGet, path: "/api/v1/me"}); r.status != http.StatusUnauthorized {
+		t.Errorf("the API token still works: %d", r.status)
+	}
+	if toks, err := e.st.Tokens(context.Background(), victim.ID); err != nil || len(toks) != 0 {
+		t.Errorf("tokens left: %d %v", len(toks), err)
+	}
+	if p := e.browser().login(clinicB, ""); p.status != http.StatusUnauthorized {
+		t.Errorf("a deactivated account logged in: %d", p.status)
+	}
+	// Oneself: refused, with the reason.
+	p = b.post("/users/"+e.users[coord].ID+"/deactivate", url.Values{"csrf_token": {csrf}, "version": {"1"}})
+	if p.status != http.StatusConflict || !strings.Contains(p.body, "You cannot deactivate your own account.") {
+		t.Fatalf("self: %d\n%s", p.status, p.body)
+	}
+	if p := b.post("/users/"+victim.ID+"/activate", url.Values{"csrf_token": {csrf}, "version": {"2"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("activate: %d\n%s", p.status, p.body)
+	}
+	if p := e.browser().login(clinicB, ""); p.status != http.StatusSeeOther {
+		t.Errorf("an activated account cannot log in: %d", p.status)
 	}
 }

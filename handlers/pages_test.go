@@ -399,6 +399,8 @@ func TestPageRoleMatrix(t *testing.T) {
 		"POST /users":                     {"/users", http.StatusUnprocessableEntity, []string{coord}},
 		"GET /users/:id":                  {"/users/" + e.users[clinicA].ID, http.StatusOK, []string{coord}},
 		"POST /users/:id":                 {"/users/" + e.users[clinicA].ID, http.StatusBadRequest, []string{coord}},
+		"POST /users/:id/deactivate":      {"/users/" + e.users[clinicA].ID + "/deactivate", http.StatusBadRequest, []string{coord}},
+		"POST /users/:id/activate":        {"/users/" + e.users[clinicA].ID + "/activate", http.StatusBadRequest, []string{coord}},
 		"GET /mailbox":                    {"/mailbox", http.StatusOK, []string{coord}},
 		"GET /mailbox/:id":                {"/mailbox/no:such:mail", http.StatusNotFound, []string{coord}},
 		"GET /mailbox/:id/attachments/:n": {"/mailbox/no:such:mail/attachments/0", http.StatusNotFound, []string{coord}},

@@ -113,6 +113,8 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/users", coordinator, s.createUserPage},
 		{http.MethodGet, "/users/:id", coordinator, s.editUserPage},
 		{http.MethodPost, "/users/:id", coordinator, s.updateUserPage},
+		{http.MethodPost, "/users/:id/deactivate", coordinator, s.setUserDisabledPage(true)},
+		{http.MethodPost, "/users/:id/activate", coordinator, s.setUserDisabledPage(false)},
 		{http.MethodGet, "/mailbox", coordinator, s.mailboxPage},
 		{http.MethodGet, "/mailbox/:id", coordinator, s.mailMessagePage},
 		{http.MethodGet, "/mailbox/:id/attachments/:n", coordinator, s.mailAttachmentFile},
