@@ -651,7 +651,7 @@ func (s *Server) renderUserForm(c *gin.Context, status int, id string, role mode
 		title = "admin_user.new"
 	}
 	sel := selects(f, map[string][]option{"role": roles, "trainer_id": trainers, "clinic_id": clinics, "lang": langOptions(f.Value("lang"))},
-		map[string]string{"role": "admin.role", "trainer_id": "admin.trainer", "clinic_id": "admin.clinic", "lang": "admin.lang"})
+		map[string]string{"role": "admin.role", "trainer_id": "admin.trainer", "clinic_id": "admin.clinic", "lang": "account.language.label"})
 	for _, name := range []string{"trainer_id", "clinic_id"} {
 		v := sel[name]
 		v.Empty = "admin.none"

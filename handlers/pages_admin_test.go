@@ -324,7 +324,7 @@ func TestMailboxShowsMailSafely(t *testing.T) {
 	if one.status != http.StatusOK {
 		t.Fatalf("message: %d", one.status)
 	}
-	wantAll(t, "message", one.body, `<iframe class="mail-frame" sandbox="" srcdoc="`, "Plain text body\nline 2",
+	wantAll(t, "message", one.body, `<iframe class="mail-frame" sandbox="`+mailFrameSandbox+`" srcdoc="`, "Plain text body\nline 2",
 		`href="/mailbox/visit:def:seq:1:trainer:t@example.org/attachments/0"`, "visit.ics")
 	// The HTML is only ever inside the attribute, escaped: no tag of it
 	// reaches the page itself.
@@ -333,7 +333,7 @@ func TestMailboxShowsMailSafely(t *testing.T) {
 	}
 	start := strings.Index(one.body, `srcdoc="`) + len(`srcdoc="`)
 	end := strings.Index(one.body[start:], `"`)
-	if got := html.UnescapeString(one.body[start : start+end]); got != hostile {
+	if got := html.UnescapeString(one.body[start : start+end]); got != `<base target="_blank">`+hostile {
 		t.Fatalf("srcdoc holds %q, want the mail's HTML %q", got, hostile)
 	}
 	res, err := b.client.Get(e.http.URL + "/mailbox/" + url.PathEscape(m.ID) + "/attachments/0")

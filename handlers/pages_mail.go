@@ -39,7 +39,15 @@ type mailPage struct {
 	Message     models.OutboxMessage
 	Href        string
 	Attachments []mailAttachment
+	// Frame is the srcdoc of the HTML body's frame: the body with its
+	// links opening in a new tab (a sandboxed frame cannot navigate
+	// itself or the page).
+	Frame string
 }
+
+// mailFrameSandbox is what the mail's frame may do: open its links in a new
+// tab, nothing else (no scripts, no forms, no same origin).
+const mailFrameSandbox = "allow-popups allow-popups-to-escape-sandbox"
 
 // mailAttachment is one downloadable attachment.
 type mailAttachment struct {
@@ -100,15 +108,18 @@ func (s *Server) loadMail(c *gin.Context) (*models.OutboxMessage, error) {
 }
 
 // mailMessagePage answers GET /mailbox/{id}: the message as its recipient
-// sees it. The HTML body goes into an iframe's srcdoc with an empty
-// sandbox (no scripts, no forms, an opaque origin), so whatever the mail
-// holds cannot act on this site.
+// sees it. The HTML body goes into an iframe's srcdoc with a sandbox that
+// only lets links open in a new tab (no scripts, no forms, an opaque
+// origin), so whatever the mail holds cannot act on this site.
 func (s *Server) mailMessagePage(c *gin.Context) error {
 	m, err := s.loadMail(c)
 	if err != nil {
 		return err
 	}
 	p := mailPage{Message: *m, Href: mailHref(m.ID)}
+	if m.Mail.HTML != "" {
+		p.Frame = `<base target="_blank">` + m.Mail.HTML
+	}
 	for i, a := range m.Mail.Attachments {
 		p.Attachments = append(p.Attachments, mailAttachment{Name: a.Name, ContentType: a.ContentType, Size: len(a.Data),
 			Href: p.Href + "/attachments/" + strconv.Itoa(i)})
