@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -46,10 +47,13 @@ type statusError struct {
 
 func (e *statusError) Error() string { return e.detail }
 
-// errVersionRequired answers 428 when an update names no version.
-var errVersionRequired = &statusError{
-	status: http.StatusPreconditionRequired,
-	detail: `name the version you are changing: an If-Match header ("3") or a "version" field`,
+// versionRequired answers 428 when an update names no version, naming the
+// document's current one.
+func versionRequired(current int64) error {
+	return &statusError{
+		status: http.StatusPreconditionRequired,
+		detail: fmt.Sprintf(`name the version you are changing: an If-Match header ("%d") or a "version" field; the current version is %d`, current, current),
+	}
 }
 
 // rateLimitedError answers 429 with Retry-After.

@@ -292,7 +292,7 @@ func clinicForm(cl *models.Clinic) *form {
 func (s *Server) renderClinicForm(c *gin.Context, status int, id string, f *form) error {
 	var opts []option
 	chosen := strings.Split(f.Value("preferred"), ",")
-	err := eachPage(func(p models.Page) ([]models.Trainer, error) {
+	err := everyItem(func(p models.Page) ([]models.Trainer, error) {
 		return s.trainers.Trainers(c, models.TrainerFilter{}, p)
 	},
 		func(t *models.Trainer) string { return t.ID },
@@ -628,7 +628,7 @@ func (s *Server) renderUserForm(c *gin.Context, status int, id string, role mode
 	for _, r := range []models.Role{models.RoleCoordinator, models.RoleTrainer, models.RoleClinic} {
 		roles = append(roles, option{Value: string(r), Label: s.tr(c, "role."+string(r)), Selected: f.Value("role") == string(r)})
 	}
-	err := eachPage(func(p models.Page) ([]models.Trainer, error) {
+	err := everyItem(func(p models.Page) ([]models.Trainer, error) {
 		return s.trainers.Trainers(c, models.TrainerFilter{}, p)
 	},
 		func(t *models.Trainer) string { return t.ID },
@@ -638,7 +638,7 @@ func (s *Server) renderUserForm(c *gin.Context, status int, id string, role mode
 	if err != nil {
 		return fmt.Errorf("list trainers for the account form: %w", err)
 	}
-	err = eachPage(func(p models.Page) ([]models.Clinic, error) { return s.clinics.Clinics(c, models.ClinicFilter{}, p) },
+	err = everyItem(func(p models.Page) ([]models.Clinic, error) { return s.clinics.Clinics(c, models.ClinicFilter{}, p) },
 		func(cl *models.Clinic) string { return cl.ID },
 		func(cl *models.Clinic) {
 			clinics = append(clinics, option{Value: cl.ID, Label: cl.Name, Selected: f.Value("clinic_id") == cl.ID})
@@ -801,5 +801,24 @@ func (s *Server) setUserDisabledPage(disabled bool) func(c *gin.Context) error {
 		}
 		s.flash(c, map[bool]string{true: "flash.user_deactivated", false: "flash.user_activated"}[disabled])
 		return seeOther(c, "/users")
+	}
+}
+
+// everyItem calls fn for every item list returns, page by page in id order:
+// the forms' choices (trainers, clinics, accounts) are whole lists.
+func everyItem[T any](list func(models.Page) ([]T, error), id func(*T) string, fn func(*T)) error {
+	p := models.Page{Limit: models.MaxPageSize}
+	for {
+		items, err := list(p)
+		if err != nil {
+			return err
+		}
+		for i := range items {
+			fn(&items[i])
+		}
+		if len(items) < p.Limit {
+			return nil
+		}
+		p.After = id(&items[len(items)-1])
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/fieldvisit/fieldvisit/models"
+	"github.com/fieldvisit/fieldvisit/notify"
 )
 
 // requestWindowDays is how long a request stays plannable when it names no
@@ -85,9 +86,6 @@ func (s *Server) checkRequestRefs(c *gin.Context, r *models.Request) error {
 func (s *Server) requestFilter(c *gin.Context) (models.RequestFilter, models.Page, error) {
 	q := c.Request.URL.Query()
 	var f models.RequestFilter
-	if err := knownQuery(q, "status", "clinic_id", "week", "priority", "kind", "limit", "after"); err != nil {
-		return f, models.Page{}, err
-	}
 	page, err := pageParams(q)
 	if err != nil {
 		return f, page, err
@@ -144,7 +142,7 @@ func (s *Server) listRequests(c *gin.Context) error {
 	}
 	items, err := s.requests.Requests(c, f, page)
 	if err != nil {
-		return fmt.Errorf("list requests: %w", err)
+		return err
 	}
 	out := list[models.Request]{Items: nonNil(items)}
 	if len(items) > 0 {
@@ -186,8 +184,14 @@ func (s *Server) createRequest(c *gin.Context) error {
 		return err
 	}
 	if err := s.requests.CreateRequest(c, r); err != nil {
-		return fmt.Errorf("create request: %w", err)
+		return err
 	}
+	if s.mail != nil {
+		if info := s.requestInfo(c, r); len(info.Clinic.Emails) > 0 {
+			s.enqueue(c, "request received "+r.ID, func(m PeopleComposer) (notify.Message, error) { return m.RequestReceived(info) })
+		}
+	}
+	noteAudit(c, "request.create", "request", r.ID, fmt.Sprintf("filed: %s, %s, %s–%s, priority %s", r.Kind, r.Topic, r.EarliestDate, r.DueDate, r.Priority))
 	c.Header("Location", c.Request.URL.Path+"/"+r.ID)
 	writeRequest(c, http.StatusCreated, r)
 	return nil
@@ -202,7 +206,7 @@ func (s *Server) loadRequest(c *gin.Context) (*models.Request, error) {
 	}
 	r, err := s.requests.Request(c, id)
 	if err != nil {
-		return nil, fmt.Errorf("load request %s: %w", id, err)
+		return nil, err
 	}
 	if p := caller(c); p.is(models.RoleClinic) && r.ClinicID != p.user.ClinicID {
 		return nil, fmt.Errorf("request %s of another clinic: %w", id, models.ErrNotFound)
@@ -232,7 +236,7 @@ func (s *Server) updateRequest(c *gin.Context) error {
 	if err := bindJSON(c, &p); err != nil {
 		return err
 	}
-	version, err := expectedVersion(c, p.Version)
+	version, err := expectedVersion(c, p.Version, versionOf(r.Version))
 	if err != nil {
 		return err
 	}
@@ -250,7 +254,20 @@ func (s *Server) updateRequest(c *gin.Context) error {
 			return forbidden("only coordinators pin requests")
 		}
 		p.Pin = r.Pin
+		// A booked visit is a commitment: a clinic asks for a change
+		// instead of rewriting the request under it.
+		if fields := clinicReplan(r, &p, s.today()); len(fields) > 0 {
+			visit, err := s.booked(c, r.ID)
+			if err != nil {
+				return err
+			}
+			if visit != nil {
+				return &models.ConflictError{Message: fmt.Sprintf("the request has a booked visit on %s; to change %s, file a change request: POST /api/v1/requests/%s/change-requests",
+					visit.Date, strings.Join(fields, ", "), r.ID)}
+			}
+		}
 	}
+	before := *r
 	p.apply(r, s.today())
 	r.Version, r.UpdatedAt = version, s.now().UTC()
 	if err := r.Validate(); err != nil {
@@ -260,8 +277,9 @@ func (s *Server) updateRequest(c *gin.Context) error {
 		return err
 	}
 	if err := s.requests.UpdateRequest(c, r); err != nil {
-		return fmt.Errorf("update request %s: %w", r.ID, err)
+		return err
 	}
+	noteAudit(c, "request.update", "request", r.ID, changeSummary(&before, r))
 	writeRequest(c, http.StatusOK, r)
 	return nil
 }
@@ -285,10 +303,10 @@ func (s *Server) setRequestStatus(c *gin.Context) error {
 	}
 	if !slices.Contains(models.Statuses, p.Status) {
 		v := &models.ValidationError{}
-		v.Add("status", "must be one of new, planned, confirmed, done, cancelled")
+		v.Add("status", "must be one of %s", joinNames(models.Statuses))
 		return v
 	}
-	version, err := expectedVersion(c, p.Version)
+	version, err := expectedVersion(c, p.Version, versionOf(r.Version))
 	if err != nil {
 		return err
 	}
@@ -297,7 +315,16 @@ func (s *Server) setRequestStatus(c *gin.Context) error {
 	}
 	updated, err := s.requests.SetRequestStatus(c, r.ID, version, p.Status)
 	if err != nil {
-		return fmt.Errorf("set status of request %s: %w", r.ID, err)
+		return err
+	}
+	noteAudit(c, "request.status", "request", r.ID, fmt.Sprintf("status: %s → %s", r.Status, updated.Status))
+	if updated.Status == models.StatusCancelled && caller(c).is(models.RoleClinic) {
+		if to, lang := s.coordinators(c); len(to) > 0 {
+			info := s.requestInfo(c, updated)
+			s.enqueue(c, "cancellation of request "+r.ID, func(m PeopleComposer) (notify.Message, error) {
+				return m.CoordinatorCancellation(to, lang, info)
+			})
+		}
 	}
 	if updated.Status == models.StatusCancelled && s.publisher != nil {
 		// The request is cancelled either way; should telling people fail
@@ -309,6 +336,16 @@ func (s *Server) setRequestStatus(c *gin.Context) error {
 	}
 	writeRequest(c, http.StatusOK, updated)
 	return nil
+}
+
+// joinNames lists the values of an enumeration for a message, in their
+// declared order, so the message follows the model when a value is added.
+func joinNames[T ~string](values []T) string {
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = string(v)
+	}
+	return strings.Join(names, ", ")
 }
 
 func writeRequest(c *gin.Context, status int, r *models.Request) {
