@@ -25,6 +25,7 @@ import (
 var adminNav = []navLink{
 	{Href: "/clinics", Label: "nav.clinics"}, {Href: "/trainers", Label: "nav.trainers"},
 	{Href: "/users", Label: "nav.users"}, {Href: "/outbox", Label: "nav.outbox"}, {Href: "/mailbox", Label: "nav.mailbox"},
+	{Href: "/audit", Label: "nav.audit"},
 }
 
 // adminListPage is the data of a list page: one page of items, the next
@@ -363,6 +364,7 @@ func (s *Server) createClinicPage(c *gin.Context) error {
 	if err := s.clinics.CreateClinic(c, cl); err != nil {
 		return fmt.Errorf("create clinic: %w", err)
 	}
+	noteAudit(c, "clinic.create", "clinic", cl.ID, "clinic "+cl.Name)
 	s.flash(c, "flash.clinic_saved")
 	return seeOther(c, "/clinics")
 }
@@ -378,6 +380,7 @@ func (s *Server) updateClinicPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	before := *cl
 	p.apply(cl)
 	cl.Version, cl.UpdatedAt = version, s.now().UTC()
 	err = s.validateClinic(c, cl)
@@ -396,6 +399,7 @@ func (s *Server) updateClinicPage(c *gin.Context) error {
 	} else if err != nil {
 		return fmt.Errorf("update clinic %s: %w", cl.ID, err)
 	}
+	noteAudit(c, "clinic.update", "clinic", cl.ID, changeSummary(&before, cl))
 	s.flash(c, "flash.clinic_saved")
 	return seeOther(c, "/clinics")
 }
@@ -421,6 +425,7 @@ func (s *Server) deleteClinicPage(c *gin.Context) error {
 	if err != nil {
 		return fmt.Errorf("delete clinic %s: %w", id, err)
 	}
+	noteAudit(c, "clinic.delete", "clinic", id, "")
 	s.flash(c, "flash.deleted")
 	return seeOther(c, "/clinics")
 }
@@ -540,6 +545,7 @@ func (s *Server) createTrainerPage(c *gin.Context) error {
 	if err := s.trainers.CreateTrainer(c, t); err != nil {
 		return fmt.Errorf("create trainer: %w", err)
 	}
+	noteAudit(c, "trainer.create", "trainer", t.ID, "trainer "+t.Name)
 	s.flash(c, "flash.trainer_saved")
 	return seeOther(c, "/trainers")
 }
@@ -555,6 +561,7 @@ func (s *Server) updateTrainerPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	before := *t
 	p.apply(t)
 	t.Version, t.UpdatedAt = version, s.now().UTC()
 	err = t.Validate()
@@ -570,6 +577,7 @@ func (s *Server) updateTrainerPage(c *gin.Context) error {
 	} else if err != nil {
 		return fmt.Errorf("update trainer %s: %w", t.ID, err)
 	}
+	noteAudit(c, "trainer.update", "trainer", t.ID, changeSummary(&before, t))
 	s.flash(c, "flash.trainer_saved")
 	return seeOther(c, "/trainers")
 }
@@ -594,6 +602,7 @@ func (s *Server) deleteTrainerPage(c *gin.Context) error {
 	if err != nil {
 		return fmt.Errorf("delete trainer %s: %w", id, err)
 	}
+	noteAudit(c, "trainer.delete", "trainer", id, "")
 	s.flash(c, "flash.deleted")
 	return seeOther(c, "/trainers")
 }
@@ -693,6 +702,7 @@ func (s *Server) createUserPage(c *gin.Context) error {
 	} else if err != nil {
 		return fmt.Errorf("create user: %w", err)
 	}
+	noteAudit(c, "user.create", "user", u.ID, fmt.Sprintf("account %s (%s)", u.Email, u.Role))
 	s.flash(c, "flash.user_saved")
 	return seeOther(c, "/users")
 }
@@ -736,6 +746,7 @@ func (s *Server) updateUserPage(c *gin.Context) error {
 		return err
 	}
 	f.Values["role"] = string(u.Role)
+	before := *u
 	u.Email, u.Name, u.Lang, u.Version = f.Values["email"], f.Values["name"], f.Values["lang"], version
 	switch u.Role {
 	case models.RoleTrainer:
@@ -759,6 +770,7 @@ func (s *Server) updateUserPage(c *gin.Context) error {
 	} else if err != nil {
 		return fmt.Errorf("update user %s: %w", u.ID, err)
 	}
+	noteAudit(c, "user.update", "user", u.ID, changeSummary(&before, u))
 	s.flash(c, "flash.user_saved")
 	return seeOther(c, "/users")
 }
@@ -788,6 +800,7 @@ func (s *Server) setUserDisabledPage(disabled bool) func(c *gin.Context) error {
 		} else if err != nil {
 			return fmt.Errorf("set user %s disabled=%v: %w", u.ID, disabled, err)
 		}
+		summary := "account " + u.Email + " activated"
 		if disabled {
 			toks, err := s.tokens.Tokens(c, u.ID)
 			if err != nil {
@@ -798,7 +811,9 @@ func (s *Server) setUserDisabledPage(disabled bool) func(c *gin.Context) error {
 					return fmt.Errorf("delete token %s of deactivated user %s: %w", t.ID, u.ID, err)
 				}
 			}
+			summary = fmt.Sprintf("account %s deactivated; %d sessions and tokens revoked", u.Email, len(toks))
 		}
+		noteAudit(c, "", "user", u.ID, summary)
 		s.flash(c, map[bool]string{true: "flash.user_deactivated", false: "flash.user_activated"}[disabled])
 		return seeOther(c, "/users")
 	}

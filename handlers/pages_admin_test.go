@@ -5,6 +5,8 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -433,5 +435,77 @@ func TestDeactivateUser(t *testing.T) {
 	}
 	if p := e.browser().login(clinicB, ""); p.status != http.StatusSeeOther {
 		t.Errorf("an activated account cannot log in: %d", p.status)
+	}
+}
+
+// TestAuditPage: changes made through the admin pages are in the log with
+// who made them and a link to the document; the API's filters narrow it,
+// a filter the API refuses is shown next to its field, and paging keeps
+// the filters.
+func TestAuditPage(t *testing.T) {
+	e := newEnv(t)
+	b, csrf := coordBrowser(t, e)
+	form := url.Values{"csrf_token": {csrf}, "version": {"1"}, "name": {"Audited clinic"}, "address": {"Mira 5"},
+		"lat": {"55.78"}, "lon": {"37.63"}, "contact_emails": {e.clinicB.ContactEmails[0]}, "hours_mon": {"08:00-20:00"}, "lang": {"ru"}}
+	if p := b.post("/clinics/"+e.clinicB.ID, form); p.status != http.StatusSeeOther {
+		t.Fatalf("edit: %d", p.status)
+	}
+	p := b.get("/audit?entity=clinic")
+	wantAll(t, "audit filtered by clinic", p.body, "clinic.update", `href="/clinics/`+e.clinicB.ID+`"`,
+		"name: &#34;"+e.clinicB.Name+"&#34; → &#34;Audited clinic&#34;", e.users[coord].Name, `value="clinic"`)
+	if strings.Contains(p.body, "session.login") {
+		t.Error("the entity filter let a login through")
+	}
+	p = b.get("/audit?actor=" + e.users[clinicA].ID)
+	if strings.Contains(p.body, "clinic.update") || !strings.Contains(p.body, "No entries match.") {
+		t.Errorf("the actor filter:\n%s", p.body)
+	}
+	p = b.get("/audit?since=yesterday&entity_id=" + e.clinicB.ID)
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, `<p class="error" id="e-since">A date such as 2026-12-07.`) ||
+		!strings.Contains(p.body, `value="`+e.clinicB.ID+`"`) {
+		t.Fatalf("bad since: %d\n%s", p.status, p.body)
+	}
+	// Paging: more entries than a page, the next link keeps the filter.
+	for i := range models.DefaultPageSize + 5 {
+		if err := e.st.AddAudit(context.Background(), &models.AuditEntry{Action: "test.bulk", Entity: "bulk",
+			EntityID: strconv.Itoa(i), Method: http.MethodPost, Route: "/x", Status: 200}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p = b.get("/audit?entity=bulk")
+	m := regexp.MustCompile(`href="(/audit\?[^"]+)"`).FindStringSubmatch(p.body)
+	if strings.Count(p.body, "test.bulk") != models.DefaultPageSize || m == nil {
+		t.Fatalf("first page: %d rows, next %v", strings.Count(p.body, "test.bulk"), m)
+	}
+	next := html.UnescapeString(m[1])
+	if !strings.Contains(next, "entity=bulk") || !strings.Contains(next, "after=") {
+		t.Fatalf("next link %q", next)
+	}
+	if p := b.get(next); strings.Count(p.body, "test.bulk") != 5 {
+		t.Fatalf("second page: %d rows", strings.Count(p.body, "test.bulk"))
+	}
+}
+
+// TestAdminPagesAreAudited: each admin page change leaves one entry naming
+// the document (not the page the form went back to).
+func TestAdminPagesAreAudited(t *testing.T) {
+	e := newEnv(t)
+	b, csrf := coordBrowser(t, e)
+	p := b.post("/trainers", url.Values{"csrf_token": {csrf}, "name": {"Audited trainer"}, "email": {"at@example.org"},
+		"address": {"Home 1"}, "lat": {"55.7"}, "lon": {"37.6"}, "travel_mode": {"walk"}, "lang": {"ru"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("create trainer: %d\n%s", p.status, p.body)
+	}
+	entries, err := e.st.AuditEntries(context.Background(), models.AuditFilter{Entity: "trainer"}, models.Page{Limit: 10})
+	if err != nil || len(entries) != 1 || entries[0].Action != "trainer.create" || !models.ValidID(entries[0].EntityID) ||
+		entries[0].ActorID != e.users[coord].ID {
+		t.Fatalf("trainer entries: %+v %v", entries, err)
+	}
+	if p := b.post("/users/"+e.users[clinicB].ID+"/deactivate", url.Values{"csrf_token": {csrf}, "version": {"1"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("deactivate: %d", p.status)
+	}
+	entries, _ = e.st.AuditEntries(context.Background(), models.AuditFilter{Entity: "user", EntityID: e.users[clinicB].ID}, models.Page{Limit: 10})
+	if len(entries) != 1 || entries[0].Action != "user.deactivate" || !strings.Contains(entries[0].Summary, "deactivated") {
+		t.Fatalf("user entries: %+v", entries)
 	}
 }

@@ -406,6 +406,7 @@ func TestPageRoleMatrix(t *testing.T) {
 		"GET /mailbox/:id/attachments/:n": {"/mailbox/no:such:mail/attachments/0", http.StatusNotFound, []string{coord}},
 		"GET /outbox":                     {"/outbox", http.StatusOK, []string{coord}},
 		"POST /outbox/:id/retry":          {"/outbox/no:such:mail/retry", http.StatusNotFound, []string{coord}},
+		"GET /audit":                      {"/audit", http.StatusOK, []string{coord}},
 	}
 	public := map[string]bool{"GET /login": true, "POST /login": true, "GET /static/:version/*path": true}
 	for _, r := range e.srv.engine.Routes() {

@@ -141,6 +141,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/mailbox/:id/attachments/:n", coordinator, s.mailAttachmentFile},
 		{http.MethodGet, "/outbox", coordinator, s.outboxPageView},
 		{http.MethodPost, "/outbox/:id/retry", coordinator, s.retryOutboxPage},
+		{http.MethodGet, "/audit", coordinator, s.auditPageView},
 	}
 }
 
