@@ -19,8 +19,9 @@ import (
 // headless Chromium: the week is planned and published, its mail fails
 // against an SMTP server that is down, the coordinator retries one message
 // from /outbox, the retried message lands in the development mailbox and
-// is read there (HTML in a sandboxed frame, the .ics downloadable), and a
-// clinic is created through the form after a refused attempt. Each page
+// is read there (HTML in a sandboxed frame, the .ics downloadable), a
+// clinic is created through the form after a refused attempt, and the
+// audit log shows it. Each page
 // is screenshotted at 360 and 1280 px and checked with axe-core.
 func TestBrowserAdminPages(t *testing.T) {
 	w := newWebService(t)
@@ -211,6 +212,8 @@ func TestBrowserAdminPages(t *testing.T) {
 		{"admin-users", "/users", `table`},
 		{"admin-user-new", "/users/new", `#f-email`},
 		{"admin-outbox-pending", "/outbox?status=pending", `h1`},
+		{"admin-audit", "/audit", `#f-entity`},
+		{"admin-audit-clinics", "/audit?entity=clinic", `table`},
 	} {
 		t.Run(p.name, func(t *testing.T) {
 			tc := coordinator(t)
