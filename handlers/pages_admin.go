@@ -125,8 +125,8 @@ func (s *Server) renameFields(c *gin.Context, err error, rename map[string]strin
 		name := indexSuffix.ReplaceAllString(fe.Field, "")
 		if to, ok := rename[name]; ok {
 			out[fe.Field] = to
-		} else if i := strings.IndexByte(name, '.'); i > 0 {
-			if to, ok := rename[name[:i]+".*"]; ok {
+		} else if dot := strings.IndexByte(name, '.'); dot > 0 {
+			if to, ok := rename[name[:dot]+".*"]; ok {
 				out[fe.Field] = to
 			}
 		} else {
@@ -141,6 +141,23 @@ func (s *Server) renameFields(c *gin.Context, err error, rename map[string]strin
 		}
 	}
 	return out
+}
+
+// showAgain decides what a save's outcome means for its form: a validation
+// error is put next to the fields (with rename, see renameFields) and, like
+// a field the page could not parse, means the form is shown again (true);
+// any other error is returned as it is.
+func (s *Server) showAgain(c *gin.Context, f *form, err error, rename map[string]string) (bool, error) {
+	if err != nil && !s.failValidation(c, f, err, s.renameFields(c, err, rename)) {
+		return false, err
+	}
+	if !f.failed() {
+		return false, nil
+	}
+	if f.Error("") == "" {
+		f.fail("", s.tr(c, "form.invalid"))
+	}
+	return true, nil
 }
 
 // quoted finds a Go-quoted value in a validation message.
@@ -351,15 +368,11 @@ func (s *Server) createClinicPage(c *gin.Context) error {
 	now := s.now().UTC()
 	cl := &models.Clinic{CreatedAt: now, UpdatedAt: now, Version: 1}
 	p.apply(cl)
-	err := s.validateClinic(c, cl)
-	if s.failValidation(c, f, err, s.renameFields(c, err, clinicRename)) || f.failed() {
-		if f.Error("") == "" {
-			f.fail("", s.tr(c, "form.invalid"))
+	if again, err := s.showAgain(c, f, s.validateClinic(c, cl), clinicRename); again || err != nil {
+		if err != nil {
+			return err
 		}
 		return s.renderClinicForm(c, http.StatusUnprocessableEntity, "", f)
-	}
-	if err != nil {
-		return err
 	}
 	if err := s.clinics.CreateClinic(c, cl); err != nil {
 		return fmt.Errorf("create clinic: %w", err)
@@ -383,15 +396,11 @@ func (s *Server) updateClinicPage(c *gin.Context) error {
 	before := *cl
 	p.apply(cl)
 	cl.Version, cl.UpdatedAt = version, s.now().UTC()
-	err = s.validateClinic(c, cl)
-	if s.failValidation(c, f, err, s.renameFields(c, err, clinicRename)) || f.failed() {
-		if f.Error("") == "" {
-			f.fail("", s.tr(c, "form.invalid"))
+	if again, err := s.showAgain(c, f, s.validateClinic(c, cl), clinicRename); again || err != nil {
+		if err != nil {
+			return err
 		}
 		return s.renderClinicForm(c, http.StatusUnprocessableEntity, cl.ID, f)
-	}
-	if err != nil {
-		return err
 	}
 	if err := s.clinics.UpdateClinic(c, cl); errors.Is(err, models.ErrConflict) {
 		f.fail("", s.tr(c, "admin.stale"))
@@ -535,10 +544,9 @@ func (s *Server) createTrainerPage(c *gin.Context) error {
 	now := s.now().UTC()
 	t := &models.Trainer{CreatedAt: now, UpdatedAt: now, Version: 1}
 	p.apply(t)
-	err := t.Validate()
-	if s.failValidation(c, f, err, s.renameFields(c, err, trainerRename)) || f.failed() {
-		if f.Error("") == "" {
-			f.fail("", s.tr(c, "form.invalid"))
+	if again, err := s.showAgain(c, f, t.Validate(), trainerRename); again || err != nil {
+		if err != nil {
+			return err
 		}
 		return s.renderTrainerForm(c, http.StatusUnprocessableEntity, "", f)
 	}
@@ -564,10 +572,9 @@ func (s *Server) updateTrainerPage(c *gin.Context) error {
 	before := *t
 	p.apply(t)
 	t.Version, t.UpdatedAt = version, s.now().UTC()
-	err = t.Validate()
-	if s.failValidation(c, f, err, s.renameFields(c, err, trainerRename)) || f.failed() {
-		if f.Error("") == "" {
-			f.fail("", s.tr(c, "form.invalid"))
+	if again, err := s.showAgain(c, f, t.Validate(), trainerRename); again || err != nil {
+		if err != nil {
+			return err
 		}
 		return s.renderTrainerForm(c, http.StatusUnprocessableEntity, t.ID, f)
 	}
@@ -689,11 +696,11 @@ func (s *Server) createUserPage(c *gin.Context) error {
 		p.ClinicID = f.Values["clinic_id"]
 	}
 	u, err := s.newAccount(c, p)
-	if s.failValidation(c, f, err, nil) {
+	if again, err := s.showAgain(c, f, err, nil); again || err != nil {
+		if err != nil {
+			return err
+		}
 		return s.renderUserForm(c, http.StatusUnprocessableEntity, "", "", f)
-	}
-	if err != nil {
-		return err
 	}
 	if err := s.users.CreateUser(c, u); errors.Is(err, models.ErrConflict) {
 		f.fail("email", s.tr(c, "admin.email_taken"))
@@ -758,11 +765,11 @@ func (s *Server) updateUserPage(c *gin.Context) error {
 	if err == nil {
 		err = s.checkUserLink(c, u)
 	}
-	if s.failValidation(c, f, err, nil) {
+	if again, err := s.showAgain(c, f, err, nil); again || err != nil {
+		if err != nil {
+			return err
+		}
 		return s.renderUserForm(c, http.StatusUnprocessableEntity, u.ID, u.Role, f)
-	}
-	if err != nil {
-		return err
 	}
 	if err := s.users.UpdateUser(c, u); errors.Is(err, models.ErrConflict) {
 		f.fail("", s.tr(c, "admin.stale_or_taken"))

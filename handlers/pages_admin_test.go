@@ -177,17 +177,17 @@ func TestTrainerFormValidationAndEdit(t *testing.T) {
 func TestUserFormValidationAndCreate(t *testing.T) {
 	e := newEnv(t)
 	b, csrf := coordBrowser(t, e)
-	p := b.post("/users", url.Values{"csrf_token": {csrf}, "email": {"new@example.org"}, "name": {"New clinic user"},
+	p := b.post("/users", url.Values{"csrf_token": {csrf}, "email": {"new@"}, "name": {"New clinic user"},
 		"password": {"short"}, "role": {"clinic"}, "clinic_id": {""}, "lang": {"en"}})
 	if p.status != http.StatusUnprocessableEntity {
 		t.Fatalf("invalid account: %d", p.status)
 	}
 	wantAll(t, "invalid account form", p.body, "A password must be 8 to 72 bytes long.", "Choose the clinic of this account.",
-		`value="new@example.org"`, `value="New clinic user"`, `<option value="clinic" selected>`)
+		"“new@” is not an e-mail address.", `value="new@"`, `value="New clinic user"`, `<option value="clinic" selected>`)
 	if strings.Contains(p.body, `value="short"`) {
 		t.Error("the password is shown again")
 	}
-	if _, err := e.st.UserByEmail(context.Background(), "new@example.org"); err == nil {
+	if _, err := e.st.UserByEmail(context.Background(), "new@"); err == nil {
 		t.Fatal("an invalid form saved an account")
 	}
 	// A taken e-mail is shown next to the e-mail.
