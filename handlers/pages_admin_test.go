@@ -182,7 +182,7 @@ func TestUserFormValidationAndCreate(t *testing.T) {
 	if p.status != http.StatusUnprocessableEntity {
 		t.Fatalf("invalid account: %d", p.status)
 	}
-	wantAll(t, "invalid account form", p.body, "A password must be 8 to 72 bytes long.", "Choose the clinic of this account.",
+	wantAll(t, "invalid account form", p.body, "A password must be 8 to 72 characters long.", "Choose the clinic of this account.",
 		"“new@” is not an e-mail address.", `value="new@"`, `value="New clinic user"`, `<option value="clinic" selected>`)
 	if strings.Contains(p.body, `value="short"`) {
 		t.Error("the password is shown again")

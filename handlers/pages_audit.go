@@ -30,8 +30,8 @@ type auditRow struct {
 	Actor, Href string
 }
 
-// auditFields are the filter form's fields.
-var auditFields = []string{"entity", "entity_id", "actor", "since", "archived"}
+// auditFilterFields are the filter form's fields.
+var auditFilterFields = []string{"entity", "entity_id", "actor", "since", "archived"}
 
 // auditLinks are the admin pages an entry's document opens on.
 var auditLinks = map[string]string{"clinic": "/clinics/", "trainer": "/trainers/", "user": "/users/"}
@@ -41,11 +41,11 @@ var auditLinks = map[string]string{"clinic": "/clinics/", "trainer": "/trainers/
 // the API would refuse is shown next to its field, with no entries.
 func (s *Server) auditPageView(c *gin.Context) error {
 	q := c.Request.URL.Query()
-	if err := knownQuery(q, append(slices.Clone(auditFields), "after")...); err != nil {
+	if err := knownQuery(q, append(slices.Clone(auditFilterFields), "after")...); err != nil {
 		return err
 	}
 	f := &form{Values: map[string]string{}}
-	for _, name := range auditFields {
+	for _, name := range auditFilterFields {
 		f.Values[name] = strings.TrimSpace(q.Get(name))
 	}
 	p := auditPage{Archived: f.Values["archived"] == "true"}
@@ -92,7 +92,7 @@ func (s *Server) auditPageView(c *gin.Context) error {
 	if len(items) > 0 {
 		if next := nextCursor(len(items), page, items[len(items)-1].ID); next != "" {
 			nq := url.Values{}
-			for _, name := range auditFields {
+			for _, name := range auditFilterFields {
 				if v := f.Values[name]; v != "" {
 					nq.Set(name, v)
 				}

@@ -78,7 +78,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, api + "/plans/:week/:version/publish", coordinator, s.publishPlan},
 		{http.MethodGet, api + "/plans/:week/:version/diff?against", coordinator, s.planDiff},
 		{http.MethodPost, api + "/plans/:week/:version/edits", coordinator, s.editPlan},
-		{http.MethodGet, api + "/visits?week&trainer_id&clinic_id&status", anyone, s.listVisits},
+		{http.MethodGet, api + "/visits?week&trainer_id&clinic_id&status&limit&after", anyone, s.listVisits},
 		{http.MethodGet, api + "/visits/:id", anyone, s.getVisit},
 		{http.MethodPost, api + "/visits/:id/complete", coordinatorTrainer, s.completeVisit},
 		{http.MethodGet, api + "/outbox?status&limit&after", coordinator, s.listOutbox},

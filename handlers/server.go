@@ -236,7 +236,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.passwordCost, s.dummyHash = cfg.PasswordCost, hash
 	}
-	s.logins = newLoginLimiter(s.now)
+	s.logins = newLoginLimiter(s.now, s.log)
 	doc, err := openAPIJSON()
 	if err != nil {
 		return nil, fmt.Errorf("handlers: %w", err)
