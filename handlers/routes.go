@@ -95,6 +95,10 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/requests", []models.Role{models.RoleClinic}, s.requestsPage},
 		{http.MethodGet, "/board", coordinator, s.boardRedirect},
 		{http.MethodGet, "/board/:monday", coordinator, s.boardPage},
+		{http.MethodPost, "/board/:monday/run", coordinator, s.runFromBoard},
+		{http.MethodPost, "/board/:monday/edit", coordinator, s.editFromBoard},
+		{http.MethodPost, "/board/:monday/publish", coordinator, s.publishFromBoard},
+		{http.MethodGet, "/plans/:monday", coordinator, s.plansPage},
 	}
 }
 
