@@ -172,7 +172,7 @@ func (s *Server) boardPage(c *gin.Context) error {
 func (s *Server) loadBoard(c *gin.Context, monday models.Date, version int, selected string) (*boardPage, error) {
 	ctx, lang := context.Context(c), s.pageLang(c)
 	p := &boardPage{Monday: monday, Prev: "/board/" + string(monday.AddDays(-7)), Next: "/board/" + string(monday.AddDays(7)),
-		Period: monday.Time(s.loc).Format(dateLayout(lang)) + " – " + monday.AddDays(6).Time(s.loc).Format(dateLayout(lang)),
+		Period:  monday.Time(s.loc).Format(dateLayout(lang)) + " – " + monday.AddDays(6).Time(s.loc).Format(dateLayout(lang)),
 		InReach: s.weekInReach(monday) == nil}
 	versions, err := s.planVersions(ctx, monday)
 	if err != nil {
