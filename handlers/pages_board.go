@@ -174,32 +174,38 @@ func (s *Server) loadBoard(c *gin.Context, monday models.Date, version int, sele
 	p := &boardPage{Monday: monday, Prev: "/board/" + string(monday.AddDays(-7)), Next: "/board/" + string(monday.AddDays(7)),
 		Period:  monday.Time(s.loc).Format(dateLayout(lang)) + " – " + monday.AddDays(6).Time(s.loc).Format(dateLayout(lang)),
 		InReach: s.weekInReach(monday) == nil}
-	versions, err := s.planVersions(ctx, monday)
-	if err != nil {
-		return nil, err
-	}
-	if len(versions) > 0 {
-		p.Latest = versions[0].Version
-	}
-	for _, v := range versions {
-		if v.Status == models.PlanPublished {
-			p.Published = v.Version
-		}
-	}
+	// Only what the board needs is loaded: plans are big documents and
+	// every query scans on the embedded database.
+	var (
+		published *models.Plan
+		err       error
+	)
 	if version == 0 {
-		version = p.Latest
+		p.Plan, err = s.plans.LatestPlan(ctx, monday)
+	} else {
+		p.Plan, err = s.plans.Plan(ctx, monday, version)
 	}
-	var published *models.Plan
-	if version > 0 {
-		if p.Plan, err = s.plans.Plan(ctx, monday, version); err != nil {
-			return nil, fmt.Errorf("load plan %s: %w", models.PlanID(monday, version), err)
+	switch {
+	case errors.Is(err, models.ErrNotFound) && version == 0:
+		p.Plan = nil
+	case err != nil:
+		return nil, fmt.Errorf("load plan %s: %w", models.PlanID(monday, version), err)
+	}
+	if p.Plan != nil {
+		p.Latest = p.Plan.Version
+		if version != 0 {
+			if p.Latest, err = s.latestVersion(ctx, monday, version); err != nil {
+				return nil, err
+			}
 		}
 		p.Editable = p.Plan.Version == p.Latest && p.Plan.Status == models.PlanDraft && p.InReach
 		p.Who = s.whoMadePlan(ctx, lang, p.Plan)
-		if p.Published != 0 && p.Published != version {
-			if published, err = s.plans.Plan(ctx, monday, p.Published); err != nil {
-				return nil, fmt.Errorf("load the published plan of week %s: %w", monday, err)
-			}
+		if p.Plan.Status == models.PlanPublished {
+			p.Published = p.Plan.Version
+		} else if published, err = s.publishedPlan(ctx, monday); err != nil {
+			return nil, err
+		} else if published != nil {
+			p.Published = published.Version
 		}
 	}
 	trainers, err := s.allTrainers(ctx)
@@ -223,6 +229,40 @@ func (s *Server) loadBoard(c *gin.Context, monday models.Date, version int, sele
 		p.Trainers = append(p.Trainers, boardOption{Value: t.ID, Label: t.Name})
 	}
 	return p, nil
+}
+
+// publishedPlan is the week's published plan, or nil.
+func (s *Server) publishedPlan(ctx context.Context, week models.Date) (*models.Plan, error) {
+	ps, ok := s.plans.(interface {
+		PublishedPlan(ctx context.Context, week models.Date) (*models.Plan, error)
+	})
+	if !ok {
+		return nil, errors.New("load the published plan: the plan store cannot find it")
+	}
+	p, err := ps.PublishedPlan(ctx, week)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load the published plan of week %s: %w", week, err)
+	}
+	return p, nil
+}
+
+// latestVersion is the newest version number of the week, knowing that
+// version exists: the following numbers are probed by id, which is cheaper
+// than loading the newest plan.
+func (s *Server) latestVersion(ctx context.Context, week models.Date, version int) (int, error) {
+	for {
+		_, err := s.plans.Plan(ctx, week, version+1)
+		if errors.Is(err, models.ErrNotFound) {
+			return version, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("look for plan %s: %w", models.PlanID(week, version+1), err)
+		}
+		version++
+	}
 }
 
 // planVersions lists the week's versions, newest first.

@@ -51,7 +51,7 @@ func TestBoardRunShowsTheDraftAndPublishes(t *testing.T) {
 		t.Fatalf("the fixtures should both be planned: %+v", plan.KPIs)
 	}
 	for _, want := range []string{"Planning finished", "Version 1 (draft)", "by coordinator", e.clinicA.Name, e.clinicB.Name,
-		"Queue at the desk", "2 / 2", `data-request="` + e.requestA.ID + `"`, "Publish version 1", "new</span>"} {
+		"Queue at the desk", "2 / 2", `data-request="` + e.requestA.ID + `"`, "Publish version 1", `class="mk n"`} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("the board after planning lacks %q", want)
 		}
@@ -74,7 +74,7 @@ func TestBoardRunShowsTheDraftAndPublishes(t *testing.T) {
 		t.Fatalf("after publishing from the board: %v %+v", err, plan)
 	}
 	p = b.get(board)
-	if !strings.Contains(p.body, "Version 1 (published)") || !strings.Contains(p.body, "booked as published</span>") ||
+	if !strings.Contains(p.body, "Version 1 (published)") || !strings.Contains(p.body, `class="mk b"`) ||
 		strings.Contains(p.body, "Publish version") {
 		t.Errorf("the published board:\n%s", p.body)
 	}
