@@ -57,6 +57,8 @@ var settings = []setting{
 		value: func(c *Config) flag.Value { return (*durationValue)(&c.Jobs.OutboxInterval) }},
 	{key: "FIELDVISIT_OUTBOX_MAX_ATTEMPTS", flag: "outbox-max-attempts", help: "attempts before an e-mail is given up",
 		value: func(c *Config) flag.Value { return (*intValue)(&c.Jobs.OutboxMaxAttempts) }},
+	{key: "FIELDVISIT_HOUSEKEEPING_CRON", flag: "housekeeping-cron", help: "cron spec of housekeeping: archiving sent mail and old plans, deleting expired sessions and tokens",
+		value: func(c *Config) flag.Value { return (*stringValue)(&c.Jobs.HousekeepingCron) }},
 	{key: "SMTP_HOST", flag: "smtp-host", help: "SMTP server (unset = e-mails stay in the development mailbox page)",
 		value: func(c *Config) flag.Value { return (*stringValue)(&c.SMTP.Host) }},
 	{key: "SMTP_PORT", flag: "smtp-port", help: "SMTP port",

@@ -200,7 +200,7 @@ func (s *Server) checkLogin(c *gin.Context, email, password string) (*models.Use
 	case err == nil:
 		hash = user.PasswordHash
 	case !errors.Is(err, models.ErrNotFound):
-		return nil, fmt.Errorf("look up user: %w", err)
+		return nil, err
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || user == nil {
 		return nil, &deniedError{sentinel: models.ErrUnauthenticated, reason: "wrong e-mail or password"}

@@ -85,9 +85,6 @@ func (s *Server) checkRequestRefs(c *gin.Context, r *models.Request) error {
 func (s *Server) requestFilter(c *gin.Context) (models.RequestFilter, models.Page, error) {
 	q := c.Request.URL.Query()
 	var f models.RequestFilter
-	if err := knownQuery(q, "status", "clinic_id", "week", "priority", "kind", "limit", "after"); err != nil {
-		return f, models.Page{}, err
-	}
 	page, err := pageParams(q)
 	if err != nil {
 		return f, page, err
@@ -109,8 +106,8 @@ func (s *Server) requestFilter(c *gin.Context) (models.RequestFilter, models.Pag
 		f.ClinicID = id
 	}
 	if w := q.Get("week"); w != "" {
-		d, err := models.ParseDate(w)
-		if err != nil || d.Monday() != d {
+		d := models.Date(w)
+		if !d.StartsWeek() {
 			return f, page, badRequest("week", "week must be the date of a Monday, YYYY-MM-DD")
 		}
 		f.From, f.To = d, d.AddDays(6)
@@ -144,7 +141,7 @@ func (s *Server) listRequests(c *gin.Context) error {
 	}
 	items, err := s.requests.Requests(c, f, page)
 	if err != nil {
-		return fmt.Errorf("list requests: %w", err)
+		return err
 	}
 	out := list[models.Request]{Items: nonNil(items)}
 	if len(items) > 0 {
@@ -186,7 +183,7 @@ func (s *Server) createRequest(c *gin.Context) error {
 		return err
 	}
 	if err := s.requests.CreateRequest(c, r); err != nil {
-		return fmt.Errorf("create request: %w", err)
+		return err
 	}
 	c.Header("Location", c.Request.URL.Path+"/"+r.ID)
 	writeRequest(c, http.StatusCreated, r)
@@ -202,7 +199,7 @@ func (s *Server) loadRequest(c *gin.Context) (*models.Request, error) {
 	}
 	r, err := s.requests.Request(c, id)
 	if err != nil {
-		return nil, fmt.Errorf("load request %s: %w", id, err)
+		return nil, err
 	}
 	if p := caller(c); p.is(models.RoleClinic) && r.ClinicID != p.user.ClinicID {
 		return nil, fmt.Errorf("request %s of another clinic: %w", id, models.ErrNotFound)
@@ -232,7 +229,7 @@ func (s *Server) updateRequest(c *gin.Context) error {
 	if err := bindJSON(c, &p); err != nil {
 		return err
 	}
-	version, err := expectedVersion(c, p.Version)
+	version, err := expectedVersion(c, p.Version, versionOf(r.Version))
 	if err != nil {
 		return err
 	}
@@ -260,7 +257,7 @@ func (s *Server) updateRequest(c *gin.Context) error {
 		return err
 	}
 	if err := s.requests.UpdateRequest(c, r); err != nil {
-		return fmt.Errorf("update request %s: %w", r.ID, err)
+		return err
 	}
 	writeRequest(c, http.StatusOK, r)
 	return nil
@@ -285,10 +282,10 @@ func (s *Server) setRequestStatus(c *gin.Context) error {
 	}
 	if !slices.Contains(models.Statuses, p.Status) {
 		v := &models.ValidationError{}
-		v.Add("status", "must be one of new, planned, confirmed, done, cancelled")
+		v.Add("status", "must be one of %s", joinNames(models.Statuses))
 		return v
 	}
-	version, err := expectedVersion(c, p.Version)
+	version, err := expectedVersion(c, p.Version, versionOf(r.Version))
 	if err != nil {
 		return err
 	}
@@ -297,7 +294,7 @@ func (s *Server) setRequestStatus(c *gin.Context) error {
 	}
 	updated, err := s.requests.SetRequestStatus(c, r.ID, version, p.Status)
 	if err != nil {
-		return fmt.Errorf("set status of request %s: %w", r.ID, err)
+		return err
 	}
 	if updated.Status == models.StatusCancelled && s.publisher != nil {
 		// The request is cancelled either way; should telling people fail
@@ -309,6 +306,16 @@ func (s *Server) setRequestStatus(c *gin.Context) error {
 	}
 	writeRequest(c, http.StatusOK, updated)
 	return nil
+}
+
+// joinNames lists the values of an enumeration for a message, in their
+// declared order, so the message follows the model when a value is added.
+func joinNames[T ~string](values []T) string {
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = string(v)
+	}
+	return strings.Join(names, ", ")
 }
 
 func writeRequest(c *gin.Context, status int, r *models.Request) {

@@ -183,6 +183,8 @@ func TestRoleMatrix(t *testing.T) {
 			call: func(as string) req { return req{path: api + "/mailbox"} }},
 		{method: "GET", route: api + "/trainers/:id/feed-token", want: statuses(200, coord, trainerA),
 			call: func(as string) req { return req{path: api + "/trainers/" + e.trainerA.ID + "/feed-token"} }},
+		{method: "POST", route: api + "/trainers/:id/feed-token", want: statuses(200, coord, trainerA),
+			call: func(as string) req { return req{path: api + "/trainers/" + e.trainerA.ID + "/feed-token"} }},
 		// The feed's token is its only credential: a login changes nothing.
 		{method: "GET", route: "/feeds/:token", public: true, want: statuses(200, everyRole...),
 			call: func(as string) req { return req{path: "/feeds/" + e.feedSecret() + ".ics"} }},

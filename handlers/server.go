@@ -65,6 +65,7 @@ type TokenStore interface {
 	DeleteToken(ctx context.Context, hash string) error
 	Tokens(ctx context.Context, userID string) ([]models.Token, error)
 	DeleteTokenByID(ctx context.Context, userID, tokenID string) error
+	TokenByID(ctx context.Context, userID, tokenID string) (*models.Token, error)
 }
 
 // Store is everything the API reads and writes; *store.Store implements it.
@@ -77,6 +78,7 @@ type Store interface {
 	PlanStore
 	VisitStore
 	OutboxStore
+	ReferenceStore
 }
 
 // Config is what New needs. Store is required; zero values of the rest get
@@ -99,7 +101,7 @@ type Config struct {
 	PasswordCost int
 	// Planner runs planning on demand and Publisher publishes plans; nil
 	// answers their endpoints with 503.
-	Planner   WeekPlanner
+	Planner   PlanRunner
 	Publisher PlanPublisher
 	// Feeds writes trainers' calendar feeds; nil answers the feed
 	// endpoints with 503.
@@ -123,8 +125,9 @@ type Server struct {
 	plans    PlanStore
 	visits   VisitStore
 	outbox   OutboxStore
+	refs     ReferenceStore
 
-	planner   WeekPlanner
+	planner   PlanRunner
 	publisher PlanPublisher
 	feeds     FeedComposer
 	baseURL   string
@@ -164,6 +167,7 @@ func New(cfg Config) (*Server, error) {
 		plans:         cfg.Store,
 		visits:        cfg.Store,
 		outbox:        cfg.Store,
+		refs:          cfg.Store,
 		planner:       cfg.Planner,
 		publisher:     cfg.Publisher,
 		feeds:         cfg.Feeds,

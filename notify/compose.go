@@ -49,8 +49,12 @@ type Trainer struct {
 
 // Booking is one published visit as the mails describe it.
 type Booking struct {
-	// VisitID names the visit for its whole life; it makes the calendar UID.
+	// VisitID names the visit for its whole life in links and message ids.
 	VisitID string
+	// UID is the visit's iCalendar UID, the one stored with the visit
+	// (models.Visit.CalendarUID): invitations, cancellations and feeds all
+	// carry it, so they update the same calendar event.
+	UID string
 	// Sequence is the iCalendar SEQUENCE this message carries: the caller
 	// increases it with every change it sends, cancellation included.
 	Sequence int
@@ -83,8 +87,6 @@ type ComposerConfig struct {
 	ReplyTo string
 	// Organizer is the ORGANIZER of invitations; its Email defaults to ReplyTo.
 	Organizer Person
-	// Domain is the right-hand side of calendar UIDs; default "fieldvisit".
-	Domain string
 }
 
 // Composer turns bookings into messages. It parses every template once, in
@@ -130,9 +132,6 @@ func NewComposer(fsys fs.FS, loc *time.Location, cfg ComposerConfig) (*Composer,
 		if loc, err = time.LoadLocation(DefaultTimeZone); err != nil {
 			return nil, fmt.Errorf("new composer: load default zone: %w", err)
 		}
-	}
-	if cfg.Domain == "" {
-		cfg.Domain = "fieldvisit"
 	}
 	if cfg.Organizer.Email == "" {
 		cfg.Organizer.Email = cfg.ReplyTo
@@ -334,10 +333,6 @@ func (c *Composer) description(lang Lang, v visitView) (string, error) {
 	return strings.TrimSpace(tidyText(buf.String())), nil
 }
 
-func (c *Composer) uid(visitID string) string {
-	return visitID + "@" + c.cfg.Domain
-}
-
 // event makes the VEVENT of a booking as one reader sees it; the UID and
 // SEQUENCE are the same for every reader of the same change.
 func (c *Composer) event(b Booking, lang Lang, forTrainer bool, status EventStatus) (Event, error) {
@@ -354,7 +349,7 @@ func (c *Composer) event(b Booking, lang Lang, forTrainer bool, status EventStat
 		summary += " — " + b.Trainer.Name
 	}
 	ev := Event{
-		UID:         c.uid(b.VisitID),
+		UID:         b.UID,
 		Sequence:    b.Sequence,
 		Start:       b.Start,
 		End:         b.End,
@@ -414,6 +409,8 @@ func checkBooking(b Booking) error {
 		return errors.New("the visit has no ID")
 	case strings.ContainsAny(b.VisitID, " \t\r\n@<>"):
 		return fmt.Errorf("visit ID %q has characters an e-mail or calendar ID cannot hold", b.VisitID)
+	case strings.TrimSpace(b.UID) == "":
+		return fmt.Errorf("visit %s has no calendar UID", b.VisitID)
 	case b.Start.IsZero() || !b.End.After(b.Start):
 		return fmt.Errorf("visit %s: end %v is not after start %v", b.VisitID, b.End, b.Start)
 	case b.Sequence < 0:

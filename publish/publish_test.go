@@ -194,12 +194,12 @@ func TestPublishLifecycle(t *testing.T) {
 		!strings.Contains(m.Mail.Text, "09:00–10:00") || len(m.Mail.Attachments) != 1 {
 		t.Errorf("clinic 2 mail: kind %s to %v, text %q", m.Kind, m.Mail.To, m.Mail.Text)
 	} else if ics := string(m.Mail.Attachments[0].Data); !strings.Contains(ics, "METHOD:REQUEST") ||
-		!strings.Contains(ics, "UID:"+VisitUID(w.r3.ID)) || !strings.Contains(ics, "SEQUENCE:0") {
+		!strings.Contains(ics, "UID:"+models.VisitUID(w.r3.ID)) || !strings.Contains(ics, "SEQUENCE:0") {
 		t.Errorf("clinic 2 invitation:\n%s", ics)
 	}
 	for _, r := range []models.Request{w.r1, w.r2, w.r3} {
 		v := w.visit(t, r)
-		if v.Sequence != 0 || v.Status != models.VisitScheduled || v.PlanVersion != v1 || v.UID != VisitUID(r.ID) || v.Week != week {
+		if v.Sequence != 0 || v.Status != models.VisitScheduled || v.PlanVersion != v1 || v.UID != models.VisitUID(r.ID) || v.Week != week {
 			t.Errorf("visit %s: %+v", r.ID, v)
 		}
 		if s := w.status(t, r); s != models.StatusPlanned {
