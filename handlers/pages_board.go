@@ -100,14 +100,16 @@ type boardVisit struct {
 
 // boardLeftOut is one request the plan left out, in words.
 type boardLeftOut struct {
-	RequestID  string
-	Clinic     string
-	Kind       models.Kind
-	Topic      string
-	Priority   models.Priority
-	Reason     string
-	Suggestion string
-	Selected   bool
+	RequestID string
+	Clinic    string
+	Kind      models.Kind
+	Topic     string
+	Priority  models.Priority
+	Reason    string
+	// Suggestions are the changes that would each let it in, smallest
+	// first.
+	Suggestions []string
+	Selected    bool
 }
 
 // boardKPIs are the plan's figures as the board shows them.
@@ -484,24 +486,35 @@ func hours(minutes int) string {
 	return strconv.FormatFloat(float64(minutes)/60, 'f', 1, 64)
 }
 
-// leftOut words one unassigned request for the reader, naming its clinic,
-// kind and topic.
+// leftOut words one unassigned request for the reader (models'
+// Localize: the reason and the changes that would let it in, smallest
+// first), naming its clinic, kind and topic. Plans stored before entries
+// carried those names get them from the request and the clinic.
 func (s *Server) leftOut(ctx context.Context, lang string, u models.Unassigned, clinics map[string]string) boardLeftOut {
-	lo := boardLeftOut{RequestID: u.RequestID, Priority: u.Priority, Reason: u.Detail, Suggestion: u.Relaxation}
+	u.Localize(lang)
+	lo := boardLeftOut{RequestID: u.RequestID, Priority: u.Priority, Reason: u.Detail, Suggestions: u.Relaxations,
+		Clinic: u.ClinicName, Kind: u.Kind, Topic: u.Topic}
+	if len(lo.Suggestions) == 0 && u.Relaxation != "" {
+		lo.Suggestions = []string{u.Relaxation}
+	}
 	if lo.Reason == "" {
 		lo.Reason = u.Reason
 	}
-	if r, err := s.requests.Request(ctx, u.RequestID); err == nil {
-		lo.Kind, lo.Topic = r.Kind, r.Topic
-	}
-	name, ok := clinics[u.ClinicID]
-	if !ok {
-		if cl, err := s.clinics.Clinic(ctx, u.ClinicID); err == nil {
-			name = cl.Name
+	if lo.Kind == "" {
+		if r, err := s.requests.Request(ctx, u.RequestID); err == nil {
+			lo.Kind, lo.Topic = r.Kind, r.Topic
 		}
-		clinics[u.ClinicID] = name
 	}
-	lo.Clinic = name
+	if lo.Clinic == "" {
+		name, ok := clinics[u.ClinicID]
+		if !ok {
+			if cl, err := s.clinics.Clinic(ctx, u.ClinicID); err == nil {
+				name = cl.Name
+			}
+			clinics[u.ClinicID] = name
+		}
+		lo.Clinic = name
+	}
 	return lo
 }
 

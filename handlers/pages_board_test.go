@@ -28,6 +28,13 @@ func (b *browser) formToken(path string) string {
 
 func TestBoardRunShowsTheDraftAndPublishes(t *testing.T) {
 	e, b, board := coordBoard(t)
+	// A request no trainer can serve is left out and says why, in words.
+	odd := &models.Request{ClinicID: e.clinicB.ID, Kind: models.KindDifficultCase, Topic: "Aggressive patient",
+		Skills: []string{"surgery"}, DurationMinutes: 60, EarliestDate: "2025-03-10", DueDate: "2025-03-14",
+		Priority: models.PriorityUrgent, Status: models.StatusNew}
+	if err := e.st.CreateRequest(context.Background(), odd); err != nil {
+		t.Fatal(err)
+	}
 	p := b.get(board)
 	if p.status != http.StatusOK || !strings.Contains(p.body, "no plan yet") {
 		t.Fatalf("empty board: %d\n%s", p.status, p.body)
@@ -50,8 +57,9 @@ func TestBoardRunShowsTheDraftAndPublishes(t *testing.T) {
 	if plan.KPIs.Scheduled != 2 {
 		t.Fatalf("the fixtures should both be planned: %+v", plan.KPIs)
 	}
-	for _, want := range []string{"Planning finished", "Version 1 (draft)", "by coordinator", e.clinicA.Name, e.clinicB.Name,
-		"Queue at the desk", "2 / 2", `data-request="` + e.requestA.ID + `"`, "Publish version 1", `class="mk n"`} {
+	for _, want := range []string{"Planning finished", "Version 1 (draft)", "Left out (1)", "no trainer has the skill surgery",
+		"Aggressive patient", "difficult case", "by coordinator", e.clinicA.Name, e.clinicB.Name,
+		"Queue at the desk", "2 / 3", `data-request="` + e.requestA.ID + `"`, "Publish version 1", `class="mk n"`} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("the board after planning lacks %q", want)
 		}
