@@ -5,7 +5,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"github.com/fieldvisit/fieldvisit/handlers"
@@ -93,6 +95,15 @@ func TestBrowserCoordinatorBoard(t *testing.T) {
 	screenshots(t, ctx, "board-edit")
 	checkAccessibility(t, ctx, "board edit panel")
 
+	// Drag the visit to another trainer's day.
+	run(t, ctx, chromedp.Navigate(board), chromedp.WaitVisible(`li.visit`, chromedp.ByQuery))
+	drag(t, ctx, `li.visit[data-request="`+stop.RequestID+`"]`, `ul.visits[data-trainer="`+plan.Routes[len(plan.Routes)-1].TrainerID+`"][data-date="`+string(plan.Routes[len(plan.Routes)-1].Date)+`"]`)
+	run(t, ctx, chromedp.WaitVisible(`h1`, chromedp.ByQuery))
+	t.Logf("after the drag: %s", location(t, ctx, w.url))
+	var h1 string
+	run(t, ctx, chromedp.Text(`h1`, &h1, chromedp.ByQuery))
+	t.Logf("h1 %q", h1)
+
 	run(t, ctx, chromedp.Navigate(w.url+"/plans/"+seedMonday), chromedp.WaitVisible(`table`, chromedp.ByQuery))
 	screenshots(t, ctx, "plans")
 	checkAccessibility(t, ctx, "plan versions")
@@ -115,4 +126,34 @@ func TestBrowserCoordinatorBoard(t *testing.T) {
 	}
 	screenshots(t, ctx, "board-published")
 	checkAccessibility(t, ctx, "published board")
+}
+
+// drag presses the mouse on the element from, moves it in steps onto the
+// element to and releases it there, as a person drags (SortableJS listens
+// to pointer events).
+func drag(t *testing.T, ctx context.Context, from, to string) {
+	t.Helper()
+	center := func(sel string) (float64, float64) {
+		var box []float64
+		run(t, ctx, chromedp.Evaluate(`(() => { const r = document.querySelector(`+"`"+sel+"`"+`).getBoundingClientRect();
+			return [r.x + r.width / 2, r.y + r.height / 2]; })()`, &box))
+		return box[0], box[1]
+	}
+	run(t, ctx, chromedp.Evaluate(`document.querySelector('table.board-grid').scrollIntoView(); true`, nil))
+	x0, y0 := center(from)
+	x1, y1 := center(to)
+	if y0 < 0 || y0 > 900 || y1 < 0 || y1 > 900 {
+		t.Fatalf("%s or %s is off screen", from, to)
+	}
+	actions := []chromedp.Action{
+		input.DispatchMouseEvent(input.MouseMoved, x0, y0),
+		input.DispatchMouseEvent(input.MousePressed, x0, y0).WithButton(input.Left).WithClickCount(1),
+	}
+	for i := 1; i <= 10; i++ {
+		f := float64(i) / 10
+		actions = append(actions, input.DispatchMouseEvent(input.MouseMoved, x0+(x1-x0)*f, y0+(y1-y0)*f).WithButton(input.Left),
+			chromedp.Sleep(30*time.Millisecond))
+	}
+	actions = append(actions, input.DispatchMouseEvent(input.MouseReleased, x1, y1).WithButton(input.Left).WithClickCount(1))
+	run(t, ctx, actions...)
 }

@@ -300,22 +300,34 @@ func (s *Server) allTrainers(ctx context.Context) ([]models.Trainer, error) {
 	return all, nil
 }
 
-// whoMadePlan says who made a version: the coordinator who ran or edited
-// it by name, or the scheduled job.
+// whoMadePlan says who made a version, in words: the coordinator who ran
+// it by name, or what started it (the weekly job, the command line, an
+// absence or a change request).
 func (s *Server) whoMadePlan(ctx context.Context, lang string, p *models.Plan) string {
-	id := p.Trigger
-	if i := strings.IndexByte(id, ':'); i >= 0 && (id[:i] == "api" || id[:i] == "board") {
-		id = id[i+1:]
-	} else {
-		return p.Trigger
+	kind, id := p.Trigger, ""
+	if i := strings.IndexAny(kind, ":@"); i >= 0 {
+		kind, id = kind[:i], kind[i+1:]
 	}
-	if u, err := s.users.User(ctx, id); err == nil {
-		if u.Name != "" {
-			return u.Name
-		}
-		return u.Email
+	switch kind {
+	case "api", "board":
+		return s.userName(ctx, id)
+	}
+	if text, err := s.pages.cat.text(lang, "plans.trigger."+kind); err == nil {
+		return text
 	}
 	return p.Trigger
+}
+
+// userName is a user's name (or e-mail) for a page, the id if unknown.
+func (s *Server) userName(ctx context.Context, id string) string {
+	u, err := s.users.User(ctx, id)
+	switch {
+	case err != nil:
+		return id
+	case u.Name != "":
+		return u.Name
+	}
+	return u.Email
 }
 
 // fillGrid lays the plan's routes out as trainer rows and day columns:

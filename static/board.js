@@ -35,6 +35,10 @@
       group: { name: "board", put: !leftOut },
       sort: false,
       animation: 120,
+      // Pointer events rather than the browser's native drag and drop:
+      // the same on every browser, touch screens included.
+      forceFallback: true,
+      fallbackTolerance: 4,
       filter: ".off-note",
       onAdd: function (e) {
         var to = e.to, item = e.item, from = e.from;
