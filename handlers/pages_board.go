@@ -55,6 +55,31 @@ type boardPage struct {
 	Refusal string
 	// InReach reports whether the week may still be planned and published.
 	InReach bool
+	// Changes are the clinics' change requests waiting for a decision;
+	// Absences the trainers' absences touching the week, with the repair
+	// draft each made.
+	Changes  []boardChange
+	Absences []boardAbsence
+}
+
+// boardChange is one clinic's change request waiting for a decision.
+type boardChange struct {
+	ID, RequestID   string
+	Clinic, Topic   string
+	Kind            models.Kind
+	Windows, Before string
+	Comment         string
+	CreatedAt       time.Time
+}
+
+// boardAbsence is one trainer's absence touching the week.
+type boardAbsence struct {
+	ID, TrainerID, Trainer string
+	From, To               time.Time
+	Reason                 string
+	Affected               int
+	// Draft is the repair draft's version in this week, 0 when none.
+	Draft int
 }
 
 // boardDay is one column of the grid.
