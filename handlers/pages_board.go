@@ -109,6 +109,12 @@ type boardCell struct {
 	Over bool
 }
 
+// WorkHours is the day's working time in hours ("3.5").
+func (c boardCell) WorkHours() string { return hours(c.WorkMinutes) }
+
+// AvailHours is what the day's hours allow, in hours.
+func (c boardCell) AvailHours() string { return hours(c.AvailMinutes) }
+
 // boardVisit is one stop as the grid shows it.
 type boardVisit struct {
 	RequestID  string
