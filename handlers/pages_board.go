@@ -20,6 +20,12 @@ import (
 // change it (run, edit, preview, publish). Every action calls the service
 // the API's handler calls; the board only reads forms and words results.
 
+// boardPlans finds the newest and the published plan of a week in one
+// query (store.Store).
+type boardPlans interface {
+	LatestAndPublishedPlan(ctx context.Context, week models.Date) (latest, published *models.Plan, err error)
+}
+
 // planVersions lists a week's plan versions without their routes
 // (store.Store); declared here, where the board and /plans need it.
 type planVersions interface {
@@ -207,38 +213,36 @@ func (s *Server) loadBoard(c *gin.Context, monday models.Date, version int, sele
 	p := &boardPage{Monday: monday, Prev: "/board/" + string(monday.AddDays(-7)), Next: "/board/" + string(monday.AddDays(7)),
 		Period:  monday.Time(s.loc).Format(dateLayout(lang)) + " – " + monday.AddDays(6).Time(s.loc).Format(dateLayout(lang)),
 		InReach: s.weekInReach(monday) == nil}
-	// Only what the board needs is loaded: plans are big documents and
-	// every query scans on the embedded database.
-	var (
-		published *models.Plan
-		err       error
-	)
-	if version == 0 {
-		p.Plan, err = s.plans.LatestPlan(ctx, monday)
-	} else {
-		p.Plan, err = s.plans.Plan(ctx, monday, version)
+	// Only what the board needs is loaded, in as few queries as may be:
+	// plans are big documents and every query scans on the embedded
+	// database.
+	plans, ok := s.plans.(boardPlans)
+	if !ok {
+		return nil, errors.New("load the board: the plan store cannot find the newest and the published plan")
 	}
-	switch {
-	case errors.Is(err, models.ErrNotFound) && version == 0:
-		p.Plan = nil
-	case err != nil:
-		return nil, fmt.Errorf("load plan %s: %w", models.PlanID(monday, version), err)
+	latest, published, err := plans.LatestAndPublishedPlan(ctx, monday)
+	if err != nil {
+		return nil, err
+	}
+	p.Plan = latest
+	if version != 0 && (latest == nil || latest.Version != version) {
+		if published != nil && published.Version == version {
+			p.Plan = published
+		} else if p.Plan, err = s.plans.Plan(ctx, monday, version); err != nil {
+			return nil, fmt.Errorf("load plan %s: %w", models.PlanID(monday, version), err)
+		}
+	}
+	if latest != nil {
+		p.Latest = latest.Version
+	}
+	if published != nil {
+		p.Published = published.Version
 	}
 	if p.Plan != nil {
-		p.Latest = p.Plan.Version
-		if version != 0 {
-			if p.Latest, err = s.latestVersion(ctx, monday, version); err != nil {
-				return nil, err
-			}
-		}
 		p.Editable = p.Plan.Version == p.Latest && p.Plan.Status == models.PlanDraft && p.InReach
 		p.Who = s.whoMadePlan(ctx, lang, p.Plan)
-		if p.Plan.Status == models.PlanPublished {
-			p.Published = p.Plan.Version
-		} else if published, err = s.publishedPlan(ctx, monday); err != nil {
-			return nil, err
-		} else if published != nil {
-			p.Published = published.Version
+		if published != nil && published.Version == p.Plan.Version {
+			published = nil // every visit is booked as shown
 		}
 	}
 	trainers, err := s.allTrainers(ctx)
@@ -262,40 +266,6 @@ func (s *Server) loadBoard(c *gin.Context, monday models.Date, version int, sele
 		p.Trainers = append(p.Trainers, boardOption{Value: t.ID, Label: t.Name})
 	}
 	return p, nil
-}
-
-// publishedPlan is the week's published plan, or nil.
-func (s *Server) publishedPlan(ctx context.Context, week models.Date) (*models.Plan, error) {
-	ps, ok := s.plans.(interface {
-		PublishedPlan(ctx context.Context, week models.Date) (*models.Plan, error)
-	})
-	if !ok {
-		return nil, errors.New("load the published plan: the plan store cannot find it")
-	}
-	p, err := ps.PublishedPlan(ctx, week)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load the published plan of week %s: %w", week, err)
-	}
-	return p, nil
-}
-
-// latestVersion is the newest version number of the week, knowing that
-// version exists: the following numbers are probed by id, which is cheaper
-// than loading the newest plan.
-func (s *Server) latestVersion(ctx context.Context, week models.Date, version int) (int, error) {
-	for {
-		_, err := s.plans.Plan(ctx, week, version+1)
-		if errors.Is(err, models.ErrNotFound) {
-			return version, nil
-		}
-		if err != nil {
-			return 0, fmt.Errorf("look for plan %s: %w", models.PlanID(week, version+1), err)
-		}
-		version++
-	}
 }
 
 // planVersions lists the week's versions, newest first.

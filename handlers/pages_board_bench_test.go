@@ -128,15 +128,6 @@ func BenchmarkBoardPage(b *testing.B) {
 		}
 		return rec
 	}
-	if testing.Verbose() {
-		t0 := time.Now()
-		_, _ = st.Plan(ctx, week, 2)
-		t1 := time.Now()
-		_, _ = st.Plans(ctx, week)
-		t2 := time.Now()
-		_, _ = srv.allTrainers(ctx)
-		b.Logf("plan %v, versions %v, trainers %v", t1.Sub(t0), t2.Sub(t1), time.Since(t2))
-	}
 	size := get().Body.Len()
 	var times []time.Duration
 	b.ResetTimer()
