@@ -72,10 +72,6 @@ func (s *Server) publishFromBoard(c *gin.Context) error {
 	return seeOther(c, boardURL(monday, ""))
 }
 
-// Board edit operations as the forms name them: the API's four plus pin,
-// which is a move to where the visit already is (every edit pins).
-const boardPin = "pin"
-
 // editFromBoard answers POST /board/{monday}/edit: one hand edit of the
 // newest draft (move, swap, unassign, assign, pin) through the service
 // POST /api/v1/plans/{week}/{version}/edits uses. A refused edit shows
