@@ -45,6 +45,12 @@ type Config struct {
 	// ShutdownTimeout bounds how long in-flight requests may finish on shutdown.
 	ShutdownTimeout time.Duration
 
+	// CoordinatorEmail is the coordinators' address: the Reply-To of every
+	// e-mail, the address mails tell people to write to, and where the
+	// coordinators' own e-mails (absences, change requests, cancellations)
+	// go. Required when SMTP is configured, so that answers reach a person.
+	CoordinatorEmail string
+
 	// Jobs configures the scheduled jobs.
 	Jobs Jobs
 	// SMTP configures outgoing e-mail.
@@ -250,6 +256,13 @@ func (c Config) Validate() error {
 	}
 	if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
 		bad("SMTP_FROM", "%q is not an e-mail address such as \"Fieldvisit <noreply@example.org>\"", c.SMTP.From)
+	}
+	if c.CoordinatorEmail != "" {
+		if a, err := mail.ParseAddress(c.CoordinatorEmail); err != nil || a.Address != c.CoordinatorEmail {
+			bad("FIELDVISIT_COORDINATOR_EMAIL", "%q is not a plain e-mail address such as planning@example.org", c.CoordinatorEmail)
+		}
+	} else if c.SMTP.Host != "" {
+		bad("FIELDVISIT_COORDINATOR_EMAIL", "is required when SMTP_HOST is set: replies to e-mails go there")
 	}
 	if c.SMTP.TLS != TLSNone && c.SMTP.TLS != TLSStartTLS && c.SMTP.TLS != TLSImplicit {
 		bad("SMTP_TLS", "%q must be none, starttls or tls", c.SMTP.TLS)

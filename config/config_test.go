@@ -88,6 +88,7 @@ func TestLoadEnvAndFlags(t *testing.T) {
 		"SMTP_PASSWORD":                  "hunter2",
 		"SMTP_FROM":                      "Учебный центр <centre@example.org>",
 		"SMTP_TLS":                       "tls",
+		"FIELDVISIT_COORDINATOR_EMAIL":   "planning@example.org",
 	}
 	fromEnv := Default()
 	fromEnv.Addr = "127.0.0.1:9000"
@@ -101,6 +102,7 @@ func TestLoadEnvAndFlags(t *testing.T) {
 	fromEnv.SecureCookies = true
 	fromEnv.MaxBodyBytes = 65536
 	fromEnv.ShutdownTimeout = 45 * time.Second
+	fromEnv.CoordinatorEmail = "planning@example.org"
 	fromEnv.Jobs = Jobs{PlanCron: "30 1 * * 0", PlanTimeLimit: 2 * time.Minute, PlanSaturday: true, AutoPublish: true,
 		ReminderCron: "0 17 * * 1-5", OutboxInterval: time.Minute, OutboxMaxAttempts: 3, HousekeepingCron: "15 */2 * * *"}
 	fromEnv.SMTP = SMTP{Host: "smtp.example.org", Port: 465, Username: "mailer", Password: "hunter2",
@@ -171,6 +173,8 @@ func TestLoadRejects(t *testing.T) {
 		{"SMTP_HOST with port", map[string]string{"SMTP_HOST": "smtp.example.org:25"}, nil, []string{"SMTP_HOST"}},
 		{"user without password", map[string]string{"SMTP_USERNAME": "mailer"}, nil, []string{"SMTP_USERNAME", "SMTP_PASSWORD"}},
 		{"bad SMTP_FROM", map[string]string{"SMTP_FROM": "nobody"}, nil, []string{"SMTP_FROM"}},
+		{"SMTP without coordinators' address", map[string]string{"SMTP_HOST": "smtp.example.org"}, nil, []string{"FIELDVISIT_COORDINATOR_EMAIL", "required"}},
+		{"bad coordinators' address", map[string]string{"FIELDVISIT_COORDINATOR_EMAIL": "Planning <p@example.org>"}, nil, []string{"FIELDVISIT_COORDINATOR_EMAIL", "plain e-mail"}},
 		{"bad bool", map[string]string{"FIELDVISIT_SECURE_COOKIES": "yes please"}, nil, []string{"FIELDVISIT_SECURE_COOKIES", "boolean"}},
 		{"bad bool plan saturday", map[string]string{"FIELDVISIT_PLAN_SATURDAY": "sometimes"}, nil, []string{"FIELDVISIT_PLAN_SATURDAY"}},
 		{"bad bool auto publish", map[string]string{"FIELDVISIT_AUTO_PUBLISH": "2"}, nil, []string{"FIELDVISIT_AUTO_PUBLISH"}},

@@ -69,6 +69,8 @@ var settings = []setting{
 		value: func(c *Config) flag.Value { return (*secretValue)(&c.SMTP.Password) }},
 	{key: "SMTP_FROM", flag: "smtp-from", help: "sender of e-mails",
 		value: func(c *Config) flag.Value { return (*stringValue)(&c.SMTP.From) }},
+	{key: "FIELDVISIT_COORDINATOR_EMAIL", flag: "coordinator-email", help: "coordinators' address: Reply-To of every e-mail, the address mails tell people to write to, and where coordinators' e-mails go (required with SMTP_HOST; unset = every coordinator account)",
+		value: func(c *Config) flag.Value { return (*stringValue)(&c.CoordinatorEmail) }},
 	{key: "SMTP_TLS", flag: "smtp-tls", help: "SMTP transport security: none, starttls or tls",
 		value: func(c *Config) flag.Value { return (*stringValue)(&c.SMTP.TLS) }},
 }

@@ -84,10 +84,15 @@ func (s *Server) putAvailability(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	before, err := s.trainers.Trainer(c, id)
+	if err != nil {
+		return err
+	}
 	t, err := s.trainers.UpdateAvailability(c, id, version, a)
 	if err != nil {
 		return err
 	}
+	noteAudit(c, "availability.update", "trainer", id, changeSummary(before.Availability, t.Availability))
 	setETag(c, t.Version)
 	writeJSON(c, http.StatusOK, availabilityView{Availability: t.Availability, Version: t.Version})
 	return nil

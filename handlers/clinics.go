@@ -139,6 +139,7 @@ func (s *Server) updateClinic(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	before := *cl
 	p.apply(cl)
 	cl.Version, cl.UpdatedAt = version, s.now().UTC()
 	if err := s.validateClinic(c, cl); err != nil {
@@ -147,6 +148,7 @@ func (s *Server) updateClinic(c *gin.Context) error {
 	if err := s.clinics.UpdateClinic(c, cl); err != nil {
 		return err
 	}
+	noteAudit(c, "clinic.update", "clinic", cl.ID, changeSummary(&before, cl))
 	writeClinic(c, http.StatusOK, cl)
 	return nil
 }

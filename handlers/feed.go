@@ -98,6 +98,7 @@ func (s *Server) newFeedToken(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	noteAudit(c, "feed_token.issue", "trainer", id, "calendar feed URL issued; the previous one revoked")
 	return s.renewFeedToken(c, id)
 }
 

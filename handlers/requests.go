@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/fieldvisit/fieldvisit/models"
+	"github.com/fieldvisit/fieldvisit/notify"
 )
 
 // requestWindowDays is how long a request stays plannable when it names no
@@ -185,6 +186,12 @@ func (s *Server) createRequest(c *gin.Context) error {
 	if err := s.requests.CreateRequest(c, r); err != nil {
 		return err
 	}
+	if s.mail != nil {
+		if info := s.requestInfo(c, r); len(info.Clinic.Emails) > 0 {
+			s.enqueue(c, "request received "+r.ID, func(m PeopleComposer) (notify.Message, error) { return m.RequestReceived(info) })
+		}
+	}
+	noteAudit(c, "request.create", "request", r.ID, fmt.Sprintf("filed: %s, %s, %s–%s, priority %s", r.Kind, r.Topic, r.EarliestDate, r.DueDate, r.Priority))
 	c.Header("Location", c.Request.URL.Path+"/"+r.ID)
 	writeRequest(c, http.StatusCreated, r)
 	return nil
@@ -247,7 +254,20 @@ func (s *Server) updateRequest(c *gin.Context) error {
 			return forbidden("only coordinators pin requests")
 		}
 		p.Pin = r.Pin
+		// A booked visit is a commitment: a clinic asks for a change
+		// instead of rewriting the request under it.
+		if fields := clinicReplan(r, &p, s.today()); len(fields) > 0 {
+			visit, err := s.booked(c, r.ID)
+			if err != nil {
+				return err
+			}
+			if visit != nil {
+				return &models.ConflictError{Message: fmt.Sprintf("the request has a booked visit on %s; to change %s, file a change request: POST /api/v1/requests/%s/change-requests",
+					visit.Date, strings.Join(fields, ", "), r.ID)}
+			}
+		}
 	}
+	before := *r
 	p.apply(r, s.today())
 	r.Version, r.UpdatedAt = version, s.now().UTC()
 	if err := r.Validate(); err != nil {
@@ -259,6 +279,7 @@ func (s *Server) updateRequest(c *gin.Context) error {
 	if err := s.requests.UpdateRequest(c, r); err != nil {
 		return err
 	}
+	noteAudit(c, "request.update", "request", r.ID, changeSummary(&before, r))
 	writeRequest(c, http.StatusOK, r)
 	return nil
 }
@@ -295,6 +316,15 @@ func (s *Server) setRequestStatus(c *gin.Context) error {
 	updated, err := s.requests.SetRequestStatus(c, r.ID, version, p.Status)
 	if err != nil {
 		return err
+	}
+	noteAudit(c, "request.status", "request", r.ID, fmt.Sprintf("status: %s → %s", r.Status, updated.Status))
+	if updated.Status == models.StatusCancelled && caller(c).is(models.RoleClinic) {
+		if to, lang := s.coordinators(c); len(to) > 0 {
+			info := s.requestInfo(c, updated)
+			s.enqueue(c, "cancellation of request "+r.ID, func(m PeopleComposer) (notify.Message, error) {
+				return m.CoordinatorCancellation(to, lang, info)
+			})
+		}
 	}
 	if updated.Status == models.StatusCancelled && s.publisher != nil {
 		// The request is cancelled either way; should telling people fail

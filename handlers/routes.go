@@ -76,13 +76,27 @@ func (s *Server) routes() []route {
 		{http.MethodGet, api + "/plans/:week", coordinator, s.getLatestPlan},
 		{http.MethodGet, api + "/plans/:week/:version", coordinator, s.getPlan},
 		{http.MethodPost, api + "/plans/:week/:version/publish", coordinator, s.publishPlan},
+		{http.MethodGet, api + "/plans/:week/:version/diff?against", coordinator, s.planDiff},
+		{http.MethodPost, api + "/plans/:week/:version/edits", coordinator, s.editPlan},
 		{http.MethodGet, api + "/visits?week&trainer_id&clinic_id&status", anyone, s.listVisits},
+		{http.MethodGet, api + "/visits/:id", anyone, s.getVisit},
+		{http.MethodPost, api + "/visits/:id/complete", coordinatorTrainer, s.completeVisit},
 		{http.MethodGet, api + "/outbox?status&limit&after", coordinator, s.listOutbox},
 		{http.MethodPost, api + "/outbox/:id/retry", coordinator, s.retryOutbox},
 		{http.MethodGet, api + "/mailbox?limit&after", coordinator, s.listMailbox},
 		{http.MethodGet, api + "/trainers/:id/feed-token", coordinatorTrainer, s.showFeedToken},
 		{http.MethodPost, api + "/trainers/:id/feed-token", coordinatorTrainer, s.newFeedToken},
 		{http.MethodGet, "/feeds/:token", public, s.trainerFeed},
+
+		{http.MethodGet, api + "/trainers/:id/absences", coordinatorTrainer, s.listAbsences},
+		{http.MethodPost, api + "/trainers/:id/absences", coordinatorTrainer, s.createAbsence},
+		{http.MethodDelete, api + "/trainers/:id/absences/:absence", coordinatorTrainer, s.deleteAbsence},
+		{http.MethodGet, api + "/change-requests?status&limit&after", coordinatorClinic, s.listChangeRequests},
+		{http.MethodGet, api + "/requests/:id/change-requests?limit&after", coordinatorClinic, s.listRequestChanges},
+		{http.MethodPost, api + "/requests/:id/change-requests", coordinatorClinic, s.createChangeRequest},
+		{http.MethodPost, api + "/requests/:id/change-requests/:change/accept", coordinator, s.acceptChangeRequest},
+		{http.MethodPost, api + "/requests/:id/change-requests/:change/decline", coordinator, s.declineChangeRequest},
+		{http.MethodGet, api + "/audit?entity&entity_id&actor&since&limit&after&archived", coordinator, s.listAudit},
 
 		// Browser pages (HTML; errors become friendly pages, an anonymous
 		// caller is sent to /login?next=…). See pages.go.
@@ -131,7 +145,9 @@ func (s *Server) router() (*gin.Engine, error) {
 		return &statusError{status: http.StatusMethodNotAllowed, detail: "the endpoint does not take this method"}
 	}))
 	for _, r := range s.routes() {
-		chain := []gin.HandlerFunc{}
+		// The audit trail wraps every route, so a route added to the
+		// table is audited without further ado.
+		chain := []gin.HandlerFunc{s.auditTrail}
 		if r.roles != nil {
 			chain = append(chain, handle(s.authenticate), handle(allow(r.roles...)))
 		}

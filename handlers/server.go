@@ -79,6 +79,11 @@ type Store interface {
 	VisitStore
 	OutboxStore
 	ReferenceStore
+	AuditStore
+	AbsenceStore
+	ChangeRequestStore
+	MailQueue
+	VisitByID
 }
 
 // Config is what New needs. Store is required; zero values of the rest get
@@ -103,6 +108,8 @@ type Config struct {
 	// answers their endpoints with 503.
 	Planner   PlanRunner
 	Publisher PlanPublisher
+	// Editor applies hand edits to drafts; nil answers them with 503.
+	Editor PlanEditor
 	// Feeds writes trainers' calendar feeds; nil answers the feed
 	// endpoints with 503.
 	Feeds FeedComposer
@@ -113,6 +120,12 @@ type Config struct {
 	// nil); Static the browser assets (static.Files when nil).
 	Pages  fs.FS
 	Static fs.FS
+	// Mail writes the e-mails about requests, change requests and
+	// absences; nil sends none.
+	Mail PeopleComposer
+	// CoordinatorEmail receives the coordinators' e-mails; empty sends
+	// them to every coordinator account.
+	CoordinatorEmail string
 }
 
 // Server holds the API's dependencies; its methods are the handlers.
@@ -129,8 +142,17 @@ type Server struct {
 
 	planner   PlanRunner
 	publisher PlanPublisher
+	editor    PlanEditor
 	feeds     FeedComposer
 	baseURL   string
+
+	auditLog         AuditStore
+	absences         AbsenceStore
+	changes          ChangeRequestStore
+	mailQueue        MailQueue
+	visitByID        VisitByID
+	mail             PeopleComposer
+	coordinatorEmail string
 
 	log           *slog.Logger
 	loc           *time.Location
@@ -159,25 +181,33 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("handlers: Config.Store is required")
 	}
 	s := &Server{
-		trainers:      cfg.Store,
-		clinics:       cfg.Store,
-		requests:      cfg.Store,
-		users:         cfg.Store,
-		tokens:        cfg.Store,
-		plans:         cfg.Store,
-		visits:        cfg.Store,
-		outbox:        cfg.Store,
-		refs:          cfg.Store,
-		planner:       cfg.Planner,
-		publisher:     cfg.Publisher,
-		feeds:         cfg.Feeds,
-		baseURL:       strings.TrimRight(cfg.BaseURL, "/"),
-		log:           cfg.Logger,
-		loc:           cfg.Location,
-		now:           cfg.Now,
-		ready:         cfg.Ready,
-		secureCookies: cfg.SecureCookies,
-		maxBodyBytes:  cfg.MaxBodyBytes,
+		trainers:         cfg.Store,
+		clinics:          cfg.Store,
+		requests:         cfg.Store,
+		users:            cfg.Store,
+		tokens:           cfg.Store,
+		plans:            cfg.Store,
+		visits:           cfg.Store,
+		outbox:           cfg.Store,
+		planner:          cfg.Planner,
+		publisher:        cfg.Publisher,
+		editor:           cfg.Editor,
+		feeds:            cfg.Feeds,
+		refs:             cfg.Store,
+		auditLog:         cfg.Store,
+		absences:         cfg.Store,
+		changes:          cfg.Store,
+		mailQueue:        cfg.Store,
+		visitByID:        cfg.Store,
+		mail:             cfg.Mail,
+		coordinatorEmail: strings.TrimSpace(cfg.CoordinatorEmail),
+		baseURL:          strings.TrimRight(cfg.BaseURL, "/"),
+		log:              cfg.Logger,
+		loc:              cfg.Location,
+		now:              cfg.Now,
+		ready:            cfg.Ready,
+		secureCookies:    cfg.SecureCookies,
+		maxBodyBytes:     cfg.MaxBodyBytes,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

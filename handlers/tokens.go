@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -53,6 +54,7 @@ func (s *Server) createToken(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	noteAudit(c, "token.create", "token", out.Token.ID, fmt.Sprintf("API token %q, expires %s", out.Token.Name, out.Token.ExpiresAt.Format(time.DateOnly)))
 	c.Header("Cache-Control", "no-store")
 	writeJSON(c, http.StatusCreated, out)
 	return nil

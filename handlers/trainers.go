@@ -140,6 +140,7 @@ func (s *Server) updateTrainer(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	before := *t
 	p.apply(t)
 	t.Version, t.UpdatedAt = version, s.now().UTC()
 	if err := t.Validate(); err != nil {
@@ -148,6 +149,7 @@ func (s *Server) updateTrainer(c *gin.Context) error {
 	if err := s.trainers.UpdateTrainer(c, t); err != nil {
 		return err
 	}
+	noteAudit(c, "trainer.update", "trainer", t.ID, changeSummary(&before, t))
 	writeTrainer(c, http.StatusOK, t)
 	return nil
 }

@@ -77,6 +77,7 @@ func (s *Server) createUser(c *gin.Context) error {
 	if err := s.users.CreateUser(c, u); err != nil {
 		return err
 	}
+	noteAudit(c, "user.create", "user", u.ID, fmt.Sprintf("account %s (%s)", u.Email, u.Role))
 	c.Header("Location", c.Request.URL.Path+"/"+u.ID)
 	writeJSON(c, http.StatusCreated, u)
 	return nil

@@ -17,6 +17,7 @@ type HousekeepingStore interface {
 	ArchiveSentMessages(ctx context.Context, slimBefore, dropBefore time.Time) (int, error)
 	ArchivePlans(ctx context.Context, before time.Time) (int, error)
 	DeleteExpiredTokens(ctx context.Context) (int64, error)
+	ArchiveAudit(ctx context.Context, before time.Time, keep int) (int, error)
 }
 
 // Retention of what housekeeping removes: leases expired for more than
@@ -36,6 +37,12 @@ const (
 	mailboxRetention = 30 * 24 * time.Hour
 	keyRetention     = 30 * 24 * time.Hour
 	planRetention    = 14 * 24 * time.Hour
+	// AuditRetention and AuditHotEntries bound the audit entries in the
+	// collection the API lists: older ones, and all but the newest
+	// AuditHotEntries, move to audit_archive (a list there reads the whole
+	// collection on the embedded server).
+	AuditRetention  = 30 * 24 * time.Hour
+	AuditHotEntries = 2000
 )
 
 // HousekeepingConfig configures Housekeeping.
@@ -51,7 +58,8 @@ type HousekeepingConfig struct {
 }
 
 // Housekeeping keeps the collections every request and pass reads small:
-// it prunes old leases, archives old sent mail and old plan versions, and
+// it prunes old leases, archives old sent mail, old plan versions and old
+// audit entries, and
 // deletes expired sessions and tokens. Every step is idempotent, so several
 // instances may run it at once and it needs no lease.
 type Housekeeping struct {
@@ -96,6 +104,8 @@ func (h *Housekeeping) Run(ctx context.Context) error {
 	step("archive sent mail", int64(m), err)
 	m, err = h.cfg.Store.ArchivePlans(ctx, now.Add(-planRetention))
 	step("archive old plan versions", int64(m), err)
+	m, err = h.cfg.Store.ArchiveAudit(ctx, now.Add(-AuditRetention), AuditHotEntries)
+	step("archive old audit entries", int64(m), err)
 	// Expired sessions and tokens are refused on use already; removing them
 	// keeps the collection every authenticated request reads small (no TTL
 	// indexes on the embedded server).

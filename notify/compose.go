@@ -67,6 +67,9 @@ type Booking struct {
 	// PreviousStart and PreviousEnd are the slot before a move; zero if
 	// unknown or unchanged.
 	PreviousStart, PreviousEnd time.Time
+	// PreviousTrainer is the name of the trainer before a move to another
+	// trainer; empty if unknown or unchanged.
+	PreviousTrainer string
 	// TrainingStart and TrainingEnd are the micro-training slot inside the
 	// visit; zero when the visit has none.
 	TrainingStart, TrainingEnd time.Time
@@ -117,7 +120,8 @@ const (
 )
 
 func templateNames() []string {
-	return []string{tmplClinicBooking, tmplTrainerChange, tmplTrainerWeek, tmplClinicReminder, tmplTrainerReminder}
+	return append([]string{tmplClinicBooking, tmplTrainerChange, tmplTrainerWeek, tmplClinicReminder, tmplTrainerReminder},
+		peopleTemplateNames()...)
 }
 
 // NewComposer parses the mail templates in fsys (a tree holding mail/, such as
@@ -200,14 +204,16 @@ type visitView struct {
 	Moved         bool // the slot changed: Previous* say from what
 	PreviousDate  string
 	PreviousTime  string
-	Trainer       string
-	TrainerPhone  string
-	TrainerEmail  string
-	TrainingTime  string
-	Participants  string
-	Room          string
-	Comment       string
-	URL           string
+	// PreviousTrainer names the trainer before a move to another one.
+	PreviousTrainer string
+	Trainer         string
+	TrainerPhone    string
+	TrainerEmail    string
+	TrainingTime    string
+	Participants    string
+	Room            string
+	Comment         string
+	URL             string
 }
 
 type dayView struct {
@@ -258,6 +264,9 @@ func (c *Composer) visitView(b Booking, lc locale) visitView {
 		v.Moved = true
 		v.PreviousDate = lc.longDate(ps)
 		v.PreviousTime = timeRange(ps, pe)
+	}
+	if b.PreviousTrainer != "" && b.PreviousTrainer != b.Trainer.Name {
+		v.PreviousTrainer = b.PreviousTrainer
 	}
 	if !b.TrainingStart.IsZero() && b.TrainingEnd.After(b.TrainingStart) {
 		v.TrainingTime = timeRange(b.TrainingStart.In(c.loc), b.TrainingEnd.In(c.loc))
@@ -678,7 +687,7 @@ func (c *Composer) days(sorted []Booking, lc locale) []dayView {
 // withoutPrevious drops the slot before a move: a reminder or a plan states
 // where to be, not how it came about.
 func withoutPrevious(b Booking) Booking {
-	b.PreviousStart, b.PreviousEnd = time.Time{}, time.Time{}
+	b.PreviousStart, b.PreviousEnd, b.PreviousTrainer = time.Time{}, time.Time{}, ""
 	return b
 }
 

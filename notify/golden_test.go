@@ -111,6 +111,9 @@ func goldenOutputs(t *testing.T, c *Composer, loc *time.Location) []goldenFile {
 			t.Fatalf("%s TrainerReminder: %v", lang, err)
 		}
 		add(lang, tr)
+		for _, m := range peopleMails(t, c, loc, lang) {
+			add(lang, m)
+		}
 		feed, err := c.TrainerFeed(b.Trainer, []Booking{third, second, b}, now)
 		if err != nil {
 			t.Fatalf("%s TrainerFeed: %v", lang, err)
@@ -264,4 +267,32 @@ func newComposerFrom(t *testing.T, fsys fs.FS, loc *time.Location) *Composer {
 		t.Fatalf("NewComposer: %v", err)
 	}
 	return c
+}
+
+// peopleMails composes the mails about requests, change requests and
+// absences in lang from fixed inputs.
+func peopleMails(t *testing.T, c *Composer, loc *time.Location, lang Lang) []Message {
+	t.Helper()
+	coordinators := []string{"plan@centre.example"}
+	req := sampleRequest(loc, lang)
+	change := ChangeInfo{ID: "cr1", Request: req, Windows: []DayWindow{{Weekday: time.Thursday, Start: "09:00", End: "12:00"}},
+		Comment: "mornings please", Reason: "No trainer is free on Thursdays"}
+	absence := AbsenceInfo{ID: "ab1", Trainer: Trainer{ID: "t1", Name: "Мария Иванова"}, From: time.Date(2026, 12, 9, 0, 0, 0, 0, loc),
+		To: time.Date(2026, 12, 10, 0, 0, 0, 0, loc), Reason: "болезнь", Affected: 3,
+		ReleasedPins: []string{"pin of request r9 released: the trainer is absent"}, Diffs: []string{"https://fieldvisit.example/api/v1/plans/2026-12-07/4/diff"}}
+	var out []Message
+	for name, compose := range map[string]func() (Message, error){
+		"RequestReceived":         func() (Message, error) { return c.RequestReceived(req) },
+		"ChangeDeclined":          func() (Message, error) { return c.ChangeDeclined(change) },
+		"CoordinatorChange":       func() (Message, error) { return c.CoordinatorChange(coordinators, lang, change) },
+		"CoordinatorCancellation": func() (Message, error) { return c.CoordinatorCancellation(coordinators, lang, req) },
+		"CoordinatorAbsence":      func() (Message, error) { return c.CoordinatorAbsence(coordinators, lang, absence) },
+	} {
+		m, err := compose()
+		if err != nil {
+			t.Fatalf("%s %s: %v", lang, name, err)
+		}
+		out = append(out, m)
+	}
+	return out
 }

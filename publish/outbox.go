@@ -49,6 +49,9 @@ func (r *run) enqueueVisit(ctx context.Context, v *models.Visit) error {
 	case wasPublished:
 		change = notify.ChangeMoved
 		b.PreviousStart, b.PreviousEnd = prev.stop.Start, prev.stop.End
+		if prev.route.TrainerID != v.TrainerID {
+			b.PreviousTrainer = prev.route.TrainerName
+		}
 	}
 	comp := r.p.cfg.Composer
 
@@ -160,6 +163,10 @@ func (r *run) put(ctx context.Context, key string, compose func() (notify.Messag
 	m, err := compose()
 	if err != nil {
 		return fmt.Errorf("compose %s: %w", key, err)
+	}
+	r.mails = append(r.mails, PlannedMail{Key: key, To: m.To, Kind: m.Kind})
+	if r.preview {
+		return nil
 	}
 	msg := OutboxMessage(key, m)
 	created, err := r.p.cfg.Store.EnqueueMail(ctx, msg)

@@ -202,8 +202,10 @@ func TestPublishLifecycle(t *testing.T) {
 		if v.Sequence != 0 || v.Status != models.VisitScheduled || v.PlanVersion != v1 || v.UID != models.VisitUID(r.ID) || v.Week != week {
 			t.Errorf("visit %s: %+v", r.ID, v)
 		}
-		if s := w.status(t, r); s != models.StatusPlanned {
-			t.Errorf("request %s is %s, want planned", r.ID, s)
+		// Publishing books the visit: the request is confirmed, as the
+		// clinic's e-mail says.
+		if s := w.status(t, r); s != models.StatusConfirmed {
+			t.Errorf("request %s is %s, want confirmed", r.ID, s)
 		}
 	}
 	if p, err := w.st.PublishedPlan(ctx, week); err != nil || p.Version != v1 || p.PublishedAt == nil {
@@ -246,6 +248,10 @@ func TestPublishLifecycle(t *testing.T) {
 		if got := second[key].Kind; got != kind {
 			t.Errorf("%s is %q, want %q", key, got, kind)
 		}
+	}
+	// The clinic hears what changed: the time and the trainer.
+	if text := second[clinicKey(w.r2.ID, 1, "head1@clinic.example")].Mail.Text; !strings.Contains(text, w.a.Name) || !strings.Contains(text, w.b.Name) {
+		t.Errorf("the moved mail does not say the trainer changed from %s to %s:\n%s", w.a.Name, w.b.Name, text)
 	}
 	if ics := string(second[clinicKey(w.r3.ID, 1, "head2@clinic.example")].Mail.Attachments[0].Data); !strings.Contains(ics, "METHOD:CANCEL") || !strings.Contains(ics, "SEQUENCE:1") {
 		t.Errorf("cancellation of r3:\n%s", ics)
@@ -293,7 +299,10 @@ func TestPublishResumesAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	crashed.res = &Result{}
-	if err := crashed.syncVisits(ctx); err != nil {
+	if err := crashed.decide(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := crashed.apply(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := newKeys(before, w.outbox(t)); len(got) != 0 {
@@ -418,7 +427,10 @@ func TestPublishAnotherVersionAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	crashed.res = &Result{}
-	if err := crashed.syncVisits(ctx); err != nil {
+	if err := crashed.decide(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := crashed.apply(ctx); err != nil {
 		t.Fatal(err)
 	}
 

@@ -65,6 +65,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return exitError
 	}
 	defer db.close(log)
+
+	if demoIfEmpty && cfg.CoordinatorEmail == "" {
+		// The demo's coordinator reads the coordinators' mail in the
+		// development mailbox.
+		cfg.CoordinatorEmail = demo.CoordinatorEmail
+	}
 	if demoIfEmpty {
 		if err := seedIfEmpty(ctx, db.store, loc, log); err != nil {
 			log.Error("cannot load the demo data", "err", err)
@@ -164,8 +170,12 @@ func newHTTPServer(cfg config.Config, st *store.Store, svc *services, loc *time.
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Planner:       svc.runner,
 		Publisher:     svc.publisher,
+		Editor:        svc.planner,
 		Feeds:         svc.composer,
 		BaseURL:       cfg.BaseURL,
+		Mail:          svc.composer,
+		// The coordinators' address, also every mail's Reply-To.
+		CoordinatorEmail: cfg.CoordinatorEmail,
 	})
 	if err != nil {
 		return nil, err

@@ -39,9 +39,15 @@ func newServices(cfg config.Config, st *store.Store, loc *time.Location, log *sl
 	if err != nil {
 		return nil, fmt.Errorf("SMTP_FROM %q: %w", cfg.SMTP.From, err)
 	}
+	// Answers go to the coordinators when their address is configured,
+	// else to the sender.
+	replyTo := from.Address
+	if cfg.CoordinatorEmail != "" {
+		replyTo = cfg.CoordinatorEmail
+	}
 	composer, err := notify.NewComposer(templates.Mail, loc, notify.ComposerConfig{
 		BaseURL:   cfg.BaseURL,
-		ReplyTo:   from.Address,
+		ReplyTo:   replyTo,
 		Organizer: notify.Person{Name: from.Name, Email: from.Address},
 	})
 	if err != nil {
