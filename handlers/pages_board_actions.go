@@ -1,15 +1,19 @@
 package handlers
 
 import (
-	"context"
+	"cmp"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/fieldvisit/fieldvisit/models"
+	"github.com/fieldvisit/fieldvisit/planning"
+	"github.com/fieldvisit/fieldvisit/publish"
 )
 
 // boardURL is the board of a week, optionally with a visit chosen.
@@ -29,18 +33,21 @@ func (s *Server) runFromBoard(c *gin.Context) error {
 		return err
 	}
 	f := postedForm(c, "mode", "max_changes")
-	if err := s.weekInReach(monday); err != nil {
+	opts := planning.RunOptions{Mode: cmp.Or(f.Values["mode"], models.PlanRepair)}
+	// A limit typed before choosing repair is no mistake worth a refusal:
+	// only an optimising run reads it.
+	if m := f.Values["max_changes"]; m != "" && opts.Mode == models.PlanOptimise {
+		n, err := strconv.Atoi(m)
+		if err != nil {
+			return badRequest("max_changes", "max_changes must be a whole number, 0 or more")
+		}
+		opts.MaxChanges = &n
+	}
+	if err := opts.Validate(); err != nil {
 		return err
 	}
-	if s.planner == nil {
-		return errPlanningOff
-	}
-	ctx, err := s.runContext(c, f)
-	if err != nil {
+	if _, err := s.runWeek(c, monday, opts, "board:"+caller(c).user.ID); err != nil {
 		return err
-	}
-	if _, err := s.planner.Plan(ctx, monday, "board:"+caller(c).user.ID); err != nil {
-		return fmt.Errorf("plan week %s: %w", monday, err)
 	}
 	s.flash(c, "flash.board.planned")
 	return seeOther(c, boardURL(monday, ""))
@@ -59,14 +66,8 @@ func (s *Server) publishFromBoard(c *gin.Context) error {
 	if err != nil || version < 1 {
 		return badRequest("version", "version must be a positive integer")
 	}
-	if err := s.weekInReach(monday); err != nil {
+	if _, err := s.publishVersion(c, monday, version); err != nil {
 		return err
-	}
-	if s.publisher == nil {
-		return errPlanningOff
-	}
-	if _, err := s.publisher.Publish(c, monday, version); err != nil {
-		return fmt.Errorf("publish plan %s: %w", models.PlanID(monday, version), err)
 	}
 	s.flash(c, "flash.board.published")
 	return seeOther(c, boardURL(monday, ""))
@@ -108,17 +109,44 @@ func (s *Server) editFromBoard(c *gin.Context) error {
 	return seeOther(c, boardURL(monday, f.Values["request_id"]))
 }
 
-// errEditsOff answers edits on a server without the edits service.
-var errEditsOff = &statusError{status: http.StatusServiceUnavailable, detail: "editing plans is not available on this server"}
+// Board edit operations as the forms name them: the API's four plus pin,
+// which is a move to where the visit already is (every edit pins).
+const boardPin = "pin"
 
-// applyBoardEdit applies the form's edit; a refusal comes back as its
-// reason in words (and a nil error).
+// applyBoardEdit reads the form's edit and applies it with the service the
+// edits API calls (applyEdit); a refusal comes back as its reason in words
+// (and a nil error), as does losing the race to another coordinator.
 func (s *Server) applyBoardEdit(c *gin.Context, monday models.Date, version int, f *form) (string, error) {
-	_ = c
-	_ = monday
-	_ = version
-	_ = f
-	return "", errEditsOff
+	e := planning.Edit{Op: f.Values["op"], RequestID: f.Values["request_id"]}
+	switch e.Op {
+	case boardPin:
+		e.Op = models.EditMove
+	case models.EditSwap:
+		e.RequestID, e.RequestIDs = "", []string{f.Values["request_id"], f.Values["with"]}
+	}
+	if e.Op == models.EditMove || e.Op == models.EditAssign {
+		d, err := models.ParseDate(f.Values["date"])
+		if err != nil {
+			return "", badRequest("date", "date must be YYYY-MM-DD")
+		}
+		e.TrainerID, e.Date = f.Values["trainer_id"], d
+	}
+	if st := f.Values["start"]; st != "" && e.Op == models.EditMove {
+		tod, err := models.ParseTimeOfDay(st)
+		if err != nil {
+			return "", badRequest("start", "start must be HH:MM")
+		}
+		e.Start = &tod
+	}
+	_, err := s.applyEdit(c, monday, version, e)
+	var refused *planning.EditError
+	switch {
+	case errors.As(err, &refused):
+		return refused.Why, nil
+	case errors.Is(err, models.ErrConflict):
+		return s.tr(c, "board.edit.conflict"), nil
+	}
+	return "", err
 }
 
 // plansPage answers GET /plans/{monday}: the week's versions, newest first,
@@ -139,7 +167,13 @@ func (s *Server) plansPage(c *gin.Context) error {
 		v := &versions[i]
 		p.Versions = append(p.Versions, planVersionRow{Version: v.Version, Status: v.Status, CreatedAt: v.CreatedAt,
 			PublishedAt: v.PublishedAt, Who: s.whoMadePlan(c, lang, v), Scheduled: v.KPIs.Scheduled, Requests: v.KPIs.Requests,
-			TravelHours: hours(v.KPIs.TravelMinutes), Moved: v.KPIs.Moved})
+			TravelHours: hours(v.KPIs.TravelMinutes), Moved: v.KPIs.Moved, Mode: v.Mode, BasedOn: v.BasedOn})
+		// A version made by a hand edit: the last edit made it.
+		if n := len(v.Edits); v.BasedOn != 0 && n > 0 {
+			ed := v.Edits[n-1]
+			row := &p.Versions[len(p.Versions)-1]
+			row.Who, row.Edit = s.userName(c, ed.By), "plans.edit."+ed.Op
+		}
 	}
 	return s.render(c, http.StatusOK, "plans", "", p, nil)
 }
@@ -163,22 +197,11 @@ type planVersionRow struct {
 	Requests    int
 	TravelHours string
 	Moved       int
-}
-
-// runContext carries the run form's mode (repair, the default, or
-// optimise with an optional cap on moved bookings) to the planner.
-func (s *Server) runContext(c *gin.Context, f *form) (context.Context, error) {
-	switch f.Values["mode"] {
-	case "", "repair", "optimise":
-	default:
-		return nil, badRequest("mode", "mode must be repair or optimise")
-	}
-	if m := f.Values["max_changes"]; m != "" {
-		if n, err := strconv.Atoi(m); err != nil || n < 0 {
-			return nil, badRequest("max_changes", "max_changes must be a whole number, 0 or more")
-		}
-	}
-	return c, nil
+	// Mode is how a run treated bookings; BasedOn and Edit (a catalogue
+	// key) say which version a hand edit changed and how.
+	Mode    string
+	BasedOn int
+	Edit    string
 }
 
 // previewPage is the data of /board/{monday}/preview: what publishing the
@@ -245,8 +268,95 @@ func (s *Server) previewFromBoard(c *gin.Context) error {
 	return s.render(c, http.StatusOK, "preview", "", p, nil)
 }
 
-// previewChanges asks the publisher what publishing version would do.
+// previewChanges asks the publisher what publishing version would do (the
+// code publishing runs, against what is booked) and words it: clinics,
+// trainers, days and times by name, e-mails by kind and recipients.
 func (s *Server) previewChanges(c *gin.Context, monday models.Date, version int) (*previewPage, error) {
-	_, _, _ = c, monday, version
-	return nil, errEditsOff
+	if s.publisher == nil {
+		return nil, errPlanningOff
+	}
+	cs, err := s.publisher.Preview(c, monday, version, 0)
+	if err != nil {
+		return nil, fmt.Errorf("preview plan %s: %w", models.PlanID(monday, version), err)
+	}
+	plan, err := s.plans.Plan(c, monday, version)
+	if err != nil {
+		return nil, fmt.Errorf("load plan %s: %w", models.PlanID(monday, version), err)
+	}
+	plans, ok := s.plans.(boardPlans)
+	if !ok {
+		return nil, errors.New("preview: the plan store cannot find the published plan")
+	}
+	latest, published, err := plans.LatestAndPublishedPlan(c, monday)
+	if err != nil {
+		return nil, err
+	}
+	trainers, err := s.allTrainers(c)
+	if err != nil {
+		return nil, err
+	}
+	lang := s.pageLang(c)
+	names := map[string]string{}
+	for _, t := range trainers {
+		names[t.ID] = t.Name
+	}
+	stops := map[string]models.PlanStop{}
+	for _, pl := range []*models.Plan{published, plan} {
+		if pl == nil {
+			continue
+		}
+		for _, r := range pl.Routes {
+			names[r.TrainerID] = cmp.Or(names[r.TrainerID], r.TrainerName)
+			for _, st := range r.Stops {
+				stops[st.RequestID] = st
+			}
+		}
+	}
+	p := &previewPage{Monday: monday, Version: version, Board: boardURL(monday, ""), Unchanged: cs.Unchanged, Warnings: cs.Warnings,
+		CanPublish: latest != nil && latest.Version == version && plan.Status == models.PlanDraft && s.weekInReach(monday) == nil}
+	if published != nil {
+		p.Published = published.Version
+	}
+	slot := func(sl *publish.Slot) string {
+		if sl == nil {
+			return ""
+		}
+		day := sl.Date.Time(s.loc)
+		wd, _ := s.pages.cat.text(lang, fmt.Sprintf("weekday.%d", day.Weekday()))
+		return fmt.Sprintf("%s, %s %s, %s", cmp.Or(names[sl.TrainerID], sl.TrainerID), wd, day.Format(dateLayout(lang)), sl.Start.In(s.loc).Format("15:04"))
+	}
+	words := func(list []publish.VisitChange) []previewVisit {
+		var out []previewVisit
+		for _, v := range list {
+			st := stops[v.RequestID]
+			pv := previewVisit{Clinic: st.ClinicName, Kind: st.Kind, Topic: st.Topic, From: slot(v.From), To: slot(v.To), Reason: v.Reason}
+			if pv.Clinic == "" {
+				if cl, err := s.clinics.Clinic(c, v.ClinicID); err == nil {
+					pv.Clinic = cl.Name
+				}
+			}
+			out = append(out, pv)
+		}
+		return out
+	}
+	p.Added, p.Moved, p.Dropped = words(cs.Added), words(cs.Moved), words(cs.Dropped)
+	p.Sections = []previewSection{{"preview.added", "h-added", p.Added}, {"preview.moved", "h-moved", p.Moved}, {"preview.dropped", "h-dropped", p.Dropped}}
+	signed := func(n int) string { return fmt.Sprintf("%+d", n) }
+	signedHours := func(m int) string {
+		h, _ := s.pages.cat.text(lang, "board.hours", strconv.FormatFloat(float64(m)/60, 'f', 1, 64))
+		if m > 0 {
+			h = "+" + h
+		}
+		return h
+	}
+	p.Deltas = []previewDelta{{"preview.delta.scheduled", signed(cs.KPIs.Scheduled)}, {"preview.delta.travel", signedHours(cs.KPIs.TravelMinutes)},
+		{"preview.delta.spread", signedHours(cs.KPIs.WorkSpreadMinutes)}, {"preview.delta.changes", strconv.Itoa(cs.KPIs.Changes)}}
+	for _, m := range cs.Mails {
+		kind := m.Kind
+		if s.pages.cat.has("preview.mail." + kind) {
+			kind, _ = s.pages.cat.text(lang, "preview.mail."+kind)
+		}
+		p.Mails = append(p.Mails, previewMail{Kind: kind, To: strings.Join(m.To, ", ")})
+	}
+	return p, nil
 }

@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -140,7 +142,10 @@ func TestBoardBadInputIsA4xxPage(t *testing.T) {
 		form url.Values
 	}{
 		{board + "/run", url.Values{"mode": {"fastest"}}},
-		{board + "/run", url.Values{"max_changes": {"-1"}}},
+		{board + "/run", url.Values{"mode": {"optimise"}, "max_changes": {"-1"}}},
+		{board + "/run", url.Values{"mode": {"optimise"}, "max_changes": {"some"}}},
+		{board + "/edit", url.Values{"version": {"1"}, "op": {"move"}, "request_id": {"0123456789abcdef01234567"}, "date": {"Monday"}}},
+		{board + "/edit", url.Values{"version": {"1"}, "op": {"jump"}, "request_id": {"0123456789abcdef01234567"}}},
 		{board + "/publish", url.Values{"version": {"x"}}},
 		{board + "/edit", url.Values{"version": {"1"}}},
 		{"/board/2025-03-11/run", url.Values{}},
@@ -157,5 +162,167 @@ func TestBoardBadInputIsA4xxPage(t *testing.T) {
 	}
 	if p := b.get("/board/2025-03-10?version=7"); p.status != http.StatusNotFound {
 		t.Errorf("a missing version: %d", p.status)
+	}
+}
+
+// runBoard plans the test week from the board and returns the new draft.
+func runBoard(t *testing.T, e *env, b *browser, board string) *models.Plan {
+	t.Helper()
+	if p := b.post(board+"/run", url.Values{"csrf_token": {b.formToken(board)}}); p.status != http.StatusSeeOther {
+		t.Fatalf("run: %d\n%s", p.status, p.body)
+	}
+	plan, err := e.st.LatestPlan(context.Background(), testWeek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+// placeOf finds where plan puts request id: trainer, date and start.
+func placeOf(plan *models.Plan, id string) (trainer string, date models.Date, start string) {
+	for _, r := range plan.Routes {
+		for _, st := range r.Stops {
+			if st.RequestID == id {
+				return r.TrainerID, r.Date, st.Start.UTC().Format("15:04")
+			}
+		}
+	}
+	return "", "", ""
+}
+
+func TestBoardEditsThroughTheEditsService(t *testing.T) {
+	e, b, board := coordBoard(t)
+	plan := runBoard(t, e, b, board)
+	from, day, _ := placeOf(plan, e.requestA.ID)
+	if from == "" {
+		t.Fatalf("request A is not planned: %+v", plan.Unassigned)
+	}
+	other := e.trainerA.ID
+	if from == other {
+		other = e.trainerB.ID
+	}
+	edit := func(version int, fields url.Values) page {
+		t.Helper()
+		fields.Set("csrf_token", b.formToken(board))
+		fields.Set("version", fmt.Sprint(version))
+		return b.post(board+"/edit", fields)
+	}
+
+	// An infeasible move is refused with its reason on the board, and
+	// nothing is written.
+	before := e.snapshotDocs()
+	p := edit(plan.Version, url.Values{"op": {"move"}, "request_id": {e.requestA.ID}, "trainer_id": {other}, "date": {"2025-03-11"}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, `role="alert"`) ||
+		!strings.Contains(p.body, "is off on 2025-03-11") || !strings.Contains(p.body, `id="e-trainer"`) {
+		t.Fatalf("a move to a day off: %d\n%s", p.status, p.body)
+	}
+	if diff := before.diff(e.snapshotDocs()); diff != "" {
+		t.Fatalf("a refused edit wrote: %s", diff)
+	}
+
+	// The keyboard form's move makes a new draft with the visit there.
+	p = edit(plan.Version, url.Values{"op": {"move"}, "request_id": {e.requestA.ID}, "trainer_id": {other}, "date": {string(day)}, "start": {""}})
+	if p.status != http.StatusSeeOther || p.location != boardURL(testWeek, e.requestA.ID) {
+		t.Fatalf("a feasible move: %d %q\n%s", p.status, p.location, p.body)
+	}
+	moved, err := e.st.LatestPlan(context.Background(), testWeek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr, d, _ := placeOf(moved, e.requestA.ID); moved.Version != plan.Version+1 || tr != other || d != day {
+		t.Fatalf("after the move: version %d, request A with %s on %s", moved.Version, tr, d)
+	}
+	if p := b.get(board); !strings.Contains(p.body, "Changed: the new draft is shown") || !strings.Contains(p.body, "Version 2 (draft)") {
+		t.Errorf("the board after the move:\n%s", p.body)
+	}
+
+	// The old version was edited already: a second edit of it loses the
+	// race and says so, writing nothing.
+	p = edit(plan.Version, url.Values{"op": {"unassign"}, "request_id": {e.requestB.ID}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "Someone else changed this draft") {
+		t.Fatalf("an edit of an edited version: %d\n%s", p.status, p.body)
+	}
+
+	// Pin keeps the visit where it is; unassign takes it out.
+	tr, d, st := placeOf(moved, e.requestB.ID)
+	if p := edit(moved.Version, url.Values{"op": {"pin"}, "request_id": {e.requestB.ID}, "trainer_id": {tr}, "date": {string(d)}, "start": {st}}); p.status != http.StatusSeeOther {
+		t.Fatalf("pin: %d\n%s", p.status, p.body)
+	}
+	pinned, _ := e.st.LatestPlan(context.Background(), testWeek)
+	if tr2, d2, st2 := placeOf(pinned, e.requestB.ID); tr2 != tr || d2 != d || st2 != st || !slices.ContainsFunc(pinned.Pins, func(p models.EditPin) bool {
+		return p.RequestID == e.requestB.ID
+	}) {
+		t.Fatalf("after pinning: %s %s %s, pins %+v", tr2, d2, st2, pinned.Pins)
+	}
+	if p := b.get(board); !strings.Contains(p.body, `class="mk p"`) {
+		t.Error("the pinned visit has no pin mark")
+	}
+	if p := edit(pinned.Version, url.Values{"op": {"unassign"}, "request_id": {e.requestB.ID}}); p.status != http.StatusSeeOther {
+		t.Fatalf("unassign: %d\n%s", p.status, p.body)
+	}
+	out, _ := e.st.LatestPlan(context.Background(), testWeek)
+	if tr, _, _ := placeOf(out, e.requestB.ID); tr != "" || len(out.Unassigned) != 1 {
+		t.Fatalf("after unassigning request B: on %q, unassigned %+v", tr, out.Unassigned)
+	}
+	// The versions page names who edited.
+	if p := b.get("/plans/" + string(testWeek)); !strings.Contains(p.body, "Version 4") || !strings.Contains(p.body, "took a visit out of version 3") ||
+		!strings.Contains(p.body, "moved a visit in version 1") {
+		t.Errorf("versions after edits:\n%s", p.body)
+	}
+}
+
+func TestBoardSwap(t *testing.T) {
+	e, b, board := coordBoard(t)
+	plan := runBoard(t, e, b, board)
+	trA, dA, _ := placeOf(plan, e.requestA.ID)
+	trB, dB, _ := placeOf(plan, e.requestB.ID)
+	if dA != dB {
+		t.Skipf("the fixtures are planned on different days (%s, %s)", dA, dB)
+	}
+	sel := b.get(board + "?visit=" + e.requestA.ID)
+	if trA != trB && !strings.Contains(sel.body, `name="with"`) {
+		t.Fatalf("no swap form for two visits of one day:\n%s", sel.body)
+	}
+	p := b.post(board+"/edit", url.Values{"csrf_token": {b.csrf(sel)}, "version": {fmt.Sprint(plan.Version)}, "op": {"swap"},
+		"request_id": {e.requestA.ID}, "with": {e.requestB.ID}})
+	if p.status != http.StatusSeeOther && p.status != http.StatusUnprocessableEntity {
+		t.Fatalf("swap: %d\n%s", p.status, p.body)
+	}
+	if p.status == http.StatusSeeOther {
+		after, _ := e.st.LatestPlan(context.Background(), testWeek)
+		if tr, _, _ := placeOf(after, e.requestA.ID); tr != trB {
+			t.Fatalf("after the swap request A is with %s, want %s", tr, trB)
+		}
+	}
+}
+
+func TestBoardPreviewShowsTheDiffAndMails(t *testing.T) {
+	e, b, board := coordBoard(t)
+	plan := runBoard(t, e, b, board)
+	p := b.get(fmt.Sprintf("%s/preview?version=%d", board, plan.Version))
+	if p.status != http.StatusOK {
+		t.Fatalf("preview: %d\n%s", p.status, p.body)
+	}
+	cs, err := e.srv.publisher.Preview(context.Background(), testWeek, plan.Version, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Nothing is published for this week yet", fmt.Sprintf("New visits (%d)", len(cs.Added)), e.clinicA.Name,
+		fmt.Sprintf("E-mails publishing sends (%d)", len(cs.Mails)), "to the clinic: visit booked", e.clinicA.ContactEmails[0], "Publish version 1"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the preview lacks %q", want)
+		}
+	}
+	if len(cs.Added) != 2 {
+		t.Errorf("the preview adds %d visits", len(cs.Added))
+	}
+	// Publishing sends what the preview said, and a second preview of the
+	// published version changes nothing.
+	if p := b.post(board+"/publish", url.Values{"csrf_token": {b.csrf(p)}, "version": {"1"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("publish: %d", p.status)
+	}
+	p = b.get(board + "/preview?version=1")
+	if !strings.Contains(p.body, "Publishing sends no e-mail") || strings.Contains(p.body, "Publish version") {
+		t.Errorf("the preview of the published version:\n%s", p.body)
 	}
 }
