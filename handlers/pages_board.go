@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -265,7 +266,90 @@ func (s *Server) loadBoard(c *gin.Context, monday models.Date, version int, sele
 	for _, t := range trainers {
 		p.Trainers = append(p.Trainers, boardOption{Value: t.ID, Label: t.Name})
 	}
+	if err := s.loadDecisions(c, p, trainers); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// weekAbsences lists every trainer's absences touching some days
+// (store.Store).
+type weekAbsences interface {
+	AbsencesBetween(ctx context.Context, from, to models.Date) ([]models.Absence, error)
+}
+
+// maxPendingChanges bounds the change requests the board lists; more wait
+// for the next page load, which a busy week never reaches.
+const maxPendingChanges = 50
+
+// loadDecisions fills what waits for the coordinator: the clinics' pending
+// change requests, and the trainers' absences touching the week with the
+// repair draft each made in it.
+func (s *Server) loadDecisions(c *gin.Context, p *boardPage, trainers []models.Trainer) error {
+	lang := s.pageLang(c)
+	if s.changes != nil {
+		pending, err := s.changes.ChangeRequests(c, models.ChangeRequestFilter{Status: models.ChangePending}, models.Page{Limit: maxPendingChanges})
+		if err != nil {
+			return fmt.Errorf("list pending change requests: %w", err)
+		}
+		clinics := map[string]string{}
+		for _, cr := range pending {
+			bc := boardChange{ID: cr.ID, RequestID: cr.RequestID, Comment: cr.Comment, CreatedAt: cr.CreatedAt,
+				Windows: s.windowWords(lang, cr.PreferredWindows), Before: s.windowWords(lang, cr.PreviousWindows)}
+			if r, err := s.requests.Request(c, cr.RequestID); err == nil {
+				bc.Kind, bc.Topic = r.Kind, r.Topic
+			}
+			name, ok := clinics[cr.ClinicID]
+			if !ok {
+				if cl, err := s.clinics.Clinic(c, cr.ClinicID); err == nil {
+					name = cl.Name
+				}
+				clinics[cr.ClinicID] = name
+			}
+			bc.Clinic = name
+			p.Changes = append(p.Changes, bc)
+		}
+	}
+	lister, ok := s.absences.(weekAbsences)
+	if !ok {
+		return nil
+	}
+	absences, err := lister.AbsencesBetween(c, p.Monday, p.Monday.AddDays(6))
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, t := range trainers {
+		names[t.ID] = t.Name
+	}
+	for _, a := range absences {
+		ba := boardAbsence{ID: a.ID, TrainerID: a.TrainerID, Trainer: cmp.Or(names[a.TrainerID], a.TrainerID), From: a.From.Time(s.loc),
+			To: a.To.Time(s.loc), Reason: a.Reason, Affected: len(a.AffectedVisits)}
+		for _, d := range a.Drafts {
+			if d.Week == p.Monday {
+				ba.Draft = d.Version
+			}
+		}
+		// A repair already published, or overtaken by a newer run, needs
+		// no preview link.
+		if ba.Draft != 0 && (ba.Draft != p.Latest || p.Plan == nil || p.Plan.Status != models.PlanDraft) {
+			ba.Draft = 0
+		}
+		p.Absences = append(p.Absences, ba)
+	}
+	return nil
+}
+
+// windowWords writes a week's windows for people: "пн 10:00–12:00, ср …".
+func (s *Server) windowWords(lang string, w models.Week) string {
+	var parts []string
+	for _, d := range []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday} {
+		for _, win := range w.Day(d) {
+			name, _ := s.pages.cat.text(lang, fmt.Sprintf("weekday.%d", d))
+			parts = append(parts, name+" "+win.Start.String()+"–"+win.End.String())
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // planVersions lists the week's versions, newest first.
@@ -312,6 +396,10 @@ func (s *Server) whoMadePlan(ctx context.Context, lang string, p *models.Plan) s
 	switch kind {
 	case "api", "board":
 		return s.userName(ctx, id)
+	case "edit":
+		if text, err := s.pages.cat.text(lang, "plans.trigger.edit", s.userName(ctx, id)); err == nil {
+			return text
+		}
 	}
 	if text, err := s.pages.cat.text(lang, "plans.trigger."+kind); err == nil {
 		return text

@@ -360,3 +360,58 @@ func (s *Server) previewChanges(c *gin.Context, monday models.Date, version int)
 	}
 	return p, nil
 }
+
+// acceptFromBoard answers POST /board/{monday}/change-requests/{id}/{change}/accept:
+// the clinic's new wishes go into the request and a repair draft is made,
+// as the API's accept does.
+func (s *Server) acceptFromBoard(c *gin.Context) error {
+	monday, err := mondayParam(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.acceptChange(c); err != nil {
+		return err
+	}
+	s.flash(c, "flash.board.accepted")
+	return seeOther(c, boardURL(monday, ""))
+}
+
+// declineFromBoard answers POST /board/{monday}/change-requests/{id}/{change}/decline
+// with the reason the clinic is e-mailed; without one the board comes back
+// with the reason's field marked.
+func (s *Server) declineFromBoard(c *gin.Context) error {
+	monday, err := mondayParam(c)
+	if err != nil {
+		return err
+	}
+	f := postedForm(c, "reason")
+	_, err = s.declineChange(c, f.Values["reason"])
+	var v *models.ValidationError
+	if asValidation(err, &v) {
+		p, lerr := s.loadBoard(c, monday, 0, "")
+		if lerr != nil {
+			return lerr
+		}
+		p.Refusal = s.tr(c, "board.decide.reason_needed")
+		return s.render(c, http.StatusUnprocessableEntity, "board", "", p, f)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "flash.board.declined")
+	return seeOther(c, boardURL(monday, ""))
+}
+
+// withdrawFromBoard answers POST /board/{monday}/absences/{id}/{absence}/delete:
+// the trainer gets the days back, as the API's delete does.
+func (s *Server) withdrawFromBoard(c *gin.Context) error {
+	monday, err := mondayParam(c)
+	if err != nil {
+		return err
+	}
+	if err := s.removeAbsence(c); err != nil {
+		return err
+	}
+	s.flash(c, "flash.board.absence_withdrawn")
+	return seeOther(c, boardURL(monday, ""))
+}

@@ -326,3 +326,82 @@ func TestBoardPreviewShowsTheDiffAndMails(t *testing.T) {
 		t.Errorf("the preview of the published version:\n%s", p.body)
 	}
 }
+
+func TestBoardDecidesChangeRequestsAndAbsences(t *testing.T) {
+	e, b, board := coordBoard(t)
+	plan := runBoard(t, e, b, board)
+	if p := b.post(board+"/publish", url.Values{"csrf_token": {b.formToken(board)}, "version": {fmt.Sprint(plan.Version)}}); p.status != http.StatusSeeOther {
+		t.Fatalf("publish: %d", p.status)
+	}
+	ask := func(comment string) models.ChangeRequest {
+		t.Helper()
+		var cr models.ChangeRequest
+		e.do(req{as: clinicA, method: http.MethodPost, path: "/api/v1/requests/" + e.requestA.ID + "/change-requests",
+			body: map[string]any{"comment": comment, "preferred_windows": map[string]any{"mon": []any{map[string]any{"start": "14:00", "end": "17:00"}}}}}).
+			want(t, http.StatusCreated).decode(t, &cr)
+		return cr
+	}
+	cr := ask("Our staff meeting moved to the morning")
+	p := b.get(board)
+	for _, want := range []string{"Waiting for your decision", e.clinicA.Name, "Our staff meeting moved to the morning", "The clinic asks for: Mon 14:00–17:00."} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the board lacks %q", want)
+		}
+	}
+	decide := func(action string, fields url.Values) page {
+		fields.Set("csrf_token", b.formToken(board))
+		return b.post(board+"/change-requests/"+e.requestA.ID+"/"+cr.ID+"/"+action, fields)
+	}
+	// Declining needs a reason the clinic can read.
+	if p := decide("decline", url.Values{"reason": {"  "}}); p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "Say why the change is declined") {
+		t.Fatalf("decline without a reason: %d\n%s", p.status, p.body)
+	}
+	if p := decide("decline", url.Values{"reason": {"The trainer is booked all morning"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("decline: %d\n%s", p.status, p.body)
+	}
+	got, err := e.st.ChangeRequest(context.Background(), cr.ID)
+	if err != nil || got.Status != models.ChangeDeclined || got.DeclineReason != "The trainer is booked all morning" {
+		t.Fatalf("after declining: %v %+v", err, got)
+	}
+	if p := b.get(board); strings.Contains(p.body, "Our staff meeting") {
+		t.Error("a decided change request is still listed")
+	}
+	// Accepting applies the wishes and makes a repair draft at once.
+	cr = ask("Afternoons suit us better")
+	if p := decide("accept", url.Values{}); p.status != http.StatusSeeOther {
+		t.Fatalf("accept: %d\n%s", p.status, p.body)
+	}
+	if got, _ := e.st.ChangeRequest(context.Background(), cr.ID); got.Status != models.ChangeAccepted {
+		t.Fatalf("after accepting: %s", got.Status)
+	}
+	if r, _ := e.st.Request(context.Background(), e.requestA.ID); len(r.PreferredWindows.Mon) != 1 || r.PreferredWindows.Mon[0].Start != 14*60 {
+		t.Fatalf("the request's windows after accepting: %+v", r.PreferredWindows)
+	}
+	if latest, _ := e.st.LatestPlan(context.Background(), testWeek); latest.Version <= plan.Version || latest.Status != models.PlanDraft {
+		t.Fatalf("no repair draft after accepting: version %d %s", latest.Version, latest.Status)
+	}
+
+	// A trainer's absence in the week is listed with its repair draft, and
+	// the coordinator may withdraw it.
+	trainer, day, _ := placeOf(plan, e.requestB.ID)
+	var a models.Absence
+	e.do(req{as: coord, method: http.MethodPost, path: "/api/v1/trainers/" + trainer + "/absences",
+		body: map[string]any{"from": string(day), "to": string(day), "reason": "ill"}}).want(t, http.StatusCreated).decode(t, &a)
+	affected := 0
+	for _, r := range plan.Routes {
+		if r.TrainerID == trainer && r.Date == day {
+			affected = len(r.Stops)
+		}
+	}
+	p = b.get(board)
+	if !strings.Contains(p.body, "absent 10 Mar 2025 – 10 Mar 2025") || !strings.Contains(p.body, fmt.Sprintf("Booked visits affected: %d.", affected)) ||
+		!strings.Contains(p.body, "Preview the repair") {
+		t.Fatalf("the board lacks the absence:\n%s", p.body)
+	}
+	if p := b.post(board+"/absences/"+trainer+"/"+a.ID+"/delete", url.Values{"csrf_token": {b.csrf(p)}}); p.status != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d\n%s", p.status, p.body)
+	}
+	if list, _ := e.st.Absences(context.Background(), trainer); len(list) != 0 {
+		t.Fatalf("the absence is still there: %+v", list)
+	}
+}

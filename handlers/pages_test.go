@@ -385,6 +385,11 @@ func TestPageRoleMatrix(t *testing.T) {
 		"POST /account/tokens/:id/delete": {"/account/tokens/0123456789abcdef01234567/delete", http.StatusNotFound, nil},
 		"POST /account/feed":              {"/account/feed", http.StatusServiceUnavailable, []string{trainerA, trainerB}},
 		"POST /logout":                    {"/logout", http.StatusSeeOther, nil},
+
+		// The board's decisions (long paths, kept in their own block).
+		"POST /board/:monday/change-requests/:id/:change/accept":  {"/board/" + monday + "/change-requests/0123456789abcdef01234567/0123456789abcdef01234567/accept", http.StatusNotFound, []string{coord}},
+		"POST /board/:monday/change-requests/:id/:change/decline": {"/board/" + monday + "/change-requests/0123456789abcdef01234567/0123456789abcdef01234567/decline", http.StatusUnprocessableEntity, []string{coord}},
+		"POST /board/:monday/absences/:id/:absence/delete":        {"/board/" + monday + "/absences/0123456789abcdef01234567/0123456789abcdef01234567/delete", http.StatusNotFound, []string{coord}},
 	}
 	public := map[string]bool{"GET /login": true, "POST /login": true, "GET /static/:version/*path": true}
 	for _, r := range e.srv.engine.Routes() {
