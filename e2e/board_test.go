@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -29,7 +30,7 @@ func newBoardService(t *testing.T) *webService {
 		t.Fatal(err)
 	}
 	api, err := handlers.New(handlers.Config{Store: w.st, Location: w.loc, Ready: w.st.Ping,
-		Planner: runner, Publisher: w.publisher, Feeds: w.composer})
+		Planner: runner, Publisher: w.publisher, Editor: w.planner, Feeds: w.composer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,26 +96,78 @@ func TestBrowserCoordinatorBoard(t *testing.T) {
 	screenshots(t, ctx, "board-edit")
 	checkAccessibility(t, ctx, "board edit panel")
 
-	// Drag the visit to another trainer's day.
+	// Drag a visit to another trainer's day: Anna's Monday follow-up to
+	// Boris, free on Monday. The board reloads with the new draft.
+	anna, boris, vera := w.trainerNamed(t, "Анна Соколова"), w.trainerNamed(t, "Boris Miller"), w.trainerNamed(t, "Вера Орлова")
+	followUp := stopOf(t, plan, anna, seedMonday, models.KindFollowUp)
+	hard := stopOf(t, plan, anna, seedMonday, models.KindDifficultCase)
+	cell := func(trainer string, day models.Date) string {
+		return `ul.visits[data-trainer="` + trainer + `"][data-date="` + string(day) + `"]`
+	}
 	run(t, ctx, chromedp.Navigate(board), chromedp.WaitVisible(`li.visit`, chromedp.ByQuery))
-	drag(t, ctx, `li.visit[data-request="`+stop.RequestID+`"]`, `ul.visits[data-trainer="`+plan.Routes[len(plan.Routes)-1].TrainerID+`"][data-date="`+string(plan.Routes[len(plan.Routes)-1].Date)+`"]`)
-	run(t, ctx, chromedp.WaitVisible(`h1`, chromedp.ByQuery))
-	t.Logf("after the drag: %s", location(t, ctx, w.url))
-	var h1 string
-	run(t, ctx, chromedp.Text(`h1`, &h1, chromedp.ByQuery))
-	t.Logf("h1 %q", h1)
+	drag(t, ctx, `li.visit[data-request="`+followUp+`"]`, cell(boris, seedMonday))
+	run(t, ctx, chromedp.WaitVisible(cell(boris, seedMonday)+` li.visit[data-request="`+followUp+`"]`, chromedp.ByQuery))
+	plan = w.latest(t, plan.Version+1)
+	screenshots(t, ctx, "board-dragged")
+	checkAccessibility(t, ctx, "board after a drag")
+
+	// A drop the week cannot take (Vera does not work on Monday) is
+	// refused with the reason on the board, and nothing changes.
+	drag(t, ctx, `li.visit[data-request="`+hard+`"]`, cell(vera, seedMonday))
+	var refusal string
+	run(t, ctx, chromedp.WaitVisible(`#refusal`, chromedp.ByQuery), chromedp.Text(`#refusal`, &refusal, chromedp.ByQuery))
+	if !strings.Contains(refusal, "Вера Орлова") {
+		t.Errorf("the refusal does not say why: %q", refusal)
+	}
+	screenshots(t, ctx, "board-refused")
+	checkAccessibility(t, ctx, "board with a refusal")
+	w.latest(t, plan.Version)
+
+	// The same by keyboard: open the visit, choose trainer and day, send.
+	run(t, ctx,
+		chromedp.Navigate(board+"?visit="+hard),
+		chromedp.WaitVisible(`#e-trainer`, chromedp.ByQuery),
+		chromedp.SetValue(`#e-trainer`, boris, chromedp.ByQuery),
+		chromedp.SetValue(`#e-date`, seedMonday, chromedp.ByQuery),
+		chromedp.SetValue(`#e-start`, "", chromedp.ByQuery),
+		chromedp.Focus(`#e-start`, chromedp.ByQuery),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+	)
+	plan = w.latest(t, plan.Version+1)
+	if tr, _ := placeIn(plan, hard); tr != boris {
+		t.Fatalf("after the keyboard move the visit is with %q", tr)
+	}
+
+	// Preview what publishing does, then publish from the preview.
+	run(t, ctx,
+		chromedp.Navigate(board),
+		chromedp.Click(`a[href*="/preview?version="]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#h-mails`, chromedp.ByQuery),
+	)
+	var mails string
+	run(t, ctx, chromedp.Text(`#h-mails`, &mails, chromedp.ByQuery))
+	cs, err := w.publisher.Preview(context.Background(), seedMonday, plan.Version, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("(%d)", len(cs.Mails)); !strings.Contains(mails, want) || len(cs.Mails) == 0 {
+		t.Errorf("the preview's mail heading %q, want %s", mails, want)
+	}
+	screenshots(t, ctx, "preview")
+	checkAccessibility(t, ctx, "preview")
 
 	run(t, ctx, chromedp.Navigate(w.url+"/plans/"+seedMonday), chromedp.WaitVisible(`table`, chromedp.ByQuery))
 	screenshots(t, ctx, "plans")
 	checkAccessibility(t, ctx, "plan versions")
 
-	// Publish (the confirmation is accepted).
+	// Publish from the preview (the confirmation is accepted).
 	run(t, ctx,
-		chromedp.Navigate(board),
-		chromedp.WaitVisible(`.publish-row`, chromedp.ByQuery),
+		chromedp.Navigate(fmt.Sprintf("%s/preview?version=%d", board, plan.Version)),
+		chromedp.WaitVisible(`#h-mails`, chromedp.ByQuery),
 		chromedp.Evaluate(`window.confirm = () => true; true`, nil),
-		chromedp.Click(`.publish-row button[type=submit]`, chromedp.ByQuery),
-		chromedp.WaitNotPresent(`.publish-row`, chromedp.ByQuery),
+		chromedp.Click(`form[action$="/publish"] button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`table.board-grid`, chromedp.ByQuery),
 	)
 	if p, err := w.st.Plan(context.Background(), seedMonday, plan.Version); err != nil || p.Status != models.PlanPublished {
 		t.Fatalf("after publishing from the board: %v", err)
@@ -156,4 +209,62 @@ func drag(t *testing.T, ctx context.Context, from, to string) {
 	}
 	actions = append(actions, input.DispatchMouseEvent(input.MouseReleased, x1, y1).WithButton(input.Left).WithClickCount(1))
 	run(t, ctx, actions...)
+}
+
+// trainerNamed is the id of the seeded trainer called name.
+func (w *webService) trainerNamed(t *testing.T, name string) string {
+	t.Helper()
+	list, err := w.st.Trainers(context.Background(), models.TrainerFilter{}, models.Page{Limit: models.MaxPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range list {
+		if tr.Name == name {
+			return tr.ID
+		}
+	}
+	t.Fatalf("no trainer %s in the seed", name)
+	return ""
+}
+
+// latest is the week's newest plan, which must be version want.
+func (w *webService) latest(t *testing.T, want int) *models.Plan {
+	t.Helper()
+	p, err := w.st.LatestPlan(context.Background(), seedMonday)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Version != want {
+		t.Fatalf("the newest plan is version %d, want %d", p.Version, want)
+	}
+	return p
+}
+
+// stopOf is the request of the visit of kind that plan gives trainer on day.
+func stopOf(t *testing.T, plan *models.Plan, trainer string, day models.Date, kind models.Kind) string {
+	t.Helper()
+	for _, r := range plan.Routes {
+		if r.TrainerID != trainer || r.Date != day {
+			continue
+		}
+		for _, st := range r.Stops {
+			if st.Kind == kind {
+				return st.RequestID
+			}
+		}
+	}
+	t.Fatalf("plan %d has no %s visit of trainer %s on %s", plan.Version, kind, trainer, day)
+	return ""
+}
+
+// placeIn is the trainer and day plan gives request id.
+func placeIn(plan *models.Plan, id string) (string, models.Date) {
+	for _, r := range plan.Routes {
+		for _, st := range r.Stops {
+			if st.RequestID == id {
+				return r.TrainerID, r.Date
+			}
+		}
+	}
+	return "", ""
 }
