@@ -264,8 +264,20 @@ func TestBoardEditsThroughTheEditsService(t *testing.T) {
 	if tr, _, _ := placeOf(out, e.requestB.ID); tr != "" || len(out.Unassigned) != 1 {
 		t.Fatalf("after unassigning request B: on %q, unassigned %+v", tr, out.Unassigned)
 	}
+	// A left-out request is chosen from the list and placed by the form.
+	sel := b.get(board + "?visit=" + e.requestB.ID)
+	if !strings.Contains(sel.body, `name="op" value="assign"`) || !strings.Contains(sel.body, "left out of the plan") {
+		t.Fatalf("no assign form for a left-out request:\n%s", sel.body)
+	}
+	if p := edit(out.Version, url.Values{"op": {"assign"}, "request_id": {e.requestB.ID}, "trainer_id": {tr}, "date": {string(d)}}); p.status != http.StatusSeeOther {
+		t.Fatalf("assign: %d\n%s", p.status, p.body)
+	}
+	back, _ := e.st.LatestPlan(context.Background(), testWeek)
+	if tr2, _, _ := placeOf(back, e.requestB.ID); tr2 != tr {
+		t.Fatalf("after assigning request B is with %q, want %q", tr2, tr)
+	}
 	// The versions page names who edited.
-	if p := b.get("/plans/" + string(testWeek)); !strings.Contains(p.body, "Version 4") || !strings.Contains(p.body, "took a visit out of version 3") ||
+	if p := b.get("/plans/" + string(testWeek)); !strings.Contains(p.body, "Version 5") || !strings.Contains(p.body, "took a visit out of version 3") || !strings.Contains(p.body, "placed a request in version 4") ||
 		!strings.Contains(p.body, "moved a visit in version 1") {
 		t.Errorf("versions after edits:\n%s", p.body)
 	}
