@@ -126,6 +126,12 @@ type Config struct {
 	// CoordinatorEmail receives the coordinators' e-mails; empty sends
 	// them to every coordinator account.
 	CoordinatorEmail string
+	// Limits bound each caller's and all callers' share of the service;
+	// the zero value sets no limit.
+	Limits Limits
+	// Observer receives request measurements (metrics); nil measures
+	// nothing.
+	Observer Observer
 }
 
 // Server holds the API's dependencies; its methods are the handlers.
@@ -161,6 +167,8 @@ type Server struct {
 	secureCookies bool
 	maxBodyBytes  int64
 	logins        *loginLimiter
+	limits        *limiter
+	observer      Observer
 	openAPI       []byte
 	passwordCost  int
 	// dummyHash is compared against when a login names an unknown e-mail,
@@ -208,6 +216,7 @@ func New(cfg Config) (*Server, error) {
 		ready:            cfg.Ready,
 		secureCookies:    cfg.SecureCookies,
 		maxBodyBytes:     cfg.MaxBodyBytes,
+		observer:         cfg.Observer,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -236,7 +245,11 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.passwordCost, s.dummyHash = cfg.PasswordCost, hash
 	}
-	s.logins = newLoginLimiter(s.now)
+	s.logins = newLoginLimiter(s.now, s.log)
+	s.limits = newLimiter(cfg.Limits)
+	if s.observer == nil {
+		s.observer = nopObserver{}
+	}
 	doc, err := openAPIJSON()
 	if err != nil {
 		return nil, fmt.Errorf("handlers: %w", err)
