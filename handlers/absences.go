@@ -270,6 +270,16 @@ func (s *Server) mailAbsence(ctx context.Context, t *models.Trainer, a *models.A
 // trainer's own overrides of those days come back. Plans are not re-run:
 // visits already moved stay moved until the coordinator re-plans.
 func (s *Server) deleteAbsence(c *gin.Context) error {
+	if err := s.removeAbsence(c); err != nil {
+		return err
+	}
+	c.Status(http.StatusNoContent)
+	return nil
+}
+
+// removeAbsence deletes the absence named by the path (:id, :absence) for
+// the API and the board alike.
+func (s *Server) removeAbsence(c *gin.Context) error {
 	t, err := s.absenceTrainer(c)
 	if err != nil {
 		return err
@@ -315,6 +325,5 @@ func (s *Server) deleteAbsence(c *gin.Context) error {
 		return err
 	}
 	noteAudit(c, "absence.delete", "absence", a.ID, fmt.Sprintf("%s no longer absent %s–%s; days restored in availability", t.Name, a.From, a.To))
-	c.Status(http.StatusNoContent)
 	return nil
 }

@@ -379,6 +379,11 @@ func TestPageRoleMatrix(t *testing.T) {
 		"GET /requests":                   {"/requests", http.StatusOK, []string{clinicA, clinicB}},
 		"GET /board":                      {"/board", http.StatusSeeOther, []string{coord}},
 		"GET /board/:monday":              {"/board/" + monday, http.StatusOK, []string{coord}},
+		"POST /board/:monday/run":         {"/board/" + monday + "/run", http.StatusServiceUnavailable, []string{coord}},
+		"POST /board/:monday/edit":        {"/board/" + monday + "/edit", http.StatusBadRequest, []string{coord}},
+		"POST /board/:monday/publish":     {"/board/" + monday + "/publish", http.StatusBadRequest, []string{coord}},
+		"GET /board/:monday/preview":      {"/board/" + monday + "/preview?version=1", http.StatusServiceUnavailable, []string{coord}},
+		"GET /plans/:monday":              {"/plans/" + monday, http.StatusOK, []string{coord}},
 		"POST /account/password":          {"/account/password", http.StatusUnprocessableEntity, nil},
 		"POST /account/lang":              {"/account/lang", http.StatusBadRequest, nil},
 		"POST /account/tokens":            {"/account/tokens", http.StatusUnprocessableEntity, nil},
@@ -412,6 +417,11 @@ func TestPageRoleMatrix(t *testing.T) {
 		"GET /outbox":                     {"/outbox", http.StatusOK, []string{coord}},
 		"POST /outbox/:id/retry":          {"/outbox/no:such:mail/retry", http.StatusNotFound, []string{coord}},
 		"GET /audit":                      {"/audit", http.StatusOK, []string{coord}},
+
+		// The board's decisions (long paths, kept in their own block).
+		"POST /board/:monday/change-requests/:id/:change/accept":  {"/board/" + monday + "/change-requests/0123456789abcdef01234567/0123456789abcdef01234567/accept", http.StatusNotFound, []string{coord}},
+		"POST /board/:monday/change-requests/:id/:change/decline": {"/board/" + monday + "/change-requests/0123456789abcdef01234567/0123456789abcdef01234567/decline", http.StatusUnprocessableEntity, []string{coord}},
+		"POST /board/:monday/absences/:id/:absence/delete":        {"/board/" + monday + "/absences/0123456789abcdef01234567/0123456789abcdef01234567/delete", http.StatusNotFound, []string{coord}},
 	}
 	public := map[string]bool{"GET /login": true, "POST /login": true, "GET /static/:version/*path": true}
 	for _, r := range e.srv.engine.Routes() {

@@ -142,6 +142,14 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/outbox", coordinator, s.outboxPageView},
 		{http.MethodPost, "/outbox/:id/retry", coordinator, s.retryOutboxPage},
 		{http.MethodGet, "/audit", coordinator, s.auditPageView},
+		{http.MethodPost, "/board/:monday/run", coordinator, s.runFromBoard},
+		{http.MethodPost, "/board/:monday/edit", coordinator, s.editFromBoard},
+		{http.MethodPost, "/board/:monday/publish", coordinator, s.publishFromBoard},
+		{http.MethodGet, "/board/:monday/preview", coordinator, s.previewFromBoard},
+		{http.MethodPost, "/board/:monday/change-requests/:id/:change/accept", coordinator, s.acceptFromBoard},
+		{http.MethodPost, "/board/:monday/change-requests/:id/:change/decline", coordinator, s.declineFromBoard},
+		{http.MethodPost, "/board/:monday/absences/:id/:absence/delete", coordinator, s.withdrawFromBoard},
+		{http.MethodGet, "/plans/:monday", coordinator, s.plansPage},
 	}
 }
 

@@ -11,4 +11,5 @@ import "embed"
 // Files is every static asset, by path relative to this folder.
 //
 //go:embed app.css app.js vendor
+//go:embed board.css board.js
 var Files embed.FS
