@@ -185,7 +185,8 @@ func TestPeopleMailArrives(t *testing.T) {
 		t.Fatalf("absence %+v", abs)
 	}
 	got = s.drainArrived(t)
-	diff := fmt.Sprintf("http://fieldvisit.test/api/v1/plans/%s/%d/diff", week, abs.Drafts[0].Version)
+	// The mail links the board's preview page, which the coordinator opens.
+	diff := fmt.Sprintf("http://fieldvisit.test/board/%s/preview?version=%d", week, abs.Drafts[0].Version)
 	if len(got) != 1 || !slices.Equal(got[0].rcpt, []string{coordinators}) || !strings.Contains(got[0].text, diff) ||
 		!strings.Contains(got[0].subject, "Отсутствие") {
 		t.Fatalf("absence mail: %+v", got)

@@ -259,7 +259,8 @@ func (s *Server) mailAbsence(ctx context.Context, t *models.Trainer, a *models.A
 		info.ReleasedPins = append(info.ReleasedPins, p.Note)
 	}
 	for _, d := range a.Drafts {
-		info.Diffs = append(info.Diffs, d.DiffURL)
+		// People read the preview page; the API answer keeps the JSON diff.
+		info.Diffs = append(info.Diffs, s.previewPageURL(d.Week, d.Version))
 	}
 	s.enqueue(ctx, "absence "+a.ID, func(m PeopleComposer) (notify.Message, error) {
 		return m.CoordinatorAbsence(to, lang, info)

@@ -94,7 +94,7 @@ func TestAbsenceRepairsPublishedWeek(t *testing.T) {
 	// The coordinators are told, with the link to the preview.
 	m := e.outboxMail("coordinator.absence." + a.ID)
 	if !slices.Equal(m.Mail.To, []string{coordinatorsAddress}) || m.Mail.ReplyTo != coordinatorsAddress ||
-		!strings.Contains(m.Mail.Text, a.Drafts[0].DiffURL) || !strings.Contains(m.Mail.Text, tr.Name) ||
+		!strings.Contains(m.Mail.Text, "https://fv.example/board/2025-03-10/preview?version=2") || !strings.Contains(m.Mail.Text, tr.Name) ||
 		!strings.Contains(m.Mail.Text, pinned.ID) {
 		t.Errorf("absence mail to %v, reply-to %q:\n%s", m.Mail.To, m.Mail.ReplyTo, m.Mail.Text)
 	}

@@ -106,6 +106,12 @@ func dayWindows(w models.Week) []notify.DayWindow {
 	return out
 }
 
+// previewPageURL is the board's preview of what publishing a plan version
+// would change, the page a coordinator opens from an e-mail.
+func (s *Server) previewPageURL(week models.Date, version int) string {
+	return fmt.Sprintf("%s/board/%s/preview?version=%d", s.baseURL, week, version)
+}
+
 // diffURL is where a coordinator previews what publishing a plan version
 // would change.
 func (s *Server) diffURL(week models.Date, version int) string {
