@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/notify"
 	"github.com/fieldvisit/fieldvisit/store"
@@ -35,20 +36,14 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
-	loc, err := time.LoadLocation("Europe/Moscow")
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 12, 3, 10, 0, 0, 0, loc)
-	st := store.New(storetest.Database(t), func() time.Time { return now })
-	if err := st.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
+	loc := testkit.Moscow(t)
+	clock := testkit.NewClock(time.Date(2026, 12, 3, 10, 0, 0, 0, loc))
+	st := storetest.Store(t, clock.Now)
 	comp, err := notify.NewComposer(templates.Mail, loc, notify.ComposerConfig{BaseURL: "https://fv.example", ReplyTo: "coord@fv.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, err := New(Config{Store: st, Composer: comp, Location: loc, Now: func() time.Time { return now }})
+	pub, err := New(Config{Store: st, Composer: comp, Location: loc, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,6 +121,41 @@ func (w *world) outbox(t *testing.T) map[string]models.OutboxMessage {
 		out[m.ID] = m
 	}
 	return out
+}
+
+// crashBeforeMail publishes version as far as a run gets before it
+// enqueues any mail: its visits are written, and then the process dies.
+func (w *world) crashBeforeMail(t *testing.T, version int) {
+	t.Helper()
+	ctx := context.Background()
+	plan, err := w.st.Plan(ctx, week, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crashed, err := w.pub.newRun(ctx, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crashed.res = &Result{}
+	if err := crashed.decide(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := crashed.apply(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cancelRequest marks r cancelled, as a clinic's cancellation does.
+func (w *world) cancelRequest(t *testing.T, r models.Request) {
+	t.Helper()
+	ctx := context.Background()
+	req, err := w.st.Request(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.st.SetRequestStatus(ctx, req.ID, req.Version, models.StatusCancelled); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (w *world) visit(t *testing.T, r models.Request) *models.Visit {
@@ -284,27 +314,12 @@ func TestPublishLifecycle(t *testing.T) {
 // of the interrupted run arrive once, and nothing is written twice.
 func TestPublishResumesAfterCrash(t *testing.T) {
 	w := newWorld(t)
-	ctx := context.Background()
 	v1 := w.draft(t, w.route(w.a, 0, w.stop(w.r1, 0, 10, 0), w.stop(w.r2, 0, 11, 30)), w.route(w.b, 1, w.stop(w.r3, 1, 9, 0)))
 	w.publish(t, v1)
 	before := w.outbox(t)
 
 	v2 := w.draft(t, w.route(w.a, 0, w.stop(w.r1, 0, 15, 0), w.stop(w.r2, 0, 11, 30)))
-	plan, err := w.st.Plan(ctx, week, v2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	crashed, err := w.pub.newRun(ctx, plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	crashed.res = &Result{}
-	if err := crashed.decide(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := crashed.apply(ctx); err != nil {
-		t.Fatal(err)
-	}
+	w.crashBeforeMail(t, v2)
 	if got := newKeys(before, w.outbox(t)); len(got) != 0 {
 		t.Fatalf("the interrupted run enqueued %q", got)
 	}
@@ -376,18 +391,11 @@ func TestPublishRefuses(t *testing.T) {
 // the request stays cancelled.
 func TestPublishDropsClosedRequests(t *testing.T) {
 	w := newWorld(t)
-	ctx := context.Background()
 	routes := []models.PlanRoute{w.route(w.a, 0, w.stop(w.r1, 0, 10, 0), w.stop(w.r2, 0, 11, 30)), w.route(w.b, 1, w.stop(w.r3, 1, 9, 0))}
 	w.publish(t, w.draft(t, routes...))
 	before := w.outbox(t)
 
-	req, err := w.st.Request(ctx, w.r3.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.st.SetRequestStatus(ctx, req.ID, req.Version, models.StatusCancelled); err != nil {
-		t.Fatal(err)
-	}
+	w.cancelRequest(t, w.r3)
 	res := w.publish(t, w.draft(t, routes...))
 	if res.Cancelled != 1 || res.Unchanged != 2 || res.Created+res.Moved != 0 || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], w.r3.ID) {
 		t.Errorf("publication after the cancellation: %+v", res)
@@ -412,27 +420,12 @@ func TestPublishDropsClosedRequests(t *testing.T) {
 // moved visit without a word and a dropped request stays "planned".
 func TestPublishAnotherVersionAfterCrash(t *testing.T) {
 	w := newWorld(t)
-	ctx := context.Background()
 	w.publish(t, w.draft(t, w.route(w.a, 0, w.stop(w.r1, 0, 10, 0), w.stop(w.r2, 0, 11, 30)), w.route(w.b, 1, w.stop(w.r3, 1, 9, 0))))
 	before := w.outbox(t)
 
 	routes := []models.PlanRoute{w.route(w.a, 0, w.stop(w.r1, 0, 15, 0), w.stop(w.r2, 0, 11, 30))}
 	v2 := w.draft(t, routes...)
-	plan, err := w.st.Plan(ctx, week, v2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	crashed, err := w.pub.newRun(ctx, plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	crashed.res = &Result{}
-	if err := crashed.decide(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := crashed.apply(ctx); err != nil {
-		t.Fatal(err)
-	}
+	w.crashBeforeMail(t, v2)
 
 	v3 := w.draft(t, routes...)
 	res := w.publish(t, v3)
