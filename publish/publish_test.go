@@ -209,6 +209,44 @@ func TestPublishLifecycle(t *testing.T) {
 	if res.Created != 3 || res.Moved+res.Cancelled+res.Unchanged != 0 || res.Enqueued != 7 {
 		t.Errorf("first publication: %+v, want 3 created and 7 mails", res)
 	}
+	first, want := w.checkFirstPublication(t, v1)
+	if p, err := w.st.PublishedPlan(ctx, week); err != nil || p.Version != v1 || p.PublishedAt == nil {
+		t.Fatalf("published plan %+v, %v", p, err)
+	}
+
+	// Publishing the same version again changes and sends nothing.
+	if res := w.publish(t, v1); res.Created+res.Moved+res.Cancelled+res.Enqueued != 0 || res.Unchanged != 3 {
+		t.Errorf("second publication of the same version: %+v", res)
+	}
+	if got := keys(w.outbox(t)); !slices.Equal(got, want) {
+		t.Errorf("the outbox changed on re-publication: %q", got)
+	}
+
+	// Version 2 keeps r1, gives r2 to trainer B at another time and drops
+	// r3: clinic 1 hears that r2 moved, B that r2 is theirs, A that it is
+	// off, clinic 2 and B that r3 is cancelled.
+	v2 := w.draft(t, w.route(w.a, 0, w.stop(w.r1, 0, 10, 0)), w.route(w.b, 1, w.stop(w.r2, 1, 14, 0)))
+	res = w.publish(t, v2)
+	if res.Created != 0 || res.Moved != 1 || res.Cancelled != 1 || res.Unchanged != 1 || res.Enqueued != 6 {
+		t.Errorf("publication of version 2: %+v", res)
+	}
+	w.checkSecondPublication(t, first, v1, v2)
+	old, err := w.st.Plan(ctx, week, v1)
+	if err != nil || old.Status != models.PlanSuperseded {
+		t.Errorf("version 1 is %v (%v), want superseded", old.Status, err)
+	}
+
+	// A superseded version cannot come back.
+	if _, err := w.pub.Publish(ctx, week, v1); !errors.Is(err, models.ErrConflict) {
+		t.Errorf("publishing superseded version 1: %v, want a conflict", err)
+	}
+}
+
+// checkFirstPublication checks the outbox, the visits and the requests
+// after version 1, the week's first publication, and returns the outbox and
+// its keys.
+func (w *world) checkFirstPublication(t *testing.T, v1 int) (map[string]models.OutboxMessage, []string) {
+	t.Helper()
 	first := w.outbox(t)
 	want := sorted(
 		clinicKey(w.r1.ID, 0, "head1@clinic.example"), clinicKey(w.r1.ID, 0, "desk1@clinic.example"),
@@ -238,26 +276,13 @@ func TestPublishLifecycle(t *testing.T) {
 			t.Errorf("request %s is %s, want confirmed", r.ID, s)
 		}
 	}
-	if p, err := w.st.PublishedPlan(ctx, week); err != nil || p.Version != v1 || p.PublishedAt == nil {
-		t.Fatalf("published plan %+v, %v", p, err)
-	}
+	return first, want
+}
 
-	// Publishing the same version again changes and sends nothing.
-	if res := w.publish(t, v1); res.Created+res.Moved+res.Cancelled+res.Enqueued != 0 || res.Unchanged != 3 {
-		t.Errorf("second publication of the same version: %+v", res)
-	}
-	if got := keys(w.outbox(t)); !slices.Equal(got, want) {
-		t.Errorf("the outbox changed on re-publication: %q", got)
-	}
-
-	// Version 2 keeps r1, gives r2 to trainer B at another time and drops
-	// r3: clinic 1 hears that r2 moved, B that r2 is theirs, A that it is
-	// off, clinic 2 and B that r3 is cancelled.
-	v2 := w.draft(t, w.route(w.a, 0, w.stop(w.r1, 0, 10, 0)), w.route(w.b, 1, w.stop(w.r2, 1, 14, 0)))
-	res = w.publish(t, v2)
-	if res.Created != 0 || res.Moved != 1 || res.Cancelled != 1 || res.Unchanged != 1 || res.Enqueued != 6 {
-		t.Errorf("publication of version 2: %+v", res)
-	}
+// checkSecondPublication checks the mails and visits of version 2, which
+// keeps r1, moves r2 to trainer B and drops r3; first is the outbox before.
+func (w *world) checkSecondPublication(t *testing.T, first map[string]models.OutboxMessage, v1, v2 int) {
+	t.Helper()
 	second := w.outbox(t)
 	wantNew := sorted(
 		clinicKey(w.r2.ID, 1, "head1@clinic.example"), clinicKey(w.r2.ID, 1, "desk1@clinic.example"),
@@ -297,15 +322,6 @@ func TestPublishLifecycle(t *testing.T) {
 	}
 	if s := w.status(t, w.r3); s != models.StatusNew {
 		t.Errorf("request of the dropped visit is %s, want new", s)
-	}
-	old, err := w.st.Plan(ctx, week, v1)
-	if err != nil || old.Status != models.PlanSuperseded {
-		t.Errorf("version 1 is %v (%v), want superseded", old.Status, err)
-	}
-
-	// A superseded version cannot come back.
-	if _, err := w.pub.Publish(ctx, week, v1); !errors.Is(err, models.ErrConflict) {
-		t.Errorf("publishing superseded version 1: %v, want a conflict", err)
 	}
 }
 
