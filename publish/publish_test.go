@@ -10,10 +10,8 @@ import (
 
 	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/models"
-	"github.com/fieldvisit/fieldvisit/notify"
 	"github.com/fieldvisit/fieldvisit/store"
 	"github.com/fieldvisit/fieldvisit/store/storetest"
-	"github.com/fieldvisit/fieldvisit/templates"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
@@ -39,15 +37,7 @@ func newWorld(t *testing.T) *world {
 	loc := testkit.Moscow(t)
 	clock := testkit.NewClock(time.Date(2026, 12, 3, 10, 0, 0, 0, loc))
 	st := storetest.Store(t, clock.Now)
-	comp, err := notify.NewComposer(templates.Mail, loc, notify.ComposerConfig{BaseURL: "https://fv.example", ReplyTo: "coord@fv.example"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := New(Config{Store: st, Composer: comp, Location: loc, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &world{st: st, pub: pub, loc: loc}
+	w := &world{st: st, pub: newTestPublisher(t, st, clock.Now), loc: loc}
 	home := models.Place{Address: "Home", Lat: 55.7, Lon: 37.6}
 	w.a = models.Trainer{Name: "Анна", Email: "anna@fv.example", Skills: []string{"x"}, StartPlace: home, EndPlace: home,
 		MaxVisitsDay: 4, MaxWorkMinutes: 480, TravelMode: models.TravelCar, Lang: "ru"}
