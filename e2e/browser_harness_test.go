@@ -75,7 +75,7 @@ func newWebService(t *testing.T) *webService {
 		w.users[u.Role] = &u
 	}
 	api, err := handlers.New(handlers.Config{Store: s.st, Location: s.loc, Ready: s.st.Ping,
-		Planner: nil, Publisher: s.publisher, Feeds: s.composer})
+		Planner: nil, Publisher: s.Publisher, Feeds: s.Composer})
 	if err != nil {
 		t.Fatal(err)
 	}

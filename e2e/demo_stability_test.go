@@ -13,7 +13,6 @@ import (
 
 	"github.com/fieldvisit/fieldvisit/demo"
 	"github.com/fieldvisit/fieldvisit/handlers"
-	"github.com/fieldvisit/fieldvisit/jobs"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/publish"
 	"github.com/fieldvisit/fieldvisit/store"
@@ -31,12 +30,8 @@ func TestDemoWeekThroughAPI(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	runner, err := jobs.NewPlanRunner(jobs.PlanRunnerConfig{Store: s.st, Planner: s.planner, Location: s.loc})
-	if err != nil {
-		t.Fatal(err)
-	}
 	api, err := handlers.New(handlers.Config{Store: s.st, Location: s.loc, Now: func() time.Time { return now },
-		Planner: runner, Publisher: s.publisher, Editor: s.planner})
+		Planner: s.Runner, Publisher: s.Publisher, Editor: s.Planner})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ import (
 func (s *service) checkFeed(t *testing.T, trainerID string) {
 	t.Helper()
 	ctx := context.Background()
-	api, err := handlers.New(handlers.Config{Store: s.st, Location: s.loc, Feeds: s.composer, Publisher: s.publisher})
+	api, err := handlers.New(handlers.Config{Store: s.st, Location: s.loc, Feeds: s.Composer, Publisher: s.Publisher})
 	if err != nil {
 		t.Fatal(err)
 	}

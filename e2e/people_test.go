@@ -42,8 +42,8 @@ func newAPI(t *testing.T, s *service) *api {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
 	ctx := context.Background()
-	srv, err := handlers.New(handlers.Config{Store: s.st, Location: s.loc, Planner: weekPlanner(s.planner.PlanWeek),
-		Publisher: s.publisher, Feeds: s.composer, Mail: s.composer, CoordinatorEmail: coordinators,
+	srv, err := handlers.New(handlers.Config{Store: s.st, Location: s.loc, Planner: weekPlanner(s.Planner.PlanWeek),
+		Publisher: s.Publisher, Feeds: s.Composer, Mail: s.Composer, CoordinatorEmail: coordinators,
 		BaseURL: "http://fieldvisit.test", PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
@@ -123,10 +123,10 @@ type arrived struct {
 // drainArrived runs the dispatcher and answers what arrived, with Reply-To.
 func (s *service) drainArrived(t *testing.T) []arrived {
 	t.Helper()
-	before := s.smtp.Count()
+	before := s.box.Count()
 	s.drain(t)
 	var out []arrived
-	for _, r := range s.smtp.Since(before) {
+	for _, r := range s.box.Since(before) {
 		msg, err := mail.ReadMessage(bytes.NewReader(r.Data))
 		if err != nil {
 			t.Fatal(err)

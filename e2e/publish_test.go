@@ -9,15 +9,11 @@ import (
 	"time"
 
 	"github.com/fieldvisit/fieldvisit/internal/testkit"
-	"github.com/fieldvisit/fieldvisit/jobs"
+	"github.com/fieldvisit/fieldvisit/internal/wiring"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/notify"
-	"github.com/fieldvisit/fieldvisit/planning"
-	"github.com/fieldvisit/fieldvisit/publish"
 	"github.com/fieldvisit/fieldvisit/store"
 	"github.com/fieldvisit/fieldvisit/store/storetest"
-	"github.com/fieldvisit/fieldvisit/templates"
-	"github.com/fieldvisit/fieldvisit/travel"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
@@ -25,14 +21,13 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 // week is the week the tests plan.
 const week models.Date = "2026-12-07"
 
+// service is the service's planning, publishing and e-mail parts, wired as
+// serve wires them, on a fresh database and with a real SMTP server.
 type service struct {
-	st         *store.Store
-	loc        *time.Location
-	planner    *planning.Planner
-	composer   *notify.Composer
-	publisher  *publish.Publisher
-	dispatcher *jobs.Dispatcher
-	smtp       *testkit.SMTPServer
+	*wiring.Services
+	st  *store.Store
+	loc *time.Location
+	box *testkit.SMTPServer
 }
 
 func newService(t *testing.T) *service {
@@ -40,39 +35,33 @@ func newService(t *testing.T) *service {
 	return newServiceWith(t, seedWeek)
 }
 
-// newServiceWith is newService on a database seed fills.
+// newServiceWith is newService on a database seed fills. Unlike serve, it
+// names no organizer (invitations come from the reply-to address) and gives
+// a send 10 s, enough for a loaded machine running the race detector.
 func newServiceWith(t *testing.T, seed func(*testing.T, *store.Store)) *service {
 	t.Helper()
 	loc := testkit.Moscow(t)
 	st := storetest.Store(t, nil)
 	seed(t, st)
-	planner, err := planning.NewPlanner(planning.Config{Store: st, Travel: travel.DefaultModel(), Location: loc, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	comp, err := notify.NewComposer(templates.Mail, loc, notify.ComposerConfig{BaseURL: "http://fieldvisit.test", ReplyTo: "coordinators@fieldvisit.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	publisher, err := publish.New(publish.Config{Store: st, Composer: comp, Location: loc})
-	if err != nil {
-		t.Fatal(err)
-	}
 	box := testkit.NewSMTPServer(t, testkit.SMTPOptions{})
-	sender := notify.NewSMTP(notify.SMTPConfig{Host: box.Host(), Port: box.Port(), TLS: notify.TLSNone, From: "Fieldvisit <plan@fieldvisit.test>"})
-	t.Cleanup(func() { _ = sender.Close() })
-	dispatcher, err := jobs.NewDispatcher(jobs.DispatcherConfig{Store: st, Sender: sender, SendTimeout: 10 * time.Second})
+	svc, err := wiring.New(wiring.Config{
+		Store: st, Location: loc, Seed: 1,
+		BaseURL: "http://fieldvisit.test", ReplyTo: "coordinators@fieldvisit.test",
+		SMTP:        &notify.SMTPConfig{Host: box.Host(), Port: box.Port(), TLS: notify.TLSNone, From: "Fieldvisit <plan@fieldvisit.test>"},
+		SendTimeout: 10 * time.Second,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &service{st: st, loc: loc, planner: planner, composer: comp, publisher: publisher, dispatcher: dispatcher, smtp: box}
+	t.Cleanup(svc.Close)
+	return &service{Services: svc, st: st, loc: loc, box: box}
 }
 
 // drain runs the dispatcher and returns the mails that arrived meanwhile.
 func (s *service) drain(t *testing.T) []mailMessage {
 	t.Helper()
-	before := s.smtp.Count()
-	if err := s.dispatcher.Run(context.Background()); err != nil {
+	before := s.box.Count()
+	if err := s.Dispatcher.Run(context.Background()); err != nil {
 		t.Fatalf("dispatch: %v", err)
 	}
 	pending, err := s.st.OutboxMessages(context.Background(), models.OutboxPending, models.Page{Limit: models.MaxPageSize})
@@ -83,7 +72,7 @@ func (s *service) drain(t *testing.T) []mailMessage {
 		t.Fatalf("%d messages still pending after the dispatcher ran, first %s: %s", len(pending), pending[0].ID, pending[0].LastError)
 	}
 	var out []mailMessage
-	for _, r := range s.smtp.Since(before) {
+	for _, r := range s.box.Since(before) {
 		out = append(out, parseMail(t, r))
 	}
 	return out
@@ -122,14 +111,14 @@ func TestPlanPublishMail(t *testing.T) {
 	ctx := context.Background()
 	s := newService(t)
 
-	plan, err := s.planner.PlanWeek(ctx, week, "test")
+	plan, err := s.Planner.PlanWeek(ctx, week, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if plan.KPIs.Scheduled < 6 {
 		t.Fatalf("the week scheduled only %d of %d requests: %+v", plan.KPIs.Scheduled, plan.KPIs.Requests, plan.Unassigned)
 	}
-	res, err := s.publisher.Publish(ctx, week, plan.Version)
+	res, err := s.Publisher.Publish(ctx, week, plan.Version)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +210,7 @@ func TestPlanPublishMail(t *testing.T) {
 	}
 
 	// Publishing the same version again sends nothing.
-	again, err := s.publisher.Publish(ctx, week, plan.Version)
+	again, err := s.Publisher.Publish(ctx, week, plan.Version)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +242,7 @@ func TestPlanPublishMail(t *testing.T) {
 	if err := s.st.CreatePlan(ctx, &edited); err != nil {
 		t.Fatal(err)
 	}
-	res2, err := s.publisher.Publish(ctx, week, edited.Version)
+	res2, err := s.Publisher.Publish(ctx, week, edited.Version)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,11 +19,11 @@ import (
 func (s *service) replan(t *testing.T, opts planning.RunOptions) *publish.ChangeSet {
 	t.Helper()
 	ctx := context.Background()
-	plan, err := s.planner.PlanWeek(planning.WithRunOptions(ctx, opts), week, "test")
+	plan, err := s.Planner.PlanWeek(planning.WithRunOptions(ctx, opts), week, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	diff, err := s.publisher.Preview(ctx, week, plan.Version, 0)
+	diff, err := s.Publisher.Preview(ctx, week, plan.Version, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func (s *service) replan(t *testing.T, opts planning.RunOptions) *publish.Change
 		t.Errorf("version %d: kpis.moved %d, the diff changes %d (%d moved, %d dropped)",
 			plan.Version, plan.KPIs.Moved, diff.KPIs.Changes, len(diff.Moved), len(diff.Dropped))
 	}
-	res, err := s.publisher.Publish(ctx, week, plan.Version)
+	res, err := s.Publisher.Publish(ctx, week, plan.Version)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,11 +219,11 @@ func TestOptimiseCapsChanges(t *testing.T) {
 		}
 	}
 	preview := func(opts planning.RunOptions) *publish.ChangeSet {
-		plan, err := s.planner.PlanWeek(planning.WithRunOptions(ctx, opts), week, "test")
+		plan, err := s.Planner.PlanWeek(planning.WithRunOptions(ctx, opts), week, "test")
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := s.publisher.Preview(ctx, week, plan.Version, 0)
+		d, err := s.Publisher.Preview(ctx, week, plan.Version, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,45 +15,33 @@ import (
 	"github.com/emersion/go-ical"
 	"github.com/getkin/kin-openapi/openapi3filter"
 
+	"github.com/fieldvisit/fieldvisit/internal/wiring"
 	"github.com/fieldvisit/fieldvisit/jobs"
 	"github.com/fieldvisit/fieldvisit/models"
-	"github.com/fieldvisit/fieldvisit/notify"
-	"github.com/fieldvisit/fieldvisit/planning"
 	"github.com/fieldvisit/fieldvisit/publish"
 	"github.com/fieldvisit/fieldvisit/store"
-	"github.com/fieldvisit/fieldvisit/templates"
-	"github.com/fieldvisit/fieldvisit/travel"
 )
 
 // The service hands a jobs.PlanRunner to the plan endpoints.
 var _ PlanRunner = (*jobs.PlanRunner)(nil)
 
-// withPlanning wires the real planner (through the jobs runner, as serve
-// does), publisher and feed composer onto the env's store.
+// withPlanning wires the real planner (through the jobs runner), publisher
+// and feed composer onto the env's store, as serve does (internal/wiring).
 func withPlanning(t *testing.T) envOption {
+	t.Helper()
 	// The document validator knows no text/calendar (the feed); it reads it
 	// as a string.
 	openapi3filter.RegisterBodyDecoder("text/calendar", openapi3filter.FileBodyDecoder)
 	return func(cfg *Config) {
-		s := cfg.Store.(*store.Store)
-		planner, err := planning.NewPlanner(planning.Config{Store: s, Travel: travel.DefaultModel(), Location: time.UTC, Seed: 1})
+		svc, err := wiring.New(wiring.Config{
+			Store: cfg.Store.(*store.Store), Location: time.UTC, Now: cfg.Now, Seed: 1,
+			BaseURL: "https://fv.example", ReplyTo: "coord@fv.example",
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		comp, err := notify.NewComposer(templates.Mail, time.UTC, notify.ComposerConfig{BaseURL: "https://fv.example", ReplyTo: "coord@fv.example"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pub, err := publish.New(publish.Config{Store: s, Composer: comp, Location: time.UTC, Now: cfg.Now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		runner, err := jobs.NewPlanRunner(jobs.PlanRunnerConfig{Store: s, Planner: planner, Location: time.UTC})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.Planner, cfg.Publisher, cfg.Feeds, cfg.BaseURL = runner, pub, comp, "https://fv.example/"
-		cfg.Editor = planner
+		cfg.Planner, cfg.Publisher, cfg.Feeds, cfg.BaseURL = svc.Runner, svc.Publisher, svc.Composer, "https://fv.example/"
+		cfg.Editor = svc.Planner
 		cfg.Location = time.UTC
 	}
 }

@@ -83,6 +83,7 @@ func fixtureRequest(id, clinic string, earliest, due models.Date) models.Request
 // time; the week of 2026-03-23 ends with the switch to summer time on
 // Sunday 29 March at 02:00.
 func fixture(t *testing.T) Input {
+	t.Helper()
 	return Input{
 		Week:     "2026-03-23",
 		Days:     7,

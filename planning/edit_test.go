@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/planning"
 	"github.com/fieldvisit/fieldvisit/store"
@@ -30,15 +31,9 @@ type editWorld struct {
 func newEditWorld(t *testing.T) *editWorld {
 	t.Helper()
 	ctx := context.Background()
-	s := store.New(storetest.Database(t), nil)
-	if err := s.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := storetest.Store(t, nil)
 	reqs := seedWeek(t, s)
-	moscow, err := time.LoadLocation("Europe/Moscow")
-	if err != nil {
-		t.Fatal(err)
-	}
+	moscow := testkit.Moscow(t)
 	p, err := planning.NewPlanner(planning.Config{Store: s, Travel: travel.DefaultModel(), Location: moscow, Seed: 7})
 	if err != nil {
 		t.Fatal(err)

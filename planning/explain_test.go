@@ -14,6 +14,7 @@ import (
 // with one trainer (Trainer 1, one visit a day) and Clinic 1, open only as
 // hours says.
 func explainWeek(t *testing.T, hours models.Week, reqs ...models.Request) Input {
+	t.Helper()
 	in := fixture(t)
 	in.Week, in.Days = "2026-11-30", 5
 	anna := fixtureTrainer(trainerAnna)

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/planning"
-	"github.com/fieldvisit/fieldvisit/store"
 	"github.com/fieldvisit/fieldvisit/store/storetest"
 	"github.com/fieldvisit/fieldvisit/travel"
 )
@@ -21,10 +21,7 @@ import (
 // names.
 func TestPlanWeekStoresExplanations(t *testing.T) {
 	ctx := context.Background()
-	s := store.New(storetest.Database(t), nil)
-	if err := s.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := storetest.Store(t, nil)
 	// Four times the seeded requests: more than three trainers can do.
 	for _, r := range seedWeek(t, s) {
 		for range 3 {
@@ -60,10 +57,7 @@ func TestPlanWeekStoresExplanations(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	moscow, err := time.LoadLocation("Europe/Moscow")
-	if err != nil {
-		t.Fatal(err)
-	}
+	moscow := testkit.Moscow(t)
 	// The default bound first, then a tighter one: the tighter plan's
 	// suggestions keep to it, though the default's go past it.
 	var stored *models.Plan

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/planning"
 	"github.com/fieldvisit/fieldvisit/store"
@@ -89,15 +90,9 @@ func seedWeek(t *testing.T, s *store.Store) []models.Request {
 
 func TestPlanWeekThroughStore(t *testing.T) {
 	ctx := context.Background()
-	s := store.New(storetest.Database(t), nil)
-	if err := s.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := storetest.Store(t, nil)
 	reqs := seedWeek(t, s)
-	moscow, err := time.LoadLocation("Europe/Moscow")
-	if err != nil {
-		t.Fatal(err)
-	}
+	moscow := testkit.Moscow(t)
 	p, err := planning.NewPlanner(planning.Config{Store: s, Travel: travel.DefaultModel(), Location: moscow, Seed: 7})
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +209,7 @@ func TestPlanWeekThroughStore(t *testing.T) {
 }
 
 func TestPlanWeekRejectsBadWeek(t *testing.T) {
-	s := store.New(storetest.Database(t), nil)
+	s := storetest.Store(t, nil)
 	p, err := planning.NewPlanner(planning.Config{Store: s, Travel: travel.DefaultModel(), Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)

@@ -20,13 +20,7 @@ func TestCancelVisitTellsAtOnce(t *testing.T) {
 	w.publish(t, w.draft(t, routes...))
 	before := w.outbox(t)
 
-	req, err := w.st.Request(ctx, w.r1.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.st.SetRequestStatus(ctx, req.ID, req.Version, models.StatusCancelled); err != nil {
-		t.Fatal(err)
-	}
+	w.cancelRequest(t, w.r1)
 	cancelled, err := w.pub.CancelVisit(ctx, w.r1.ID)
 	if err != nil || !cancelled {
 		t.Fatalf("CancelVisit = %v, %v; want a cancelled visit", cancelled, err)

@@ -110,81 +110,114 @@ type change struct {
 // r.visits. Done visits are history and never change; a scheduled visit
 // whose request was closed as done is left as it is.
 func (r *run) decide(ctx context.Context) error {
-	st := r.p.cfg.Store
 	for _, route := range r.plan.Routes {
 		for _, stop := range route.Stops {
-			req, err := r.request(ctx, stop.RequestID)
-			if err != nil {
+			if err := r.decideStop(ctx, route, stop); err != nil {
 				return err
-			}
-			if req == nil || !req.Status.Open() {
-				r.warn("request %s is no longer open; its visit is not booked", stop.RequestID)
-				delete(r.wanted, stop.RequestID)
-				continue
-			}
-			want := r.visitFor(route, stop, req)
-			cur := r.visits[stop.RequestID]
-			if cur == nil && !r.synthetic {
-				other, err := st.Visit(ctx, want.ID)
-				switch {
-				case errors.Is(err, models.ErrNotFound):
-				case err != nil:
-					return fmt.Errorf("load visit of request %s: %w", req.ID, err)
-				case other.Week != r.plan.Week && other.Status == models.VisitScheduled:
-					r.warn("request %s is booked in the week of %s; not booked again", req.ID, other.Week)
-					delete(r.wanted, stop.RequestID)
-					continue
-				default:
-					cur = other
-				}
-			}
-			if cur == nil {
-				r.record(&change{kind: ChangeAdded, next: want, write: writeCreate})
-				continue
-			}
-			switch {
-			case cur.Status == models.VisitDone && cur.Outcome != nil && cur.Outcome.Result == models.OutcomeNotDone:
-				// Reported not done and its request reopened: booked again,
-				// the earlier attempt kept in its history.
-				next := *want
-				next.Version, next.Sequence = cur.Version, cur.Sequence+1
-				// The calendar event is the one already sent: keep its UID.
-				next.UID = cur.CalendarUID()
-				next.PastOutcomes = append(slices.Clone(cur.PastOutcomes), *cur.Outcome)
-				r.record(&change{kind: ChangeAdded, cur: cur, next: &next, write: writeUpdate})
-			case cur.Status == models.VisitDone:
-				r.record(&change{kind: ChangeUnchanged, cur: cur, next: cur})
-			case cur.PlanVersion == r.plan.Version:
-				// Written by an earlier, interrupted run of this publication.
-				r.record(&change{kind: r.interruptedKind(cur), cur: cur, next: cur})
-			case cur.Status == models.VisitCancelled || cur.Week != want.Week || !cur.Unchanged(&route, &stop):
-				// A booked visit in another slot moves; one that is not
-				// booked now (cancelled earlier) is booked again, an addition.
-				next := *want
-				next.Version, next.Sequence = cur.Version, cur.Sequence+1
-				// The calendar event is the one already sent: keep its UID.
-				next.UID = cur.CalendarUID()
-				next.PastOutcomes = cur.PastOutcomes
-				kind := ChangeMoved
-				if cur.Status != models.VisitScheduled || cur.Week != want.Week {
-					kind = ChangeAdded
-				}
-				r.record(&change{kind: kind, cur: cur, next: &next, write: writeUpdate})
-			case r.unfinished[cur.PlanVersion]:
-				next := *cur
-				next.PlanVersion = r.plan.Version
-				r.record(&change{kind: r.interruptedKind(cur), cur: cur, next: &next, write: writeUpdate})
-			case cur.RequestDigest != want.RequestDigest:
-				// Kept as booked under the request as it is now: later
-				// repairs compare with this.
-				next := *cur
-				next.RequestDigest = want.RequestDigest
-				r.record(&change{kind: ChangeUnchanged, cur: cur, next: &next, write: writeUpdate})
-			default:
-				r.record(&change{kind: ChangeUnchanged, cur: cur, next: cur})
 			}
 		}
 	}
+	return r.decideRest(ctx)
+}
+
+// decideStop decides what becomes of the visit of one stop of the plan.
+func (r *run) decideStop(ctx context.Context, route models.PlanRoute, stop models.PlanStop) error {
+	req, err := r.request(ctx, stop.RequestID)
+	if err != nil {
+		return err
+	}
+	if req == nil || !req.Status.Open() {
+		r.warn("request %s is no longer open; its visit is not booked", stop.RequestID)
+		delete(r.wanted, stop.RequestID)
+		return nil
+	}
+	want := r.visitFor(route, stop, req)
+	cur, booked, err := r.current(ctx, want, req)
+	if err != nil || booked {
+		return err
+	}
+	if cur == nil {
+		r.record(&change{kind: ChangeAdded, next: want, write: writeCreate})
+		return nil
+	}
+	r.compare(cur, want, &route, &stop)
+	return nil
+}
+
+// current returns the visit of want's request as it stands: the one of this
+// week, or, in a real publication, one of another week. booked reports that
+// the request is booked in another week, where it stays: this plan's stop
+// is then not booked.
+func (r *run) current(ctx context.Context, want *models.Visit, req *models.Request) (cur *models.Visit, booked bool, err error) {
+	cur = r.visits[req.ID]
+	if cur != nil || r.synthetic {
+		return cur, false, nil
+	}
+	other, err := r.p.cfg.Store.Visit(ctx, want.ID)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("load visit of request %s: %w", req.ID, err)
+	case other.Week != r.plan.Week && other.Status == models.VisitScheduled:
+		r.warn("request %s is booked in the week of %s; not booked again", req.ID, other.Week)
+		delete(r.wanted, req.ID)
+		return nil, true, nil
+	default:
+		return other, false, nil
+	}
+}
+
+// compare records the change from cur, the visit as it stands, to want, the
+// visit the plan's stop asks for.
+func (r *run) compare(cur, want *models.Visit, route *models.PlanRoute, stop *models.PlanStop) {
+	switch {
+	case cur.Status == models.VisitDone && cur.Outcome != nil && cur.Outcome.Result == models.OutcomeNotDone:
+		// Reported not done and its request reopened: booked again,
+		// the earlier attempt kept in its history.
+		next := *want
+		next.Version, next.Sequence = cur.Version, cur.Sequence+1
+		// The calendar event is the one already sent: keep its UID.
+		next.UID = cur.CalendarUID()
+		next.PastOutcomes = append(slices.Clone(cur.PastOutcomes), *cur.Outcome)
+		r.record(&change{kind: ChangeAdded, cur: cur, next: &next, write: writeUpdate})
+	case cur.Status == models.VisitDone:
+		r.record(&change{kind: ChangeUnchanged, cur: cur, next: cur})
+	case cur.PlanVersion == r.plan.Version:
+		// Written by an earlier, interrupted run of this publication.
+		r.record(&change{kind: r.interruptedKind(cur), cur: cur, next: cur})
+	case cur.Status == models.VisitCancelled || cur.Week != want.Week || !cur.Unchanged(route, stop):
+		// A booked visit in another slot moves; one that is not
+		// booked now (cancelled earlier) is booked again, an addition.
+		next := *want
+		next.Version, next.Sequence = cur.Version, cur.Sequence+1
+		// The calendar event is the one already sent: keep its UID.
+		next.UID = cur.CalendarUID()
+		next.PastOutcomes = cur.PastOutcomes
+		kind := ChangeMoved
+		if cur.Status != models.VisitScheduled || cur.Week != want.Week {
+			kind = ChangeAdded
+		}
+		r.record(&change{kind: kind, cur: cur, next: &next, write: writeUpdate})
+	case r.unfinished[cur.PlanVersion]:
+		next := *cur
+		next.PlanVersion = r.plan.Version
+		r.record(&change{kind: r.interruptedKind(cur), cur: cur, next: &next, write: writeUpdate})
+	case cur.RequestDigest != want.RequestDigest:
+		// Kept as booked under the request as it is now: later
+		// repairs compare with this.
+		next := *cur
+		next.RequestDigest = want.RequestDigest
+		r.record(&change{kind: ChangeUnchanged, cur: cur, next: &next, write: writeUpdate})
+	default:
+		r.record(&change{kind: ChangeUnchanged, cur: cur, next: cur})
+	}
+}
+
+// decideRest decides what becomes of the week's visits the plan has no
+// stop for: a booked one is cancelled, unless its request was closed as
+// done meanwhile.
+func (r *run) decideRest(ctx context.Context) error {
 	var rest []*models.Visit
 	for _, v := range r.visits {
 		if _, ok := r.wanted[v.ID]; !ok && v.Week == r.plan.Week {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/notify"
 	"github.com/fieldvisit/fieldvisit/store"
@@ -85,24 +86,22 @@ func TestPublishKilledChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := store.New(client.Database(parts[0]), func() time.Time { return now })
-	pub := newTestPublisher(t, &writeCounter{Store: st, kill: kill}, now)
+	pub := newTestPublisher(t, &writeCounter{Store: st, kill: kill}, testkit.NewClock(now).Now)
 	pub.cfg.Holder = fmt.Sprintf("child-%d", os.Getpid())
 	if _, err := pub.Publish(ctx, models.Date(parts[1]), version); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func newTestPublisher(t *testing.T, st Store, now time.Time) *Publisher {
+// newTestPublisher is a publisher in Moscow on st, reading the time from now.
+func newTestPublisher(t *testing.T, st Store, now func() time.Time) *Publisher {
 	t.Helper()
-	loc, err := time.LoadLocation("Europe/Moscow")
-	if err != nil {
-		t.Fatal(err)
-	}
+	loc := testkit.Moscow(t)
 	comp, err := notify.NewComposer(templates.Mail, loc, notify.ComposerConfig{BaseURL: "https://fv.example", ReplyTo: "coord@fv.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, err := New(Config{Store: st, Composer: comp, Location: loc, Now: func() time.Time { return now }})
+	pub, err := New(Config{Store: st, Composer: comp, Location: loc, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +175,7 @@ func TestPublishAfterKill(t *testing.T) {
 	refVersion := ref.draft(t, second...)
 	counter := &writeCounter{Store: ref.st}
 	refNow := time.Date(2026, 12, 3, 10, 0, 0, 0, ref.loc)
-	if _, err := newTestPublisher(t, counter, refNow).Publish(ctx, week, refVersion); err != nil {
+	if _, err := newTestPublisher(t, counter, testkit.NewClock(refNow).Now).Publish(ctx, week, refVersion); err != nil {
 		t.Fatal(err)
 	}
 	want := endState(t, ref, 1, refVersion)
@@ -218,7 +217,7 @@ func TestPublishAfterKill(t *testing.T) {
 				if shared {
 					// ...until it lapses, within a minute, with no one renewing it.
 					later := refNow.Add(DefaultLeaseTTL + time.Second)
-					pub = newTestPublisher(t, w.st.WithClock(func() time.Time { return later }), later)
+					pub = newTestPublisher(t, w.st.WithClock(func() time.Time { return later }), testkit.NewClock(later).Now)
 				} else {
 					// ...until the restarted process ends it at start.
 					if n, err := w.st.ExpireLiveLeases(ctx); err != nil || n != 1 {
@@ -263,7 +262,7 @@ func TestPublishRenewsItsLease(t *testing.T) {
 	version := w.draft(t, first...)
 	st := w.st.WithClock(time.Now) // leases expire in real time
 	slow := &slowStore{Store: st, pause: 1500 * time.Millisecond, started: make(chan struct{})}
-	pub := newTestPublisher(t, slow, time.Now())
+	pub := newTestPublisher(t, slow, testkit.NewClock(time.Now()).Now)
 	pub.cfg.LeaseTTL = 300 * time.Millisecond
 	done := make(chan error, 1)
 	go func() {

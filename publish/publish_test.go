@@ -8,11 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/models"
-	"github.com/fieldvisit/fieldvisit/notify"
 	"github.com/fieldvisit/fieldvisit/store"
 	"github.com/fieldvisit/fieldvisit/store/storetest"
-	"github.com/fieldvisit/fieldvisit/templates"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
@@ -35,24 +34,10 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
-	loc, err := time.LoadLocation("Europe/Moscow")
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 12, 3, 10, 0, 0, 0, loc)
-	st := store.New(storetest.Database(t), func() time.Time { return now })
-	if err := st.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	comp, err := notify.NewComposer(templates.Mail, loc, notify.ComposerConfig{BaseURL: "https://fv.example", ReplyTo: "coord@fv.example"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := New(Config{Store: st, Composer: comp, Location: loc, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &world{st: st, pub: pub, loc: loc}
+	loc := testkit.Moscow(t)
+	clock := testkit.NewClock(time.Date(2026, 12, 3, 10, 0, 0, 0, loc))
+	st := storetest.Store(t, clock.Now)
+	w := &world{st: st, pub: newTestPublisher(t, st, clock.Now), loc: loc}
 	home := models.Place{Address: "Home", Lat: 55.7, Lon: 37.6}
 	w.a = models.Trainer{Name: "Анна", Email: "anna@fv.example", Skills: []string{"x"}, StartPlace: home, EndPlace: home,
 		MaxVisitsDay: 4, MaxWorkMinutes: 480, TravelMode: models.TravelCar, Lang: "ru"}
@@ -128,6 +113,41 @@ func (w *world) outbox(t *testing.T) map[string]models.OutboxMessage {
 	return out
 }
 
+// crashBeforeMail publishes version as far as a run gets before it
+// enqueues any mail: its visits are written, and then the process dies.
+func (w *world) crashBeforeMail(t *testing.T, version int) {
+	t.Helper()
+	ctx := context.Background()
+	plan, err := w.st.Plan(ctx, week, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crashed, err := w.pub.newRun(ctx, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crashed.res = &Result{}
+	if err := crashed.decide(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := crashed.apply(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cancelRequest marks r cancelled, as a clinic's cancellation does.
+func (w *world) cancelRequest(t *testing.T, r models.Request) {
+	t.Helper()
+	ctx := context.Background()
+	req, err := w.st.Request(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.st.SetRequestStatus(ctx, req.ID, req.Version, models.StatusCancelled); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (w *world) visit(t *testing.T, r models.Request) *models.Visit {
 	t.Helper()
 	v, err := w.st.Visit(context.Background(), r.ID)
@@ -179,6 +199,44 @@ func TestPublishLifecycle(t *testing.T) {
 	if res.Created != 3 || res.Moved+res.Cancelled+res.Unchanged != 0 || res.Enqueued != 7 {
 		t.Errorf("first publication: %+v, want 3 created and 7 mails", res)
 	}
+	first, want := w.checkFirstPublication(t, v1)
+	if p, err := w.st.PublishedPlan(ctx, week); err != nil || p.Version != v1 || p.PublishedAt == nil {
+		t.Fatalf("published plan %+v, %v", p, err)
+	}
+
+	// Publishing the same version again changes and sends nothing.
+	if res := w.publish(t, v1); res.Created+res.Moved+res.Cancelled+res.Enqueued != 0 || res.Unchanged != 3 {
+		t.Errorf("second publication of the same version: %+v", res)
+	}
+	if got := keys(w.outbox(t)); !slices.Equal(got, want) {
+		t.Errorf("the outbox changed on re-publication: %q", got)
+	}
+
+	// Version 2 keeps r1, gives r2 to trainer B at another time and drops
+	// r3: clinic 1 hears that r2 moved, B that r2 is theirs, A that it is
+	// off, clinic 2 and B that r3 is cancelled.
+	v2 := w.draft(t, w.route(w.a, 0, w.stop(w.r1, 0, 10, 0)), w.route(w.b, 1, w.stop(w.r2, 1, 14, 0)))
+	res = w.publish(t, v2)
+	if res.Created != 0 || res.Moved != 1 || res.Cancelled != 1 || res.Unchanged != 1 || res.Enqueued != 6 {
+		t.Errorf("publication of version 2: %+v", res)
+	}
+	w.checkSecondPublication(t, first, v1, v2)
+	old, err := w.st.Plan(ctx, week, v1)
+	if err != nil || old.Status != models.PlanSuperseded {
+		t.Errorf("version 1 is %v (%v), want superseded", old.Status, err)
+	}
+
+	// A superseded version cannot come back.
+	if _, err := w.pub.Publish(ctx, week, v1); !errors.Is(err, models.ErrConflict) {
+		t.Errorf("publishing superseded version 1: %v, want a conflict", err)
+	}
+}
+
+// checkFirstPublication checks the outbox, the visits and the requests
+// after version 1, the week's first publication, and returns the outbox and
+// its keys.
+func (w *world) checkFirstPublication(t *testing.T, v1 int) (map[string]models.OutboxMessage, []string) {
+	t.Helper()
 	first := w.outbox(t)
 	want := sorted(
 		clinicKey(w.r1.ID, 0, "head1@clinic.example"), clinicKey(w.r1.ID, 0, "desk1@clinic.example"),
@@ -208,26 +266,13 @@ func TestPublishLifecycle(t *testing.T) {
 			t.Errorf("request %s is %s, want confirmed", r.ID, s)
 		}
 	}
-	if p, err := w.st.PublishedPlan(ctx, week); err != nil || p.Version != v1 || p.PublishedAt == nil {
-		t.Fatalf("published plan %+v, %v", p, err)
-	}
+	return first, want
+}
 
-	// Publishing the same version again changes and sends nothing.
-	if res := w.publish(t, v1); res.Created+res.Moved+res.Cancelled+res.Enqueued != 0 || res.Unchanged != 3 {
-		t.Errorf("second publication of the same version: %+v", res)
-	}
-	if got := keys(w.outbox(t)); !slices.Equal(got, want) {
-		t.Errorf("the outbox changed on re-publication: %q", got)
-	}
-
-	// Version 2 keeps r1, gives r2 to trainer B at another time and drops
-	// r3: clinic 1 hears that r2 moved, B that r2 is theirs, A that it is
-	// off, clinic 2 and B that r3 is cancelled.
-	v2 := w.draft(t, w.route(w.a, 0, w.stop(w.r1, 0, 10, 0)), w.route(w.b, 1, w.stop(w.r2, 1, 14, 0)))
-	res = w.publish(t, v2)
-	if res.Created != 0 || res.Moved != 1 || res.Cancelled != 1 || res.Unchanged != 1 || res.Enqueued != 6 {
-		t.Errorf("publication of version 2: %+v", res)
-	}
+// checkSecondPublication checks the mails and visits of version 2, which
+// keeps r1, moves r2 to trainer B and drops r3; first is the outbox before.
+func (w *world) checkSecondPublication(t *testing.T, first map[string]models.OutboxMessage, v1, v2 int) {
+	t.Helper()
 	second := w.outbox(t)
 	wantNew := sorted(
 		clinicKey(w.r2.ID, 1, "head1@clinic.example"), clinicKey(w.r2.ID, 1, "desk1@clinic.example"),
@@ -268,15 +313,6 @@ func TestPublishLifecycle(t *testing.T) {
 	if s := w.status(t, w.r3); s != models.StatusNew {
 		t.Errorf("request of the dropped visit is %s, want new", s)
 	}
-	old, err := w.st.Plan(ctx, week, v1)
-	if err != nil || old.Status != models.PlanSuperseded {
-		t.Errorf("version 1 is %v (%v), want superseded", old.Status, err)
-	}
-
-	// A superseded version cannot come back.
-	if _, err := w.pub.Publish(ctx, week, v1); !errors.Is(err, models.ErrConflict) {
-		t.Errorf("publishing superseded version 1: %v, want a conflict", err)
-	}
 }
 
 // TestPublishResumesAfterCrash stops a publication after its visits were
@@ -284,27 +320,12 @@ func TestPublishLifecycle(t *testing.T) {
 // of the interrupted run arrive once, and nothing is written twice.
 func TestPublishResumesAfterCrash(t *testing.T) {
 	w := newWorld(t)
-	ctx := context.Background()
 	v1 := w.draft(t, w.route(w.a, 0, w.stop(w.r1, 0, 10, 0), w.stop(w.r2, 0, 11, 30)), w.route(w.b, 1, w.stop(w.r3, 1, 9, 0)))
 	w.publish(t, v1)
 	before := w.outbox(t)
 
 	v2 := w.draft(t, w.route(w.a, 0, w.stop(w.r1, 0, 15, 0), w.stop(w.r2, 0, 11, 30)))
-	plan, err := w.st.Plan(ctx, week, v2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	crashed, err := w.pub.newRun(ctx, plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	crashed.res = &Result{}
-	if err := crashed.decide(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := crashed.apply(ctx); err != nil {
-		t.Fatal(err)
-	}
+	w.crashBeforeMail(t, v2)
 	if got := newKeys(before, w.outbox(t)); len(got) != 0 {
 		t.Fatalf("the interrupted run enqueued %q", got)
 	}
@@ -376,18 +397,11 @@ func TestPublishRefuses(t *testing.T) {
 // the request stays cancelled.
 func TestPublishDropsClosedRequests(t *testing.T) {
 	w := newWorld(t)
-	ctx := context.Background()
 	routes := []models.PlanRoute{w.route(w.a, 0, w.stop(w.r1, 0, 10, 0), w.stop(w.r2, 0, 11, 30)), w.route(w.b, 1, w.stop(w.r3, 1, 9, 0))}
 	w.publish(t, w.draft(t, routes...))
 	before := w.outbox(t)
 
-	req, err := w.st.Request(ctx, w.r3.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.st.SetRequestStatus(ctx, req.ID, req.Version, models.StatusCancelled); err != nil {
-		t.Fatal(err)
-	}
+	w.cancelRequest(t, w.r3)
 	res := w.publish(t, w.draft(t, routes...))
 	if res.Cancelled != 1 || res.Unchanged != 2 || res.Created+res.Moved != 0 || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], w.r3.ID) {
 		t.Errorf("publication after the cancellation: %+v", res)
@@ -412,27 +426,12 @@ func TestPublishDropsClosedRequests(t *testing.T) {
 // moved visit without a word and a dropped request stays "planned".
 func TestPublishAnotherVersionAfterCrash(t *testing.T) {
 	w := newWorld(t)
-	ctx := context.Background()
 	w.publish(t, w.draft(t, w.route(w.a, 0, w.stop(w.r1, 0, 10, 0), w.stop(w.r2, 0, 11, 30)), w.route(w.b, 1, w.stop(w.r3, 1, 9, 0))))
 	before := w.outbox(t)
 
 	routes := []models.PlanRoute{w.route(w.a, 0, w.stop(w.r1, 0, 15, 0), w.stop(w.r2, 0, 11, 30))}
 	v2 := w.draft(t, routes...)
-	plan, err := w.st.Plan(ctx, week, v2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	crashed, err := w.pub.newRun(ctx, plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	crashed.res = &Result{}
-	if err := crashed.decide(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := crashed.apply(ctx); err != nil {
-		t.Fatal(err)
-	}
+	w.crashBeforeMail(t, v2)
 
 	v3 := w.draft(t, routes...)
 	res := w.publish(t, v3)

@@ -50,8 +50,8 @@ func planWeek(ctx context.Context, args []string, getenv func(string) string, st
 		log.Error("cannot plan", "err", err)
 		return exitError
 	}
-	defer svc.close()
-	plan, err := svc.runner.Plan(ctx, week, "cli")
+	defer svc.Close()
+	plan, err := svc.Runner.Plan(ctx, week, "cli")
 	if err != nil {
 		log.Error("planning failed", "week", week, "err", err)
 		return exitError

@@ -16,6 +16,7 @@ import (
 	"github.com/fieldvisit/fieldvisit/config"
 	"github.com/fieldvisit/fieldvisit/demo"
 	"github.com/fieldvisit/fieldvisit/handlers"
+	"github.com/fieldvisit/fieldvisit/internal/wiring"
 	"github.com/fieldvisit/fieldvisit/jobs"
 	"github.com/fieldvisit/fieldvisit/metrics"
 	"github.com/fieldvisit/fieldvisit/models"
@@ -102,7 +103,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		log.Error("cannot start", "err", err)
 		return exitError
 	}
-	defer svc.close()
+	defer svc.Close()
 	sched, err := newJobs(cfg, svc, log)
 	if err != nil {
 		log.Error("cannot start the jobs", "err", err)
@@ -125,7 +126,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	sched.Start()
 	log.Info("jobs started", "plan_cron", cfg.Jobs.PlanCron, "reminder_cron", cfg.Jobs.ReminderCron,
 		"housekeeping_cron", cfg.Jobs.HousekeepingCron,
-		"outbox_interval", cfg.Jobs.OutboxInterval, "time_zone", cfg.TimeZone, "smtp", svc.smtp != nil)
+		"outbox_interval", cfg.Jobs.OutboxInterval, "time_zone", cfg.TimeZone, "smtp", svc.SMTP != nil)
 	// The demo should show a plan at once, not after the first night.
 	demoPlanned := make(chan struct{})
 	go func() {
@@ -158,7 +159,7 @@ func listen(cfg *config.Config, log *slog.Logger) (net.Listener, error) {
 
 // newJobs schedules the nightly plan, the reminders, housekeeping and the
 // outbox on the services.
-func newJobs(cfg config.Config, svc *services, log *slog.Logger) (*jobs.Cron, error) {
+func newJobs(cfg config.Config, svc *wiring.Services, log *slog.Logger) (*jobs.Cron, error) {
 	schedules, err := cfg.Schedules()
 	if err != nil {
 		return nil, err
@@ -166,13 +167,13 @@ func newJobs(cfg config.Config, svc *services, log *slog.Logger) (*jobs.Cron, er
 	return jobs.NewCron(jobs.CronConfig{
 		Location:             schedules.Location,
 		PlanSchedule:         schedules.Plan,
-		Plan:                 svc.runner,
+		Plan:                 svc.Runner,
 		ReminderSchedule:     schedules.Reminders,
-		Reminders:            svc.reminders,
+		Reminders:            svc.Reminders,
 		HousekeepingSchedule: schedules.Housekeeping,
-		Housekeeping:         svc.housekeeping,
+		Housekeeping:         svc.Housekeeping,
 		OutboxInterval:       cfg.Jobs.OutboxInterval,
-		Outbox:               svc.dispatcher,
+		Outbox:               svc.Dispatcher,
 		Now:                  time.Now,
 		Logger:               log,
 	})
@@ -180,7 +181,7 @@ func newJobs(cfg config.Config, svc *services, log *slog.Logger) (*jobs.Cron, er
 
 // newHTTPServer builds the API and pages on st and the services, behind an
 // HTTP server with the limits above; ready answers /readyz.
-func newHTTPServer(cfg config.Config, st *store.Store, svc *services, ready func(context.Context) error, m *metrics.Metrics, loc *time.Location, log *slog.Logger) (*http.Server, error) {
+func newHTTPServer(cfg config.Config, st *store.Store, svc *wiring.Services, ready func(context.Context) error, m *metrics.Metrics, loc *time.Location, log *slog.Logger) (*http.Server, error) {
 	var observer handlers.Observer
 	if m != nil {
 		observer = m
@@ -196,12 +197,12 @@ func newHTTPServer(cfg config.Config, st *store.Store, svc *services, ready func
 		Ready:         ready,
 		SecureCookies: cfg.SecureCookies,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
-		Planner:       svc.runner,
-		Publisher:     svc.publisher,
-		Editor:        svc.planner,
-		Feeds:         svc.composer,
+		Planner:       svc.Runner,
+		Publisher:     svc.Publisher,
+		Editor:        svc.Planner,
+		Feeds:         svc.Composer,
 		BaseURL:       cfg.BaseURL,
-		Mail:          svc.composer,
+		Mail:          svc.Composer,
 		// The coordinators' address, also every mail's Reply-To.
 		CoordinatorEmail: cfg.CoordinatorEmail,
 		Limits: handlers.Limits{
@@ -271,7 +272,7 @@ func shutdown(ctx context.Context, cfg config.Config, srv *http.Server, served c
 
 // planComingWeekIfNone plans the coming week when it has no plan yet, so a
 // fresh demo shows one within seconds of starting.
-func planComingWeekIfNone(ctx context.Context, st *store.Store, svc *services, loc *time.Location, log *slog.Logger) {
+func planComingWeekIfNone(ctx context.Context, st *store.Store, svc *wiring.Services, loc *time.Location, log *slog.Logger) {
 	week := jobs.WeekAfter(time.Now(), loc)
 	_, err := st.LatestPlan(ctx, week)
 	switch {
@@ -281,7 +282,7 @@ func planComingWeekIfNone(ctx context.Context, st *store.Store, svc *services, l
 		log.Warn("cannot tell whether the coming week has a plan", "week", week, "err", err)
 		return
 	}
-	plan, err := svc.runner.Plan(ctx, week, "startup")
+	plan, err := svc.Runner.Plan(ctx, week, "startup")
 	if err != nil {
 		if ctx.Err() == nil {
 			log.Error("planning the coming week on start-up failed", "week", week, "err", err)

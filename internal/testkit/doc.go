@@ -10,7 +10,7 @@
 // It imports no package of the service, so the tests of any package,
 // internal or external, can use it without an import cycle. For the same
 // reason the database lives in store/storetest (it needs the store) and the
-// wiring of planner, publisher and dispatcher stays with the tests that
-// build it (testkit could not import publish while publish's own tests
-// import testkit).
+// wiring of planner, publisher and dispatcher in internal/wiring, which the
+// binary, e2e and the handlers' tests share (testkit could not import
+// publish while publish's own tests import testkit).
 package testkit
