@@ -30,11 +30,11 @@ func TestBrowserAdminPages(t *testing.T) {
 
 	// Publish the seeded week; every message fails once against a closed
 	// port and, with one attempt allowed, is given up.
-	plan, err := w.planner.PlanWeek(ctx, week, "test")
+	plan, err := w.Planner.PlanWeek(ctx, week, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.publisher.Publish(ctx, week, plan.Version); err != nil {
+	if _, err := w.Publisher.Publish(ctx, week, plan.Version); err != nil {
 		t.Fatal(err)
 	}
 	down := notify.NewSMTP(notify.SMTPConfig{Host: "127.0.0.1", Port: closedPort(t), TLS: notify.TLSNone, From: "plan@fieldvisit.test"})

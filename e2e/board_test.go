@@ -12,7 +12,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/fieldvisit/fieldvisit/handlers"
-	"github.com/fieldvisit/fieldvisit/jobs"
 	"github.com/fieldvisit/fieldvisit/models"
 )
 
@@ -25,12 +24,8 @@ const seedMonday = "2026-12-07"
 func newBoardService(t *testing.T) *webService {
 	t.Helper()
 	w := newWebService(t)
-	runner, err := jobs.NewPlanRunner(jobs.PlanRunnerConfig{Store: w.st, Planner: w.planner, Location: w.loc})
-	if err != nil {
-		t.Fatal(err)
-	}
 	api, err := handlers.New(handlers.Config{Store: w.st, Location: w.loc, Ready: w.st.Ping,
-		Planner: runner, Publisher: w.publisher, Editor: w.planner, Feeds: w.composer})
+		Planner: w.Runner, Publisher: w.Publisher, Editor: w.Planner, Feeds: w.Composer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +142,7 @@ func TestBrowserCoordinatorBoard(t *testing.T) {
 	)
 	var mails string
 	run(t, ctx, chromedp.Text(`#h-mails`, &mails, chromedp.ByQuery))
-	cs, err := w.publisher.Preview(context.Background(), seedMonday, plan.Version, 0)
+	cs, err := w.Publisher.Preview(context.Background(), seedMonday, plan.Version, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
