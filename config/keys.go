@@ -43,6 +43,8 @@ var settings = []setting{
 		value: func(c *Config) flag.Value { return (*int64Value)(&c.MaxBodyBytes) }},
 	{key: "FIELDVISIT_SHUTDOWN_TIMEOUT", flag: "shutdown-timeout", help: "how long in-flight requests may finish on shutdown",
 		value: func(c *Config) flag.Value { return (*durationValue)(&c.ShutdownTimeout) }},
+	{key: "FIELDVISIT_TILE_URL", flag: "tile-url", help: "map tile URL template ({z}/{x}/{y}, https) of the trainers' day maps",
+		value: func(c *Config) flag.Value { return (*stringValue)(&c.TileURL) }},
 	{key: "FIELDVISIT_PLAN_CRON", flag: "plan-cron", help: "cron spec (minute hour day month weekday, in FIELDVISIT_TZ) of the nightly planning run",
 		value: func(c *Config) flag.Value { return (*stringValue)(&c.Jobs.PlanCron) }},
 	{key: "FIELDVISIT_PLAN_TIME_LIMIT", flag: "plan-time-limit", help: "time limit of one planning run",

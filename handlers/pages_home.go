@@ -37,23 +37,6 @@ func mondayParam(c *gin.Context) (models.Date, error) {
 	return d, nil
 }
 
-// weekPage is the trainer's week (a placeholder until issue 9's week page).
-func (s *Server) weekPage(c *gin.Context) error {
-	monday := models.DateOf(s.now(), s.loc).Monday()
-	if c.Param("monday") != "" {
-		var err error
-		if monday, err = mondayParam(c); err != nil {
-			return err
-		}
-	}
-	return s.placeholder(c, "week", monday, "/week/")
-}
-
-// requestsPage is the clinic's request list (a placeholder).
-func (s *Server) requestsPage(c *gin.Context) error {
-	return s.placeholder(c, "requests", models.DateOf(s.now(), s.loc).Monday(), "")
-}
-
 // boardRedirect sends /board to this week's board.
 func (s *Server) boardRedirect(c *gin.Context) error {
 	return seeOther(c, "/board/"+string(models.DateOf(s.now(), s.loc).Monday()))

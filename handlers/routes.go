@@ -93,6 +93,14 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/week", []models.Role{models.RoleTrainer}, s.weekPage},
 		{http.MethodGet, "/week/:monday", []models.Role{models.RoleTrainer}, s.weekPage},
 		{http.MethodGet, "/requests", []models.Role{models.RoleClinic}, s.requestsPage},
+		// The trainer's and clinic's pages (pages_trainer.go, pages_clinic.go).
+		{http.MethodGet, "/visits/:id", anyone, s.visitPage},
+		{http.MethodGet, "/availability", []models.Role{models.RoleTrainer}, s.availabilityPage},
+		{http.MethodPost, "/availability", []models.Role{models.RoleTrainer}, s.saveAvailabilityPage},
+		{http.MethodPost, "/requests", []models.Role{models.RoleClinic}, s.createRequestPage},
+		{http.MethodGet, "/requests/new", []models.Role{models.RoleClinic}, s.newRequestPage},
+		{http.MethodGet, "/requests/:id", []models.Role{models.RoleClinic}, s.requestPage},
+		{http.MethodPost, "/requests/:id/cancel", []models.Role{models.RoleClinic}, s.cancelRequestPage},
 		{http.MethodGet, "/board", coordinator, s.boardRedirect},
 		{http.MethodGet, "/board/:monday", coordinator, s.boardPage},
 	}

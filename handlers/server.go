@@ -111,6 +111,9 @@ type Config struct {
 	// nil); Static the browser assets (static.Files when nil).
 	Pages  fs.FS
 	Static fs.FS
+	// TileURL is the map tile template of the trainers' day maps
+	// (OpenStreetMap's when empty).
+	TileURL string
 }
 
 // Server holds the API's dependencies; its methods are the handlers.
@@ -145,6 +148,10 @@ type Server struct {
 
 	pages  *pageSet
 	assets *assets
+	// tileURL and fieldStore serve the trainer's and clinic's pages
+	// (pages_field.go).
+	tileURL    string
+	fieldStore FieldStore
 
 	engine *gin.Engine
 }
@@ -203,6 +210,10 @@ func New(cfg Config) (*Server, error) {
 		s.passwordCost, s.dummyHash = cfg.PasswordCost, hash
 	}
 	s.logins = newLoginLimiter(s.now)
+	s.tileURL, s.fieldStore = cfg.TileURL, fieldStoreOf(cfg.Store)
+	if s.tileURL == "" {
+		s.tileURL = defaultTileURL
+	}
 	doc, err := openAPIJSON()
 	if err != nil {
 		return nil, fmt.Errorf("handlers: %w", err)

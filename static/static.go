@@ -10,5 +10,5 @@ import "embed"
 
 // Files is every static asset, by path relative to this folder.
 //
-//go:embed app.css app.js vendor
+//go:embed app.css app.js vendor field
 var Files embed.FS

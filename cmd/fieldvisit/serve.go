@@ -116,6 +116,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Publisher:     svc.publisher,
 		Feeds:         svc.composer,
 		BaseURL:       cfg.BaseURL,
+		TileURL:       cfg.TileURL,
 	})
 	if err != nil {
 		log.Error("cannot start", "err", err)

@@ -1,0 +1,232 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fieldvisit/fieldvisit/models"
+)
+
+// bookVisit publishes a visit of request r (at the env's clinic of r) for
+// the trainer on date from..to (Moscow wall clock), with a published plan
+// whose route says 25 minutes of travel before it and lunch after it.
+func (e *env) bookVisit(r *models.Request, tr *models.Trainer, date models.Date, from, to string) *models.Visit {
+	e.t.Helper()
+	ctx := context.Background()
+	loc := e.srv.loc
+	start, end := date.At(mustTime(from), loc), date.At(mustTime(to), loc)
+	v := &models.Visit{ID: r.ID, RequestID: r.ID, ClinicID: r.ClinicID, TrainerID: tr.ID, Week: date.Monday(), Date: date,
+		Start: start, End: end, Kind: r.Kind, Topic: r.Topic, Participants: r.Participants, Status: models.VisitScheduled,
+		PlanVersion: 1, UID: r.ID + "@test", Sequence: 0}
+	if err := e.st.CreateVisit(ctx, v); err != nil {
+		e.t.Fatal(err)
+	}
+	cl, err := e.st.Clinic(ctx, r.ClinicID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	breakStart, breakEnd := end.Add(15*time.Minute), end.Add(45*time.Minute)
+	plan := &models.Plan{Week: date.Monday(), Status: models.PlanPublished, Trigger: "test",
+		Routes: []models.PlanRoute{{TrainerID: tr.ID, TrainerName: tr.Name, Date: date,
+			Depart: start.Add(-25 * time.Minute), Return: breakEnd.Add(20 * time.Minute),
+			BreakStart: &breakStart, BreakEnd: &breakEnd, TravelMinutes: 45,
+			Stops: []models.PlanStop{{RequestID: r.ID, ClinicID: r.ClinicID, ClinicName: cl.Name, Address: cl.Place.Address,
+				Kind: r.Kind, Topic: r.Topic, Priority: r.Priority, Arrive: start, Start: start, End: end, TravelMinutes: 25}}}}}
+	if err := e.st.CreatePlan(ctx, plan); err != nil {
+		e.t.Fatal(err)
+	}
+	return v
+}
+
+// form posts fields with the page's CSRF token.
+func (b *browser) form(pagePath, action string, fields url.Values) page {
+	b.t.Helper()
+	fields.Set("csrf_token", b.csrf(b.get(pagePath)))
+	return b.post(action, fields)
+}
+
+func TestTrainerWeekShowsPublishedVisit(t *testing.T) {
+	e := newEnv(t)
+	cl := *e.clinicA
+	cl.Phone = "+7 495 123-45-67"
+	if err := e.st.UpdateClinic(context.Background(), &cl); err != nil {
+		t.Fatal(err)
+	}
+	v := e.bookVisit(e.requestA, e.trainerA, testWeek.AddDays(1), "10:30", "12:30")
+	b := e.browser()
+	b.login(trainerA, "")
+	p := b.get("/week/" + string(testWeek))
+	if p.status != http.StatusOK {
+		t.Fatalf("week: %d\n%s", p.status, p.body)
+	}
+	for _, want := range []string{"10:30–12:30", cl.Name, cl.Place.Address, `href="tel:&#43;74951234567"`,
+		"25 min by", "Lunch", "12:45–13:15", "10:05", `href="/visits/` + v.ID + `"`, "<svg", `class="pin"`,
+		`href="/week/2025-03-03"`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the week lacks %q", want)
+		}
+	}
+	// Another trainer's week does not show it, and its page is 404.
+	b2 := e.browser()
+	b2.login(trainerB, "")
+	if p := b2.get("/week/" + string(testWeek)); strings.Contains(p.body, cl.Name) {
+		t.Error("another trainer sees the visit in their week")
+	}
+	if p := b2.get("/visits/" + v.ID); p.status != http.StatusNotFound {
+		t.Errorf("another trainer's visit: %d", p.status)
+	}
+	// The trainer, the clinic and a coordinator open the visit; the
+	// other clinic gets 404.
+	for who, want := range map[string]int{trainerA: 200, clinicA: 200, coord: 200, clinicB: 404} {
+		b := e.browser()
+		b.login(who, "")
+		p := b.get("/visits/" + v.ID)
+		if p.status != want {
+			t.Errorf("/visits as %s: %d, want %d", who, p.status, want)
+		}
+		if want == 200 && !strings.Contains(p.body, "10:30–12:30") {
+			t.Errorf("/visits as %s lacks the time", who)
+		}
+	}
+	if p := b.get("/week/2025-03-11"); p.status != http.StatusNotFound && p.status != http.StatusBadRequest {
+		t.Errorf("a week named by a Tuesday: %d", p.status)
+	}
+}
+
+func TestClinicRequestFormValidation(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.login(clinicA, "")
+	before := e.snapshotDocs()
+	p := b.form("/requests/new", "/requests", url.Values{"kind": {"micro_training"}, "topic": {"Регистратура"},
+		"participants": {"45"}, "hour_from": {"14:00"}, "hour_to": {"13:00"}, "urgency": {"high"}, "comment": {"до обеда"}})
+	if p.status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad hours: %d", p.status)
+	}
+	if !strings.Contains(p.body, "The end must be after the start.") || !strings.Contains(p.body, `value="Регистратура"`) ||
+		!strings.Contains(p.body, "до обеда") || !strings.Contains(p.body, `value="45"`) {
+		t.Errorf("the form lost typed values or the message:\n%s", p.body)
+	}
+	p = b.form("/requests/new", "/requests", url.Values{"kind": {"micro_training"}, "topic": {"Регистратура"},
+		"participants": {"45"}, "urgency": {"high"}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "A micro-training needs 1 to 30 participants.") {
+		t.Fatalf("too many participants: %d\n%s", p.status, p.body)
+	}
+	if !strings.Contains(p.body, `<option value="high" selected>`) || !strings.Contains(p.body, `<option value="micro_training" selected>`) {
+		t.Error("the selects lost their choice")
+	}
+	if d := before.diff(e.snapshotDocs()); d != "" {
+		t.Fatalf("a refused form changed the database: %s", d)
+	}
+	p = b.form("/requests/new", "/requests", url.Values{"kind": {"micro_training"}, "topic": {"Регистратура"},
+		"participants": {"8"}, "urgency": {"high"}, "days": {"tue", "thu"}, "hour_from": {"09:00"}, "hour_to": {"12:00"}})
+	if p.status != http.StatusSeeOther || p.location != "/requests" {
+		t.Fatalf("a good request: %d %s\n%s", p.status, p.location, p.body)
+	}
+	list := b.get("/requests")
+	if !strings.Contains(list.body, "Регистратура") || !strings.Contains(list.body, "New") {
+		t.Fatalf("the list lacks the new request:\n%s", list.body)
+	}
+	reqs, err := e.st.Requests(context.Background(), models.RequestFilter{ClinicID: e.clinicA.ID}, models.Page{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := reqs[len(reqs)-1]
+	if got.Kind != models.KindMicroTraining || got.Participants != 8 || got.Priority != models.PriorityHigh ||
+		len(got.PreferredWindows.Tue) != 1 || got.PreferredWindows.Tue[0] != window("09:00", "12:00") || len(got.PreferredWindows.Mon) != 0 {
+		t.Fatalf("stored request %+v", got)
+	}
+	// Other clinic: 404 on its page.
+	b2 := e.browser()
+	b2.login(clinicB, "")
+	if p := b2.get("/requests/" + got.ID); p.status != http.StatusNotFound {
+		t.Errorf("another clinic's request: %d", p.status)
+	}
+	if p := b2.get("/requests"); strings.Contains(p.body, "Регистратура") {
+		t.Error("another clinic lists the request")
+	}
+	// Cancel from the request page.
+	rp := b.get("/requests/" + got.ID)
+	if rp.status != http.StatusOK || !strings.Contains(rp.body, "Cancel the request") {
+		t.Fatalf("request page: %d", rp.status)
+	}
+	p = b.post("/requests/"+got.ID+"/cancel", url.Values{"csrf_token": {b.csrf(rp)}, "version": {"1"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("cancel: %d\n%s", p.status, p.body)
+	}
+	if r, _ := e.st.Request(context.Background(), got.ID); r.Status != models.StatusCancelled {
+		t.Fatalf("after cancel: %s", r.Status)
+	}
+}
+
+func TestFieldFormsRefuseWithoutCSRF(t *testing.T) {
+	e := newEnv(t)
+	before := e.snapshotDocs()
+	for who, paths := range map[string][]string{
+		clinicA:  {"/requests", "/requests/" + e.requestA.ID + "/cancel"},
+		trainerA: {"/availability"},
+	} {
+		b := e.browser()
+		b.login(who, "")
+		for _, path := range paths {
+			p := b.post(path, url.Values{"csrf_token": {"forged"}, "kind": {"onsite_support"}, "topic": {"x"}, "version": {"1"}, "mon_1_from": {"09:00"}, "mon_1_to": {"10:00"}})
+			if p.status != http.StatusForbidden {
+				t.Errorf("POST %s as %s with a forged token: %d", path, who, p.status)
+			}
+		}
+	}
+	if d := before.diff(e.snapshotDocs()); d != "" {
+		t.Fatalf("a forged post changed the database: %s", d)
+	}
+}
+
+func TestAvailabilityPage(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.login(trainerA, "")
+	p := b.get("/availability")
+	if p.status != http.StatusOK || !strings.Contains(p.body, `name="mon_1_from"`) {
+		t.Fatalf("availability: %d", p.status)
+	}
+	ver := func() string { tr, _ := e.st.Trainer(context.Background(), e.trainerA.ID); return itoa(tr.Version) }
+	before := e.snapshotDocs()
+	p = b.form("/availability", "/availability", url.Values{"version": {ver()}, "mon_1_from": {"09:00"}, "mon_1_to": {"08:00"},
+		"lunch_earliest": {"12:00"}, "lunch_latest": {"14:00"}, "lunch_minutes": {"500"}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "The end must be after the start.") || !strings.Contains(p.body, `value="08:00"`) {
+		t.Fatalf("bad hours: %d\n%s", p.status, p.body)
+	}
+	p = b.form("/availability", "/availability", url.Values{"version": {ver()}, "mon_1_from": {"09:00"}, "mon_1_to": {"18:00"},
+		"lunch_earliest": {"12:00"}, "lunch_latest": {"14:00"}, "lunch_minutes": {"500"}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "Between 1 and 180 minutes.") || !strings.Contains(p.body, `value="500"`) {
+		t.Fatalf("long lunch: %d\n%s", p.status, p.body)
+	}
+	if d := before.diff(e.snapshotDocs()); d != "" {
+		t.Fatalf("a refused form changed the database: %s", d)
+	}
+	// A booked Tuesday visit 10:30–12:30: dropping Tuesday warns first.
+	e.bookVisit(e.requestA, e.trainerA, testWeek.AddDays(1), "10:30", "12:30")
+	fields := url.Values{"version": {ver()}, "mon_1_from": {"09:00"}, "mon_1_to": {"18:00"}, "ov_date": {"2025-03-12"}, "ov_off": {"1"}, "ov_note": {"врач"}}
+	p = b.form("/availability", "/availability", fields)
+	if p.status != http.StatusConflict || !strings.Contains(p.body, "would fall outside your new hours") || !strings.Contains(p.body, e.clinicA.Name) {
+		t.Fatalf("no warning about the booked visit: %d\n%s", p.status, p.body)
+	}
+	if !strings.Contains(p.body, `name="confirm" value="1"`) || !strings.Contains(p.body, `value="врач"`) {
+		t.Fatal("the warning does not carry the confirmation and typed values")
+	}
+	fields.Set("confirm", "1")
+	p = b.form("/availability", "/availability", fields)
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("confirmed: %d\n%s", p.status, p.body)
+	}
+	tr, _ := e.st.Trainer(context.Background(), e.trainerA.ID)
+	if len(tr.Weekly.Tue) != 0 || len(tr.Weekly.Mon) != 1 || len(tr.Overrides) != 1 || !tr.Overrides[0].Off || tr.Lunch != nil {
+		t.Fatalf("saved availability %+v", tr.Availability)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
