@@ -96,9 +96,16 @@ func newBrowser(t *testing.T) context.Context {
 		}
 		t.Fatalf("the browser tests need Debian's chromium at %s: run `apt-get install -y chromium` (make test does it as root), or set FIELDVISIT_SKIP_BROWSER=1 to skip them on purpose", chromiumPath)
 	}
+	// Not t.TempDir: Chromium's helper processes may still write to the
+	// profile while it is removed, which would fail a passing test.
+	profile, err := os.MkdirTemp("", "fieldvisit-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(profile) })
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
 		chromedp.Flag("disable-gpu", true),

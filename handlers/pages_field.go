@@ -238,6 +238,13 @@ func schematic(places []mapPoint, lat, lon []float64) mapView {
 	for i, p := range places {
 		p.X = math.Round((offX+(lon[i]-minLon)*k*scale)*10) / 10
 		p.Y = math.Round((h-offY-(lat[i]-minLat)*scale)*10) / 10
+		// Two stops at one clinic would hide each other's number:
+		// nudge the later one aside.
+		for p.N > 0 && slices.ContainsFunc(mv.Points, func(q mapPoint) bool {
+			return q.N > 0 && math.Abs(q.X-p.X) < 16 && math.Abs(q.Y-p.Y) < 16
+		}) {
+			p.X, p.Y = p.X+18, p.Y-6
+		}
 		if i == 0 {
 			fmt.Fprintf(&path, "M%.1f %.1f", p.X, p.Y)
 		} else {

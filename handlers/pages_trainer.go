@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -27,6 +28,8 @@ type dayView struct {
 	Date  models.Date
 	Time  time.Time
 	Today bool
+	// Past days fold away, so that a phone opens on today.
+	Past bool
 	// Depart and Return are the day's start and end (from the published
 	// route; else the first visit's start and the last one's end).
 	Depart, Return   time.Time
@@ -104,7 +107,7 @@ func (s *Server) weekPage(c *gin.Context) error {
 		if err != nil {
 			return err
 		}
-		day.Today = d == today
+		day.Today, day.Past = d == today, d < today
 		day.Map.ID, day.Map.TileURL = "map-"+string(d), s.tileURL
 		w.Days = append(w.Days, day)
 	}
@@ -209,9 +212,10 @@ func (s *Server) pageVisit(c *gin.Context) (*models.Visit, error) {
 	if s.fieldStore == nil {
 		return nil, errFieldPagesOff
 	}
-	id, err := pathID(c)
-	if err != nil {
-		return nil, err
+	// Mails name visits as in calendars, "visit-<id>"; both forms open.
+	id := strings.TrimPrefix(c.Param("id"), "visit-")
+	if !models.ValidID(id) {
+		return nil, fmt.Errorf("visit %q: %w", c.Param("id"), models.ErrNotFound)
 	}
 	v, err := s.fieldStore.Visit(c, id)
 	if err != nil {

@@ -1,0 +1,355 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/fieldvisit/fieldvisit/handlers"
+	"github.com/fieldvisit/fieldvisit/models"
+)
+
+// fieldClock is the injected clock of the field journeys.
+type fieldClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fieldClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *fieldClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
+
+// newFieldService is the browser tests' service with the week of
+// 2026-12-07 planned and published, its mails delivered, and the server's
+// clock injected (Monday 08:00 in Moscow).
+func newFieldService(t *testing.T) (*webService, *fieldClock, []mailMessage) {
+	t.Helper()
+	w := newWebService(t)
+	clock := &fieldClock{t: week.At(8*60, w.loc)}
+	api, err := handlers.New(handlers.Config{Store: w.st, Location: w.loc, Ready: w.st.Ping, Now: clock.Now,
+		Publisher: w.publisher, Feeds: w.composer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(api.Handler())
+	t.Cleanup(hs.Close)
+	w.url = hs.URL
+	ctx := context.Background()
+	clinics, err := w.st.Clinics(ctx, models.ClinicFilter{}, models.Page{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range clinics {
+		clinics[i].Phone = fmt.Sprintf("+7 495 100-20-%02d", i)
+		if err := w.st.UpdateClinic(ctx, &clinics[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan, err := w.planner.PlanWeek(ctx, week, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.publisher.Publish(ctx, week, plan.Version); err != nil {
+		t.Fatal(err)
+	}
+	return w, clock, w.drain(t)
+}
+
+// firstVisit is the trainer's earliest published visit of the week.
+func (w *webService) firstVisit(t *testing.T, trainerID string) models.Visit {
+	t.Helper()
+	vs, err := w.st.Visits(context.Background(), models.VisitFilter{Week: week, TrainerID: trainerID})
+	if err != nil || len(vs) == 0 {
+		t.Fatalf("the trainer has no published visit: %v", err)
+	}
+	slices.SortFunc(vs, func(a, b models.Visit) int { return a.Start.Compare(b.Start) })
+	return vs[0]
+}
+
+// Journey 1: a clinic logs in, files a micro-training request through the
+// form (after one refusal that keeps what was typed) and sees it as new.
+func TestClinicFilesMicroTraining(t *testing.T) {
+	w := newWebService(t)
+	browser := newBrowser(t)
+	ctx := tab(t, browser)
+	w.loginAs(t, ctx, models.RoleClinic)
+	screenshots(t, ctx, "requests")
+	checkAccessibility(t, ctx, "requests")
+	run(t, ctx,
+		chromedp.Click(`a[href="/requests/new"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#f-topic`, chromedp.ByQuery),
+	)
+	screenshots(t, ctx, "request-new")
+	checkAccessibility(t, ctx, "new request")
+	run(t, ctx,
+		chromedp.SetValue(`#f-kind`, "micro_training", chromedp.ByQuery),
+		chromedp.SendKeys(`#f-topic`, "Трудный разговор у регистратуры", chromedp.ByQuery),
+		chromedp.SetValue(`#f-participants`, "45", chromedp.ByQuery),
+		chromedp.Click(`input[name="days"][value="tue"]`, chromedp.ByQuery),
+		chromedp.SetValue(`#f-hour_from`, "09:00", chromedp.ByQuery),
+		chromedp.SetValue(`#f-hour_to`, "12:00", chromedp.ByQuery),
+		chromedp.SetValue(`#f-urgency`, "high", chromedp.ByQuery),
+		chromedp.Submit(`#f-topic`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#e-participants`, chromedp.ByQuery),
+	)
+	var msg, topic string
+	var tue bool
+	run(t, ctx,
+		chromedp.Text(`#e-participants`, &msg, chromedp.ByQuery),
+		chromedp.Value(`#f-topic`, &topic, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector('input[name="days"][value="tue"]').checked`, &tue),
+	)
+	if !strings.Contains(msg, "от 1 до 30") || topic != "Трудный разговор у регистратуры" || !tue {
+		t.Fatalf("refusal %q, topic kept %q, Tuesday kept %v", msg, topic, tue)
+	}
+	screenshots(t, ctx, "request-new-invalid")
+	checkAccessibility(t, ctx, "new request with errors")
+	run(t, ctx,
+		chromedp.SetValue(`#f-participants`, "8", chromedp.ByQuery),
+		chromedp.Submit(`#f-topic`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+	)
+	if got := location(t, ctx, w.url); got != "/requests" {
+		t.Fatalf("after filing: %s", got)
+	}
+	var first string
+	run(t, ctx, chromedp.Text(`.req-list > li`, &first, chromedp.ByQuery))
+	if !strings.Contains(first, "Трудный разговор у регистратуры") || !strings.Contains(first, "Новая") ||
+		!strings.Contains(first, "Микро-тренинг") || !strings.Contains(first, "участников: 8") {
+		t.Fatalf("the newest request reads %q", first)
+	}
+	run(t, ctx, chromedp.Click(`.req-list > li h2 a`, chromedp.ByQuery), chromedp.WaitVisible(`#h-req`, chromedp.ByQuery))
+	screenshots(t, ctx, "request")
+	checkAccessibility(t, ctx, "request")
+}
+
+// Journey 4: a trainer on a 360-px phone sees a published visit in their
+// week at its Moscow time with the travel and address, and records its
+// outcome once it has started (injected clock).
+func TestTrainerWeekOnPhone(t *testing.T) {
+	w, clock, _ := newFieldService(t)
+	browser := newBrowser(t)
+	ctx := tab(t, browser)
+	run(t, ctx, chromedp.EmulateViewport(360, 800))
+	w.loginAs(t, ctx, models.RoleTrainer)
+	tr, err := w.st.Trainer(context.Background(), w.users[models.RoleTrainer].TrainerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := w.firstVisit(t, tr.ID)
+	cl, err := w.st.Clinic(context.Background(), v.ClinicID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := location(t, ctx, w.url); got != "/week" {
+		t.Fatalf("the trainer landed on %s", got)
+	}
+	var card string
+	sel := fmt.Sprintf(`article[aria-labelledby="s-%s"]`, v.ID)
+	run(t, ctx, chromedp.Text(sel, &card, chromedp.ByQuery))
+	when := v.Start.In(w.loc).Format("15:04") + "–" + v.End.In(w.loc).Format("15:04")
+	if !strings.Contains(card, when) || !strings.Contains(card, cl.Place.Address) || !strings.Contains(card, cl.Name) {
+		t.Fatalf("the visit card reads %q; want %s at %s", card, when, cl.Place.Address)
+	}
+	var tel string
+	run(t, ctx, chromedp.AttributeValue(sel+` a.tel`, "href", &tel, nil, chromedp.ByQuery))
+	if want := "tel:" + strings.NewReplacer(" ", "", "-", "").Replace(cl.Phone); tel != want {
+		t.Errorf("the call link is %q, want %q", tel, want)
+	}
+	var travel string
+	run(t, ctx, chromedp.Text(`#d-`+string(v.Date)+` .tl-travel`, &travel, chromedp.ByQuery))
+	if !strings.Contains(travel, "мин на машине") {
+		t.Fatalf("the travel before the first stop reads %q", travel)
+	}
+	var width int
+	run(t, ctx, chromedp.Evaluate(`document.documentElement.scrollWidth`, &width))
+	if width > 360 {
+		t.Errorf("the week scrolls sideways on a phone: %d px wide", width)
+	}
+	screenshots(t, ctx, "week")
+	checkAccessibility(t, ctx, "week")
+
+	var href string
+	run(t, ctx, chromedp.AttributeValue(sel+` h3 a`, "href", &href, nil, chromedp.ByQuery))
+	if href != "/visits/"+v.ID {
+		t.Fatalf("the card links to %q", href)
+	}
+	run(t, ctx, chromedp.EmulateViewport(360, 800),
+		chromedp.Navigate(w.url+href), chromedp.WaitVisible(`#h-outcome`, chromedp.ByQuery))
+	var outcome string
+	run(t, ctx, chromedp.Text(`#h-outcome + *`, &outcome, chromedp.ByQuery))
+	if !strings.Contains(outcome, "с начала визита") {
+		t.Fatalf("before its start the visit offers %q", outcome)
+	}
+	screenshots(t, ctx, "visit-before")
+	checkAccessibility(t, ctx, "visit before its start")
+
+	clock.Set(v.Start.Add(time.Minute))
+	completeVisitInBrowser(t, ctx, w, v)
+
+	run(t, ctx, chromedp.Navigate(w.url+"/availability"), chromedp.WaitVisible(`#f-mon_1_from`, chromedp.ByQuery))
+	screenshots(t, ctx, "availability")
+	checkAccessibility(t, ctx, "availability")
+}
+
+// urlPattern finds links in mail text.
+var urlPattern = regexp.MustCompile(`https?://[^\s"<>)]+`)
+
+// TestMailLinksOpen renders the mails of a publication, takes every URL
+// out of them (text, HTML and calendar) and opens each as its recipient,
+// logged in: every one must answer 200.
+func TestMailLinksOpen(t *testing.T) {
+	w, _, mails := newFieldService(t)
+	if len(mails) == 0 {
+		t.Fatal("the publication sent no mail")
+	}
+	checked := 0
+	for _, m := range mails {
+		links := mailLinks(t, m)
+		if len(links) == 0 {
+			t.Errorf("mail %q to %v has no link", m.subject, m.rcpt)
+			continue
+		}
+		for _, rcpt := range m.rcpt {
+			c := w.recipientClient(t, rcpt)
+			for _, link := range links {
+				u, err := url.Parse(link)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.HasPrefix(u.Path, "/feeds/") {
+					continue // the calendar feed is public by its secret token, checked in feed_test.go
+				}
+				res, err := c.Get(w.url + u.RequestURI())
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+					t.Errorf("%s opening %s from %q: %d %s", rcpt, link, m.subject, res.StatusCode, firstLine(string(body)))
+				}
+				checked++
+			}
+		}
+	}
+	t.Logf("%d links opened from %d mails", checked, len(mails))
+}
+
+// mailLinks are the service's URLs in a mail: its text, its HTML and the
+// URL of its calendar events.
+func mailLinks(t *testing.T, m mailMessage) []string {
+	t.Helper()
+	var out []string
+	add := func(s string) {
+		s = strings.TrimRight(html.UnescapeString(s), ".,;")
+		if strings.HasPrefix(s, "http://fieldvisit.test") && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	for _, s := range urlPattern.FindAllString(m.text, -1) {
+		add(s)
+	}
+	for _, s := range urlPattern.FindAllString(m.html, -1) {
+		add(s)
+	}
+	for _, ac := range m.calendars {
+		for _, ev := range ac.cal.Events() {
+			if p := ev.Props.Get("URL"); p != nil {
+				add(p.Value)
+			}
+		}
+	}
+	return out
+}
+
+// recipientClient is an HTTP client logged in through the form as the
+// account of e-mail address rcpt, made for the test when missing: the
+// trainer or clinic the address belongs to.
+func (w *webService) recipientClient(t *testing.T, rcpt string) *http.Client {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := w.st.UserByEmail(ctx, rcpt); err != nil {
+		u := models.User{Email: rcpt, Name: rcpt, Lang: "ru", Role: models.RoleClinic}
+		trainers, err := w.st.Trainers(ctx, models.TrainerFilter{}, models.Page{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tr := range trainers {
+			if tr.Email == rcpt {
+				u.Role, u.TrainerID = models.RoleTrainer, tr.ID
+			}
+		}
+		if u.Role == models.RoleClinic {
+			clinics, err := w.st.Clinics(ctx, models.ClinicFilter{}, models.Page{Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, cl := range clinics {
+				if slices.Contains(cl.ContactEmails, rcpt) {
+					u.ClinicID = cl.ID
+				}
+			}
+			if u.ClinicID == "" {
+				t.Fatalf("mail went to %s, who is neither a trainer nor a clinic contact", rcpt)
+			}
+		}
+		if u.PasswordHash, err = handlers.HashPassword(webPassword); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.st.CreateUser(ctx, &u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	res, err := c.Get(w.url + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindSubmatch(body)
+	if m == nil {
+		t.Fatal("no CSRF token on the login form")
+	}
+	res, err = c.PostForm(w.url+"/login", url.Values{"csrf_token": {string(m[1])}, "email": {rcpt}, "password": {webPassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.Request.URL.Path == "/login" {
+		t.Fatalf("%s could not log in", rcpt)
+	}
+	return c
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+// completeVisitInBrowser opens visit v after its start and checks the
+// page no longer holds the outcome back.
+func completeVisitInBrowser(t *testing.T, ctx context.Context, w *webService, v models.Visit) {
+	t.Helper()
+	var outcome string
+	run(t, ctx, chromedp.Navigate(w.url+"/visits/"+v.ID), chromedp.WaitVisible(`#h-outcome`, chromedp.ByQuery),
+		chromedp.Text(`#h-outcome + *`, &outcome, chromedp.ByQuery))
+	if strings.Contains(outcome, "с начала визита") {
+		t.Fatalf("after its start the visit still waits: %q", outcome)
+	}
+}
