@@ -9,6 +9,8 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/fieldvisit/fieldvisit/handlers"
@@ -181,6 +184,14 @@ func TestTrainerWeekOnPhone(t *testing.T) {
 	}
 	screenshots(t, ctx, "week")
 	checkAccessibility(t, ctx, "week")
+	// Without tiles (the test has no network) the schematic stays.
+	var schematic bool
+	run(t, ctx, chromedp.Sleep(500*time.Millisecond), chromedp.Evaluate(`(() => { const s = document.querySelector('.daymap svg');
+		return s.getBoundingClientRect().height > 100 && getComputedStyle(s).visibility === 'visible'; })()`, &schematic))
+	if !schematic {
+		t.Error("the day's schematic is not visible when tiles do not load")
+	}
+	printScreenshot(t, ctx, "week-print")
 
 	var href string
 	run(t, ctx, chromedp.AttributeValue(sel+` h3 a`, "href", &href, nil, chromedp.ByQuery))
@@ -203,6 +214,23 @@ func TestTrainerWeekOnPhone(t *testing.T) {
 	run(t, ctx, chromedp.Navigate(w.url+"/availability"), chromedp.WaitVisible(`#f-mon_1_from`, chromedp.ByQuery))
 	screenshots(t, ctx, "availability")
 	checkAccessibility(t, ctx, "availability")
+}
+
+// printScreenshot writes the page as printed on A4 (794 px wide at 96
+// dpi) to the screenshots folder.
+func printScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	var png []byte
+	run(t, ctx,
+		emulation.SetEmulatedMedia().WithMedia("print"),
+		chromedp.EmulateViewport(794, 1123),
+		chromedp.FullScreenshot(&png, 100),
+		emulation.SetEmulatedMedia().WithMedia(""),
+		chromedp.EmulateViewport(1280, 900),
+	)
+	if err := os.WriteFile(filepath.Join(screenshotDir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // urlPattern finds links in mail text.

@@ -93,6 +93,15 @@ func TestTrainerWeekShowsPublishedVisit(t *testing.T) {
 			t.Errorf("/visits as %s lacks the time", who)
 		}
 	}
+	// The clinic's list shows the booked request's date, time and trainer.
+	bc := e.browser()
+	bc.login(clinicA, "")
+	if p := bc.get("/requests"); !strings.Contains(p.body, "10:30–12:30") || !strings.Contains(p.body, e.trainerA.Name) {
+		t.Errorf("the clinic's list lacks the booking:\n%s", p.body)
+	}
+	if p := bc.get("/requests/" + e.requestA.ID); !strings.Contains(p.body, "10:30–12:30") || !strings.Contains(p.body, `href="/visits/`+v.ID+`"`) {
+		t.Errorf("the request page lacks its visit")
+	}
 	if p := b.get("/week/2025-03-11"); p.status != http.StatusNotFound && p.status != http.StatusBadRequest {
 		t.Errorf("a week named by a Tuesday: %d", p.status)
 	}
