@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/fieldvisit/fieldvisit/models"
 )
 
@@ -263,10 +261,4 @@ func schematic(places []mapPoint, lat, lon []float64) mapView {
 func visitOutcome(v *models.Visit) *outcomeView {
 	_ = v // outcomes arrive with visit completion
 	return nil
-}
-
-// pageRole reports whether the page's caller has role.
-func pageRole(c *gin.Context, role models.Role) bool {
-	p := pageCaller(c)
-	return p != nil && p.is(role)
 }
