@@ -48,6 +48,12 @@ type Config struct {
 	// maps; pages fall back to a drawn schematic when tiles do not load.
 	TileURL string
 
+	// CoordinatorEmail is the coordinators' address: the Reply-To of every
+	// e-mail, the address mails tell people to write to, and where the
+	// coordinators' own e-mails (absences, change requests, cancellations)
+	// go. Required when SMTP is configured, so that answers reach a person.
+	CoordinatorEmail string
+
 	// Jobs configures the scheduled jobs.
 	Jobs Jobs
 	// SMTP configures outgoing e-mail.
@@ -70,6 +76,9 @@ type Jobs struct {
 	OutboxInterval time.Duration
 	// OutboxMaxAttempts is how many times one e-mail is tried before it is given up.
 	OutboxMaxAttempts int
+	// HousekeepingCron is the cron spec of housekeeping: archiving sent mail
+	// and old plans, deleting expired sessions and tokens.
+	HousekeepingCron string
 }
 
 // SMTP configures the mail server e-mails go through.
@@ -123,6 +132,7 @@ func Default() Config {
 			ReminderCron:      "0 9 * * *",
 			OutboxInterval:    10 * time.Second,
 			OutboxMaxAttempts: 8,
+			HousekeepingCron:  "0 * * * *",
 		},
 		SMTP: SMTP{
 			Port: 587,
@@ -240,6 +250,9 @@ func (c Config) Validate() error {
 	if c.Jobs.OutboxMaxAttempts < 1 || c.Jobs.OutboxMaxAttempts > 100 {
 		bad("FIELDVISIT_OUTBOX_MAX_ATTEMPTS", "%d must be between 1 and 100", c.Jobs.OutboxMaxAttempts)
 	}
+	if _, err := cron.ParseStandard(c.Jobs.HousekeepingCron); err != nil {
+		bad("FIELDVISIT_HOUSEKEEPING_CRON", "%q is not a cron spec (minute hour day month weekday): %v", c.Jobs.HousekeepingCron, err)
+	}
 	if strings.ContainsAny(c.SMTP.Host, " /:") {
 		bad("SMTP_HOST", "%q must be a host name without port or scheme (the port is SMTP_PORT)", c.SMTP.Host)
 	}
@@ -251,6 +264,13 @@ func (c Config) Validate() error {
 	}
 	if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
 		bad("SMTP_FROM", "%q is not an e-mail address such as \"Fieldvisit <noreply@example.org>\"", c.SMTP.From)
+	}
+	if c.CoordinatorEmail != "" {
+		if a, err := mail.ParseAddress(c.CoordinatorEmail); err != nil || a.Address != c.CoordinatorEmail {
+			bad("FIELDVISIT_COORDINATOR_EMAIL", "%q is not a plain e-mail address such as planning@example.org", c.CoordinatorEmail)
+		}
+	} else if c.SMTP.Host != "" {
+		bad("FIELDVISIT_COORDINATOR_EMAIL", "is required when SMTP_HOST is set: replies to e-mails go there")
 	}
 	if c.SMTP.TLS != TLSNone && c.SMTP.TLS != TLSStartTLS && c.SMTP.TLS != TLSImplicit {
 		bad("SMTP_TLS", "%q must be none, starttls or tls", c.SMTP.TLS)
@@ -269,6 +289,39 @@ func (c Config) Location() (*time.Location, error) {
 		return nil, fmt.Errorf("load time zone %s: %w", c.TimeZone, err)
 	}
 	return loc, nil
+}
+
+// Schedules are the job schedules, parsed, with the zone they are read in:
+// what jobs.CronConfig takes, so the jobs need not check them again.
+type Schedules struct {
+	Location     *time.Location
+	Plan         cron.Schedule
+	Reminders    cron.Schedule
+	Housekeeping cron.Schedule
+}
+
+// Schedules parses the time zone and the cron specs. Validate has checked
+// them (and named the key of a bad one), so an error here means Validate
+// was skipped; callers still handle it.
+func (c Config) Schedules() (Schedules, error) {
+	loc, err := c.Location()
+	if err != nil {
+		return Schedules{}, err
+	}
+	s := Schedules{Location: loc}
+	var errs []error
+	for _, spec := range []struct {
+		dst  *cron.Schedule
+		spec string
+	}{{&s.Plan, c.Jobs.PlanCron}, {&s.Reminders, c.Jobs.ReminderCron}, {&s.Housekeeping, c.Jobs.HousekeepingCron}} {
+		if *spec.dst, err = cron.ParseStandard(spec.spec); err != nil {
+			errs = append(errs, fmt.Errorf("parse cron spec %q: %w", spec.spec, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Schedules{}, err
+	}
+	return s, nil
 }
 
 // Embedded reports whether the service runs its own embedded database.
@@ -302,13 +355,22 @@ func (c Config) Redacted() Config {
 	return r
 }
 
+// derivedBaseURL is what the log shows for a base URL left at its default:
+// the URL in use comes from the listening address (PublicURL), so printing
+// the default would name an address the service may not answer on.
+const derivedBaseURL = "(from the listening address; see the listening line)"
+
 // LogValue logs the settings by key, secrets redacted, so a start-up log line
 // shows exactly what the service runs with.
 func (c Config) LogValue() slog.Value {
 	r := c.Redacted()
 	attrs := make([]slog.Attr, 0, len(settings))
 	for _, s := range settings {
-		attrs = append(attrs, slog.String(s.key, s.value(&r).String()))
+		v := s.value(&r).String()
+		if s.key == "FIELDVISIT_BASE_URL" && r.BaseURL == Default().BaseURL {
+			v = derivedBaseURL
+		}
+		attrs = append(attrs, slog.String(s.key, v))
 	}
 	return slog.GroupValue(attrs...)
 }

@@ -46,6 +46,7 @@ func TestDefaults(t *testing.T) {
 		{"ReminderCron", c.Jobs.ReminderCron, "0 9 * * *"},
 		{"OutboxInterval", c.Jobs.OutboxInterval, 10 * time.Second},
 		{"OutboxMaxAttempts", c.Jobs.OutboxMaxAttempts, 8},
+		{"HousekeepingCron", c.Jobs.HousekeepingCron, "0 * * * *"},
 		{"SMTP.Host", c.SMTP.Host, ""},
 		{"SMTP.Port", c.SMTP.Port, 587},
 		{"SMTP.From", c.SMTP.From, "Fieldvisit <noreply@fieldvisit.local>"},
@@ -78,6 +79,7 @@ func TestLoadEnvAndFlags(t *testing.T) {
 		"FIELDVISIT_PLAN_SATURDAY":       "1",
 		"FIELDVISIT_AUTO_PUBLISH":        "true",
 		"FIELDVISIT_REMINDER_CRON":       "0 17 * * 1-5",
+		"FIELDVISIT_HOUSEKEEPING_CRON":   "15 */2 * * *",
 		"FIELDVISIT_OUTBOX_INTERVAL":     "1m",
 		"FIELDVISIT_OUTBOX_MAX_ATTEMPTS": "3",
 		"SMTP_HOST":                      "smtp.example.org",
@@ -86,6 +88,7 @@ func TestLoadEnvAndFlags(t *testing.T) {
 		"SMTP_PASSWORD":                  "hunter2",
 		"SMTP_FROM":                      "Учебный центр <centre@example.org>",
 		"SMTP_TLS":                       "tls",
+		"FIELDVISIT_COORDINATOR_EMAIL":   "planning@example.org",
 	}
 	fromEnv := Default()
 	fromEnv.Addr = "127.0.0.1:9000"
@@ -99,8 +102,9 @@ func TestLoadEnvAndFlags(t *testing.T) {
 	fromEnv.SecureCookies = true
 	fromEnv.MaxBodyBytes = 65536
 	fromEnv.ShutdownTimeout = 45 * time.Second
+	fromEnv.CoordinatorEmail = "planning@example.org"
 	fromEnv.Jobs = Jobs{PlanCron: "30 1 * * 0", PlanTimeLimit: 2 * time.Minute, PlanSaturday: true, AutoPublish: true,
-		ReminderCron: "0 17 * * 1-5", OutboxInterval: time.Minute, OutboxMaxAttempts: 3}
+		ReminderCron: "0 17 * * 1-5", OutboxInterval: time.Minute, OutboxMaxAttempts: 3, HousekeepingCron: "15 */2 * * *"}
 	fromEnv.SMTP = SMTP{Host: "smtp.example.org", Port: 465, Username: "mailer", Password: "hunter2",
 		From: "Учебный центр <centre@example.org>", TLS: "tls"}
 
@@ -155,6 +159,7 @@ func TestLoadRejects(t *testing.T) {
 		{"bad plan cron", map[string]string{"FIELDVISIT_PLAN_CRON": "every night"}, nil, []string{"FIELDVISIT_PLAN_CRON", "every night"}},
 		{"six-field cron", map[string]string{"FIELDVISIT_PLAN_CRON": "0 0 2 * * *"}, nil, []string{"FIELDVISIT_PLAN_CRON"}},
 		{"bad reminder cron", map[string]string{"FIELDVISIT_REMINDER_CRON": "61 9 * * *"}, nil, []string{"FIELDVISIT_REMINDER_CRON"}},
+		{"bad housekeeping cron", map[string]string{"FIELDVISIT_HOUSEKEEPING_CRON": "hourly"}, nil, []string{"FIELDVISIT_HOUSEKEEPING_CRON", "hourly"}},
 		{"bad cron by flag", nil, []string{"--plan-cron", "0 25 * * *"}, []string{"FIELDVISIT_PLAN_CRON", "--plan-cron"}},
 		{"bad duration", map[string]string{"FIELDVISIT_PLAN_TIME_LIMIT": "thirty seconds"}, nil, []string{"FIELDVISIT_PLAN_TIME_LIMIT", "duration"}},
 		{"zero plan time limit", map[string]string{"FIELDVISIT_PLAN_TIME_LIMIT": "0s"}, nil, []string{"FIELDVISIT_PLAN_TIME_LIMIT"}},
@@ -168,6 +173,8 @@ func TestLoadRejects(t *testing.T) {
 		{"SMTP_HOST with port", map[string]string{"SMTP_HOST": "smtp.example.org:25"}, nil, []string{"SMTP_HOST"}},
 		{"user without password", map[string]string{"SMTP_USERNAME": "mailer"}, nil, []string{"SMTP_USERNAME", "SMTP_PASSWORD"}},
 		{"bad SMTP_FROM", map[string]string{"SMTP_FROM": "nobody"}, nil, []string{"SMTP_FROM"}},
+		{"SMTP without coordinators' address", map[string]string{"SMTP_HOST": "smtp.example.org"}, nil, []string{"FIELDVISIT_COORDINATOR_EMAIL", "required"}},
+		{"bad coordinators' address", map[string]string{"FIELDVISIT_COORDINATOR_EMAIL": "Planning <p@example.org>"}, nil, []string{"FIELDVISIT_COORDINATOR_EMAIL", "plain e-mail"}},
 		{"bad bool", map[string]string{"FIELDVISIT_SECURE_COOKIES": "yes please"}, nil, []string{"FIELDVISIT_SECURE_COOKIES", "boolean"}},
 		{"bad bool plan saturday", map[string]string{"FIELDVISIT_PLAN_SATURDAY": "sometimes"}, nil, []string{"FIELDVISIT_PLAN_SATURDAY"}},
 		{"bad bool auto publish", map[string]string{"FIELDVISIT_AUTO_PUBLISH": "2"}, nil, []string{"FIELDVISIT_AUTO_PUBLISH"}},
@@ -316,6 +323,59 @@ func TestReadmeListsEverySetting(t *testing.T) {
 	for _, s := range Describe() {
 		if !strings.Contains(string(readme), s.Key) {
 			t.Errorf("README.md does not mention %s (default %q): add it to the configuration table", s.Key, s.Default)
+		}
+	}
+}
+
+// TestSchedules: the zone and the cron specs reach the jobs parsed.
+func TestSchedules(t *testing.T) {
+	c := Default()
+	c.Jobs.HousekeepingCron = "30 * * * *"
+	s, err := c.Schedules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Location.String() != "Europe/Moscow" {
+		t.Errorf("Location = %s", s.Location)
+	}
+	from := time.Date(2026, 12, 3, 10, 0, 0, 0, s.Location)
+	for name, tc := range map[string]struct {
+		sched interface{ Next(time.Time) time.Time }
+		want  time.Time
+	}{
+		"plan":         {s.Plan, time.Date(2026, 12, 4, 2, 0, 0, 0, s.Location)},
+		"reminders":    {s.Reminders, time.Date(2026, 12, 4, 9, 0, 0, 0, s.Location)},
+		"housekeeping": {s.Housekeeping, time.Date(2026, 12, 3, 10, 30, 0, 0, s.Location)},
+	} {
+		if got := tc.sched.Next(from); !got.Equal(tc.want) {
+			t.Errorf("%s: next after %s = %s, want %s", name, from, got, tc.want)
+		}
+	}
+	c.Jobs.ReminderCron = "nightly"
+	if _, err := c.Schedules(); err == nil || !strings.Contains(err.Error(), "nightly") {
+		t.Errorf("a bad spec gave %v", err)
+	}
+}
+
+// TestLogShowsNoUnusedBaseURL: a base URL left at its default is derived
+// from the listening address, so the start-up log does not print the
+// default as if it were in use; a configured one is printed as it is.
+func TestLogShowsNoUnusedBaseURL(t *testing.T) {
+	for _, tc := range []struct {
+		env        map[string]string
+		want, lack string
+	}{
+		{map[string]string{}, "FIELDVISIT_BASE_URL=\"" + derivedBaseURL + "\"", "http://localhost:8080"},
+		{map[string]string{"FIELDVISIT_BASE_URL": "https://fv.example.org"}, "FIELDVISIT_BASE_URL=https://fv.example.org", derivedBaseURL},
+	} {
+		c, err := Load(nil, env(tc.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var logged strings.Builder
+		slog.New(slog.NewTextHandler(&logged, nil)).Info("starting", "config", c)
+		if !strings.Contains(logged.String(), tc.want) || strings.Contains(logged.String(), tc.lack) {
+			t.Errorf("log line %q: want %q, not %q", logged.String(), tc.want, tc.lack)
 		}
 	}
 }

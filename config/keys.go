@@ -59,6 +59,8 @@ var settings = []setting{
 		value: func(c *Config) flag.Value { return (*durationValue)(&c.Jobs.OutboxInterval) }},
 	{key: "FIELDVISIT_OUTBOX_MAX_ATTEMPTS", flag: "outbox-max-attempts", help: "attempts before an e-mail is given up",
 		value: func(c *Config) flag.Value { return (*intValue)(&c.Jobs.OutboxMaxAttempts) }},
+	{key: "FIELDVISIT_HOUSEKEEPING_CRON", flag: "housekeeping-cron", help: "cron spec of housekeeping: archiving sent mail and old plans, deleting expired sessions and tokens",
+		value: func(c *Config) flag.Value { return (*stringValue)(&c.Jobs.HousekeepingCron) }},
 	{key: "SMTP_HOST", flag: "smtp-host", help: "SMTP server (unset = e-mails stay in the development mailbox page)",
 		value: func(c *Config) flag.Value { return (*stringValue)(&c.SMTP.Host) }},
 	{key: "SMTP_PORT", flag: "smtp-port", help: "SMTP port",
@@ -69,6 +71,8 @@ var settings = []setting{
 		value: func(c *Config) flag.Value { return (*secretValue)(&c.SMTP.Password) }},
 	{key: "SMTP_FROM", flag: "smtp-from", help: "sender of e-mails",
 		value: func(c *Config) flag.Value { return (*stringValue)(&c.SMTP.From) }},
+	{key: "FIELDVISIT_COORDINATOR_EMAIL", flag: "coordinator-email", help: "coordinators' address: Reply-To of every e-mail, the address mails tell people to write to, and where coordinators' e-mails go (required with SMTP_HOST; unset = every coordinator account)",
+		value: func(c *Config) flag.Value { return (*stringValue)(&c.CoordinatorEmail) }},
 	{key: "SMTP_TLS", flag: "smtp-tls", help: "SMTP transport security: none, starttls or tls",
 		value: func(c *Config) flag.Value { return (*stringValue)(&c.SMTP.TLS) }},
 }

@@ -276,7 +276,7 @@ func TestPlanPublishMail(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, e := range append(slices.Clone(c.ContactEmails), tr.Email) {
-			want = append(want, delivery{rcpt: e, method: method, uid: publish.VisitUID(id), sequence: 1})
+			want = append(want, delivery{rcpt: e, method: method, uid: models.VisitUID(id), sequence: 1})
 		}
 	}
 	slices.SortFunc(want, func(a, b delivery) int { return strings.Compare(a.String(), b.String()) })

@@ -200,7 +200,7 @@ func (s *Server) checkLogin(c *gin.Context, email, password string) (*models.Use
 	case err == nil:
 		hash = user.PasswordHash
 	case !errors.Is(err, models.ErrNotFound):
-		return nil, fmt.Errorf("look up user: %w", err)
+		return nil, err
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || user == nil {
 		return nil, &deniedError{sentinel: models.ErrUnauthenticated, reason: "wrong e-mail or password"}
@@ -218,6 +218,8 @@ func (s *Server) openSession(c *gin.Context, user *models.User) (string, *models
 	if err := s.tokens.CreateToken(c, tok); err != nil {
 		return "", nil, fmt.Errorf("create session: %w", err)
 	}
+	auditActor(c, user)
+	noteAudit(c, "session.login", "token", tok.ID, "session opened for "+user.Email)
 	s.setSessionCookies(c, secret, int(sessionTTL/time.Second))
 	return secret, tok, nil
 }
@@ -238,6 +240,7 @@ func (s *Server) closeSession(c *gin.Context) error {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	s.setSessionCookies(c, "", -1)
+	noteAudit(c, "session.logout", "user", p.user.ID, "session or token closed")
 	return nil
 }
 

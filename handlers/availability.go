@@ -11,17 +11,21 @@ import (
 
 // AvailabilityParams is the body of PUT /trainers/{id}/availability: the
 // whole availability, replacing the old one. Version (or If-Match) names the
-// trainer version it replaces.
+// trainer version it replaces. Weekly is required: a body that forgot it
+// must not wipe the trainer's week ({} is an empty week on purpose).
 type AvailabilityParams struct {
-	Weekly    models.Week           `json:"weekly"`
+	Weekly    *models.Week          `json:"weekly"`
 	Overrides []models.DateOverride `json:"overrides"`
 	Lunch     *models.Lunch         `json:"lunch"`
 	Version   *int64                `json:"version"`
 }
 
-// availability maps the params to the model.
-func (p *AvailabilityParams) availability() models.Availability {
-	return models.Availability{Weekly: p.Weekly, Overrides: p.Overrides, Lunch: p.Lunch}
+// availability maps the params to the model; a missing weekly is a 400.
+func (p *AvailabilityParams) availability() (models.Availability, error) {
+	if p.Weekly == nil {
+		return models.Availability{}, badRequest("weekly", `weekly is required: the working hours of each weekday ({} for none)`)
+	}
+	return models.Availability{Weekly: *p.Weekly, Overrides: p.Overrides, Lunch: p.Lunch}, nil
 }
 
 // decodeAvailability is the decode and validation path of an availability
@@ -31,7 +35,10 @@ func decodeAvailability(body []byte) (models.Availability, *int64, error) {
 	if err := decodeBytes(body, &p); err != nil {
 		return models.Availability{}, nil, err
 	}
-	a := p.availability()
+	a, err := p.availability()
+	if err != nil {
+		return models.Availability{}, nil, err
+	}
 	if err := a.Validate(); err != nil {
 		return models.Availability{}, nil, err
 	}
@@ -74,7 +81,7 @@ func (s *Server) putAvailability(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := expectedVersion(c, bodyVersion)
+	version, err := expectedVersion(c, bodyVersion, s.trainerVersion(c, id))
 	if err != nil {
 		return err
 	}
@@ -97,9 +104,14 @@ func (s *Server) replaceAvailability(c *gin.Context, id string, version int64, a
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
+	before, err := s.trainers.Trainer(c, id)
+	if err != nil {
+		return nil, fmt.Errorf("load trainer %s: %w", id, err)
+	}
 	t, err := s.trainers.UpdateAvailability(c, id, version, a)
 	if err != nil {
 		return nil, fmt.Errorf("update availability of trainer %s: %w", id, err)
 	}
+	noteAudit(c, "availability.update", "trainer", id, changeSummary(before.Availability, t.Availability))
 	return t, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -48,7 +49,7 @@ func TestBadInput(t *testing.T) {
 		{"end before start", req{as: trainerA, method: "PUT", path: availPath, body: week(win("12:00", "09:00")), header: ifMatch(1)}, 422, "weekly.mon[0]"},
 		{"overlapping windows", req{as: trainerA, method: "PUT", path: availPath, body: week(win("09:00", "12:00"), win("11:00", "14:00")), header: ifMatch(1)}, 422, "weekly.mon"},
 		{"overlapping windows in a new trainer", req{as: coord, method: "POST", path: api + "/trainers", body: with(e.trainerBody(), "availability", week(win("09:00", "12:00"), win("09:30", "10:00")))}, 422, "availability.weekly.mon"},
-		{"override twice", req{as: coord, method: "PUT", path: availPath, header: ifMatch(1), body: map[string]any{"overrides": []any{
+		{"override twice", req{as: coord, method: "PUT", path: availPath, header: ifMatch(1), body: map[string]any{"weekly": map[string]any{}, "overrides": []any{
 			map[string]any{"date": "2025-03-11", "off": true}, map[string]any{"date": "2025-03-11", "off": true}}}}, 422, "overrides[1].date"},
 		{"due before earliest", req{as: clinicA, method: "POST", path: api + "/requests", body: with(requestBody(e.clinicA.ID), "due_date", "2025-03-01")}, 422, "due_date"},
 		{"unknown clinic", req{as: coord, method: "POST", path: api + "/requests", body: requestBody("0123456789abcdef01234567")}, 422, "clinic_id"},
@@ -71,6 +72,8 @@ func TestBadInput(t *testing.T) {
 		{"bad cursor", req{as: coord, method: "GET", path: api + "/requests?after=xyz"}, 400, "after"},
 		{"unknown status filter", req{as: coord, method: "GET", path: api + "/requests?status=new,lost"}, 400, "status"},
 		{"week not a Monday", req{as: coord, method: "GET", path: api + "/requests?week=2025-03-12"}, 400, "week"},
+		{"availability without weekly", req{as: coord, method: "PUT", path: availPath, body: `{"overrides":[],"version":1}`}, 400, "weekly"},
+		{"availability with a null weekly", req{as: coord, method: "PUT", path: availPath, body: `{"weekly":null,"version":1}`}, 400, "weekly"},
 		{"unknown query parameter", req{as: coord, method: "GET", path: api + "/trainers?colour=red"}, 400, "colour"},
 		{"repeated limit", req{as: coord, method: "GET", path: api + "/requests?limit=1&limit=abc"}, 400, "limit"},
 		{"repeated week", req{as: clinicA, method: "GET", path: api + "/visits?week=2025-03-10&week=2025-03-17"}, 400, "week"},
@@ -135,5 +138,30 @@ func TestOversizedStreamedBody(t *testing.T) {
 	out.want(t, http.StatusRequestEntityTooLarge).problem(t)
 	if d := before.diff(e.snapshot()); d != "" {
 		t.Errorf("oversized body was written: %s", d)
+	}
+}
+
+// TestEveryRouteRefusesUnknownQuery: every API route the engine answers,
+// including ones added later without declaring any parameter, refuses a
+// query parameter it does not read with a 400 naming it, before doing
+// anything.
+func TestEveryRouteRefusesUnknownQuery(t *testing.T) {
+	e := newEnv(t)
+	before := e.snapshot()
+	param := regexp.MustCompile(`:\w+`)
+	for _, r := range e.srv.engine.Routes() {
+		if isPagePath(r.Path) {
+			continue // pages ignore parameters they do not read
+		}
+		path := param.ReplaceAllString(r.Path, "0123456789abcdef01234567") + "?colour=red"
+		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
+			p := e.do(req{as: coord, method: r.Method, path: path}).want(t, http.StatusBadRequest).problem(t)
+			if len(p.Errors) == 0 || p.Errors[0].Field != "colour" {
+				t.Errorf("errors %+v, want the field colour", p.Errors)
+			}
+		})
+	}
+	if d := before.diff(e.snapshot()); d != "" {
+		t.Errorf("a refused call wrote: %s", d)
 	}
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -60,16 +61,13 @@ func (s *Server) validateClinic(c *gin.Context, cl *models.Clinic) error {
 // listClinics answers clinics by id, optionally of one district.
 func (s *Server) listClinics(c *gin.Context) error {
 	q := c.Request.URL.Query()
-	if err := knownQuery(q, "district", "limit", "after"); err != nil {
-		return err
-	}
 	page, err := pageParams(q)
 	if err != nil {
 		return err
 	}
 	items, err := s.clinics.Clinics(c, models.ClinicFilter{District: q.Get("district")}, page)
 	if err != nil {
-		return fmt.Errorf("list clinics: %w", err)
+		return err
 	}
 	out := list[models.Clinic]{Items: nonNil(items)}
 	if len(items) > 0 {
@@ -95,7 +93,7 @@ func (s *Server) createClinic(c *gin.Context) error {
 		return err
 	}
 	if err := s.clinics.CreateClinic(c, cl); err != nil {
-		return fmt.Errorf("create clinic: %w", err)
+		return err
 	}
 	c.Header("Location", c.Request.URL.Path+"/"+cl.ID)
 	writeClinic(c, http.StatusCreated, cl)
@@ -114,7 +112,7 @@ func (s *Server) loadClinic(c *gin.Context) (*models.Clinic, error) {
 	}
 	cl, err := s.clinics.Clinic(c, id)
 	if err != nil {
-		return nil, fmt.Errorf("load clinic %s: %w", id, err)
+		return nil, err
 	}
 	return cl, nil
 }
@@ -139,18 +137,20 @@ func (s *Server) updateClinic(c *gin.Context) error {
 	if err := bindJSON(c, &p); err != nil {
 		return err
 	}
-	version, err := expectedVersion(c, p.Version)
+	version, err := expectedVersion(c, p.Version, versionOf(cl.Version))
 	if err != nil {
 		return err
 	}
+	before := *cl
 	p.apply(cl)
 	cl.Version, cl.UpdatedAt = version, s.now().UTC()
 	if err := s.validateClinic(c, cl); err != nil {
 		return err
 	}
 	if err := s.clinics.UpdateClinic(c, cl); err != nil {
-		return fmt.Errorf("update clinic %s: %w", cl.ID, err)
+		return err
 	}
+	noteAudit(c, "clinic.update", "clinic", cl.ID, changeSummary(&before, cl))
 	writeClinic(c, http.StatusOK, cl)
 	return nil
 }
@@ -162,7 +162,7 @@ func (s *Server) deleteClinic(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := expectedVersion(c, nil)
+	version, err := expectedVersion(c, nil, s.clinicVersion(c, id))
 	if err != nil {
 		return err
 	}
@@ -170,10 +170,21 @@ func (s *Server) deleteClinic(c *gin.Context) error {
 		return err
 	}
 	if err := s.clinics.DeleteClinic(c, id, version); err != nil {
-		return fmt.Errorf("delete clinic %s: %w", id, err)
+		return err
 	}
 	c.Status(http.StatusNoContent)
 	return nil
+}
+
+// clinicVersion reports the current version of clinic id, for a 428.
+func (s *Server) clinicVersion(ctx context.Context, id string) func() (int64, error) {
+	return func() (int64, error) {
+		cl, err := s.clinics.Clinic(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		return cl.Version, nil
+	}
 }
 
 func writeClinic(c *gin.Context, status int, cl *models.Clinic) {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -46,10 +47,13 @@ type statusError struct {
 
 func (e *statusError) Error() string { return e.detail }
 
-// errVersionRequired answers 428 when an update names no version.
-var errVersionRequired = &statusError{
-	status: http.StatusPreconditionRequired,
-	detail: `name the version you are changing: an If-Match header ("3") or a "version" field`,
+// versionRequired answers 428 when an update names no version, naming the
+// document's current one.
+func versionRequired(current int64) error {
+	return &statusError{
+		status: http.StatusPreconditionRequired,
+		detail: fmt.Sprintf(`name the version you are changing: an If-Match header ("%d") or a "version" field; the current version is %d`, current, current),
+	}
 }
 
 // rateLimitedError answers 429 with Retry-After.
@@ -151,11 +155,21 @@ func (s *Server) writeProblem(c *gin.Context, err error) {
 		s.writeErrorPage(c, err)
 		return
 	}
-	p, unexpected := problemFor(err)
-	if unexpected {
+	if _, unexpected := problemFor(err); unexpected {
 		s.log.ErrorContext(c.Request.Context(), "request failed",
 			slog.String("request_id", requestID(c)), slog.String("path", loggedPath(c)), slog.Any("error", err))
 	}
+	s.renderProblem(c, err)
+}
+
+// renderProblem renders err as problem+json without logging it, for a
+// caller that has logged it already (with more than the error says).
+func (s *Server) renderProblem(c *gin.Context, err error) {
+	if isPagePath(c.Request.URL.Path) {
+		s.renderErrorPage(c, err)
+		return
+	}
+	p, _ := problemFor(err)
 	var limited *rateLimitedError
 	if errors.As(err, &limited) {
 		c.Header("Retry-After", strconv.Itoa(int((limited.retryAfter+time.Second-1)/time.Second)))

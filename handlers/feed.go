@@ -2,10 +2,9 @@ package handlers
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -24,39 +23,88 @@ type FeedComposer interface {
 
 // feedTokenTTL is how long a feed URL works. Calendar apps poll it for as
 // long as the subscription lives, so it is long; asking for a new URL
-// revokes the old one.
+// (POST) revokes the old one.
 const feedTokenTTL = 2 * 365 * 24 * time.Hour
 
 // feedTokenID is the public id of a trainer's one feed token; the unique
 // index on token ids keeps it one per trainer.
 func feedTokenID(trainerID string) string { return "feed-" + trainerID }
 
-// FeedToken is the answer of GET /trainers/{id}/feed-token.
+// FeedToken is the answer of GET and POST /trainers/{id}/feed-token.
 type FeedToken struct {
 	URL       string    `json:"url"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// issueFeedToken makes a new calendar feed URL for the trainer and revokes
-// the previous one; cookie sessions must send X-CSRF-Token although it is a
-// GET, because it changes state. Only the SHA-256 of the token is stored,
-// with no user: the token opens the feed and nothing else (authenticate
-// finds no user for it).
-func (s *Server) issueFeedToken(c *gin.Context) error {
+// feedTrainer checks that the caller may see the feed of the trainer in the
+// path (a trainer only their own) and that the trainer exists.
+func (s *Server) feedTrainer(c *gin.Context) (string, error) {
 	id, err := pathID(c)
+	if err != nil {
+		return "", err
+	}
+	if who := caller(c); who.is(models.RoleTrainer) && who.user.TrainerID != id {
+		return "", forbidden("a trainer gets only their own calendar feed")
+	}
+	if _, err := s.trainers.Trainer(c, id); err != nil {
+		return "", err
+	}
+	if s.feeds == nil {
+		return "", errPlanningOff
+	}
+	return id, nil
+}
+
+// showFeedToken answers the trainer's current calendar feed URL, making
+// one when there is none (or it expired): asking twice gives the same URL,
+// so a GET changes nothing a client could notice.
+func (s *Server) showFeedToken(c *gin.Context) error {
+	id, err := s.feedTrainer(c)
 	if err != nil {
 		return err
 	}
-	who := caller(c)
-	// The route is a GET (its documented name), yet it revokes the previous
-	// URL: without the CSRF check a link on another site, followed with the
-	// session cookie, would silently break the trainer's subscription.
-	if err := who.checkCSRF(c); err != nil {
+	tok, err := s.tokens.TokenByID(c, "", feedTokenID(id))
+	switch {
+	case err == nil && tok.Secret != "":
+		s.writeFeedToken(c, tok)
+		return nil
+	case err == nil:
+		// A token made before secrets were kept cannot be shown: replace it.
+		return s.renewFeedToken(c, id)
+	case !errors.Is(err, models.ErrNotFound):
 		return err
 	}
-	if who.is(models.RoleTrainer) && who.user.TrainerID != id {
-		return forbidden("a trainer gets only their own calendar feed")
+	tok, err = s.createFeedToken(c, id)
+	if errors.Is(err, models.ErrConflict) {
+		// A concurrent call made it first, or an expired one is in the way.
+		if tok, err = s.tokens.TokenByID(c, "", feedTokenID(id)); err == nil && tok.Secret != "" {
+			s.writeFeedToken(c, tok)
+			return nil
+		}
+		return s.renewFeedToken(c, id)
 	}
+	if err != nil {
+		return err
+	}
+	s.writeFeedToken(c, tok)
+	return nil
+}
+
+// newFeedToken makes a new calendar feed URL for the trainer and revokes
+// the previous one (POST, so cookie sessions send X-CSRF-Token: a link on
+// another site must not silently break the trainer's subscription).
+func (s *Server) newFeedToken(c *gin.Context) error {
+	id, err := s.feedTrainer(c)
+	if err != nil {
+		return err
+	}
+	noteAudit(c, "feed_token.issue", "trainer", id, "calendar feed URL issued; the previous one revoked")
+	return s.renewFeedToken(c, id)
+}
+
+// renewFeedToken revokes the trainer's feed token, if any, and answers a
+// new one.
+func (s *Server) renewFeedToken(c *gin.Context, id string) error {
 	ft, err := s.newFeedURL(c, id)
 	if err != nil {
 		return err
@@ -69,29 +117,48 @@ func (s *Server) issueFeedToken(c *gin.Context) error {
 // newFeedURL makes a new calendar feed URL for trainer id and revokes the
 // previous one, for the API and the account page alike.
 func (s *Server) newFeedURL(ctx context.Context, id string) (*FeedToken, error) {
-	if _, err := s.trainers.Trainer(ctx, id); err != nil {
-		return nil, fmt.Errorf("load trainer %s: %w", id, err)
-	}
 	if s.feeds == nil {
 		return nil, errPlanningOff
 	}
-	raw := make([]byte, 32)
-	_, _ = rand.Read(raw) // crypto/rand.Read never fails
-	secret := base64.RawURLEncoding.EncodeToString(raw)
+	if err := s.tokens.DeleteTokenByID(ctx, "", feedTokenID(id)); err != nil && !errors.Is(err, models.ErrNotFound) {
+		return nil, fmt.Errorf("revoke the previous feed of trainer %s: %w", id, err)
+	}
+	tok, err := s.createFeedToken(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.feedURL(tok), nil
+}
+
+// createFeedToken stores a new feed token of the trainer; the unique index
+// on token ids refuses a second one (models.ErrConflict). The token belongs
+// to no user: it opens the feed and nothing else (authenticate finds no
+// user for it).
+func (s *Server) createFeedToken(ctx context.Context, id string) (*models.Token, error) {
+	secret, hash := NewToken()
 	tok := &models.Token{
-		Hash:      TokenHash(secret),
+		Hash:      hash,
 		ID:        feedTokenID(id),
 		Kind:      models.TokenFeed,
 		Name:      "calendar feed of trainer " + id,
 		ExpiresAt: s.now().Add(feedTokenTTL).UTC(),
-	}
-	if err := s.tokens.DeleteTokenByID(ctx, "", tok.ID); err != nil && !errors.Is(err, models.ErrNotFound) {
-		return nil, fmt.Errorf("revoke the previous feed of trainer %s: %w", id, err)
+		Secret:    secret,
 	}
 	if err := s.tokens.CreateToken(ctx, tok); err != nil {
 		return nil, fmt.Errorf("issue a feed token for trainer %s: %w", id, err)
 	}
-	return &FeedToken{URL: s.baseURL + "/feeds/" + secret + ".ics", ExpiresAt: tok.ExpiresAt}, nil
+	return tok, nil
+}
+
+// feedURL is the public form of a stored feed token.
+func (s *Server) feedURL(tok *models.Token) *FeedToken {
+	return &FeedToken{URL: s.baseURL + "/feeds/" + tok.Secret + ".ics", ExpiresAt: tok.ExpiresAt}
+}
+
+// writeFeedToken answers a feed token as its URL.
+func (s *Server) writeFeedToken(c *gin.Context, tok *models.Token) {
+	c.Header("Cache-Control", "no-store")
+	writeJSON(c, http.StatusOK, s.feedURL(tok))
 }
 
 // errNoFeed answers every feed URL that does not open a feed, so valid
@@ -131,37 +198,53 @@ func (s *Server) trainerFeed(c *gin.Context) error {
 	if err != nil {
 		return fmt.Errorf("list visits of trainer %s: %w", trainerID, err)
 	}
-	clinics := map[string]*models.Clinic{}
-	bookings := make([]notify.Booking, 0, len(visits))
-	for _, v := range visits {
-		cl, ok := clinics[v.ClinicID]
-		if !ok {
-			cl, err = s.clinics.Clinic(c, v.ClinicID)
-			if errors.Is(err, models.ErrNotFound) {
-				cl, err = nil, nil
-			}
-			if err != nil {
-				return fmt.Errorf("load clinic %s: %w", v.ClinicID, err)
-			}
-			clinics[v.ClinicID] = cl
-		}
-		b := notify.Booking{
-			VisitID: publish.CalendarID(v.ID), Sequence: v.Sequence,
-			Kind: notify.Kind(v.Kind), Topic: v.Topic, Start: v.Start, End: v.End, Participants: v.Participants,
-		}
-		if cl != nil {
-			b.Clinic = notify.Clinic{ID: cl.ID, Name: cl.Name, Address: cl.Place.Address, Lang: notify.Lang(cl.Lang)}
-		}
-		if v.Kind == models.KindMicroTraining {
-			b.TrainingStart, b.TrainingEnd = v.Start, v.End
-		}
-		bookings = append(bookings, b)
-	}
-	data, err := s.feeds.TrainerFeed(notify.Trainer{ID: t.ID, Name: t.Name, Email: t.Email, Phone: t.Phone, Lang: notify.Lang(t.Lang)}, bookings, s.now())
+	bookings, err := s.feedBookings(c, t, visits)
 	if err != nil {
-		return fmt.Errorf("write the feed of trainer %s: %w", trainerID, err)
+		return err
+	}
+	data, err := s.feeds.TrainerFeed(publish.NotifyTrainer(t), bookings, s.now())
+	if err != nil {
+		return fmt.Errorf("write the feed of trainer %s: %w", t.ID, err)
 	}
 	c.Header("Cache-Control", "private, max-age=300")
 	c.Data(http.StatusOK, "text/calendar; charset=utf-8", data)
 	return nil
+}
+
+// feedBookings describes trainer t's visits for the feed, each as the mails
+// describe it (publish.Booking). A visit whose clinic was deleted stays in
+// the feed without the clinic's name, with a warning in the log: the
+// trainer still has to keep the time free.
+func (s *Server) feedBookings(c *gin.Context, t *models.Trainer, visits []models.Visit) ([]notify.Booking, error) {
+	clinics := map[string]*models.Clinic{}
+	bookings := make([]notify.Booking, 0, len(visits))
+	for i := range visits {
+		v := &visits[i]
+		cl, ok := clinics[v.ClinicID]
+		if !ok {
+			var err error
+			cl, err = s.clinics.Clinic(c, v.ClinicID)
+			if err != nil && !errors.Is(err, models.ErrNotFound) {
+				return nil, fmt.Errorf("load clinic %s: %w", v.ClinicID, err)
+			}
+			clinics[v.ClinicID] = cl
+		}
+		// The request gives the comment, at one lookup by _id each (about
+		// 2 ms on the embedded server): worth it for the visits to come,
+		// not for the done ones, a history that only grows.
+		var req *models.Request
+		if v.Status == models.VisitScheduled {
+			var err error
+			req, err = s.requests.Request(c, v.RequestID)
+			if err != nil && !errors.Is(err, models.ErrNotFound) {
+				return nil, fmt.Errorf("load request %s: %w", v.RequestID, err)
+			}
+		}
+		b, warning := publish.Booking(v, req, cl, t)
+		if warning != "" {
+			s.log.WarnContext(c.Request.Context(), "calendar feed: "+warning, slog.String("trainer_id", t.ID))
+		}
+		bookings = append(bookings, b)
+	}
+	return bookings, nil
 }

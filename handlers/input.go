@@ -22,9 +22,11 @@ func pathID(c *gin.Context) (string, error) {
 }
 
 // expectedVersion is the version an update or delete expects to replace:
-// If-Match ("3", W/"3" or 3) wins over a "version" body field; neither
-// answers 428 Precondition Required.
-func expectedVersion(c *gin.Context, body *int64) (int64, error) {
+// If-Match ("3", W/"3" or 3) wins over a "version" body field. Neither
+// answers 428 Precondition Required naming the document's version now, which
+// current reports (loading the document only then, when it is not loaded
+// yet), so that a client sees what it would overwrite.
+func expectedVersion(c *gin.Context, body *int64, current func() (int64, error)) (int64, error) {
 	if h := strings.TrimSpace(c.GetHeader("If-Match")); h != "" {
 		v := strings.TrimPrefix(h, "W/")
 		if uq, err := strconv.Unquote(v); err == nil {
@@ -42,7 +44,16 @@ func expectedVersion(c *gin.Context, body *int64) (int64, error) {
 		}
 		return *body, nil
 	}
-	return 0, errVersionRequired
+	now, err := current()
+	if err != nil {
+		return 0, err
+	}
+	return 0, versionRequired(now)
+}
+
+// versionOf reports the version of a document already loaded.
+func versionOf(v int64) func() (int64, error) {
+	return func() (int64, error) { return v, nil }
 }
 
 // pageParams reads limit and after from the query.

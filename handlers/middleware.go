@@ -87,7 +87,8 @@ func (s *Server) accessLog(c *gin.Context) {
 	s.log.LogAttrs(c.Request.Context(), level, "request", attrs...)
 }
 
-// recoverPanics turns a panic into a logged 500 problem, never a raw page.
+// recoverPanics turns a panic into a 500 problem, never a raw page, and
+// logs it once, with its stack.
 // http.ErrAbortHandler keeps its meaning: the server drops the connection.
 func (s *Server) recoverPanics(c *gin.Context) {
 	defer func() {
@@ -104,7 +105,8 @@ func (s *Server) recoverPanics(c *gin.Context) {
 			c.Abort()
 			return
 		}
-		s.writeProblem(c, fmt.Errorf("panic: %v", v))
+		// Logged just above with its stack: render it without a second line.
+		s.renderProblem(c, fmt.Errorf("panic: %v", v))
 	}()
 	c.Next()
 }

@@ -77,6 +77,10 @@ func TestPanicBecomesProblem(t *testing.T) {
 	if !strings.Contains(logs.String(), "boom") || !strings.Contains(logs.String(), "level=ERROR") {
 		t.Errorf("the panic was not logged:\n%s", logs.String())
 	}
+	// Logged once (with its stack), besides the request's access line.
+	if n := strings.Count(logs.String(), "boom"); n != 1 {
+		t.Errorf("the panic was logged %d times, want once:\n%s", n, logs.String())
+	}
 }
 
 func TestNewNeedsStore(t *testing.T) {

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -56,9 +55,6 @@ func outboxPage(q url.Values) (models.Page, error) {
 // the ones a coordinator has to act on), ordered by id.
 func (s *Server) listOutbox(c *gin.Context) error {
 	q := c.Request.URL.Query()
-	if err := knownQuery(q, "status", "limit", "after"); err != nil {
-		return err
-	}
 	status := models.OutboxStatus(q.Get("status"))
 	switch status {
 	case "":
@@ -73,7 +69,7 @@ func (s *Server) listOutbox(c *gin.Context) error {
 	}
 	items, err := s.outbox.OutboxMessages(c, status, page)
 	if err != nil {
-		return fmt.Errorf("list %s outbox messages: %w", status, err)
+		return err
 	}
 	out := list[models.OutboxMessage]{Items: nonNil(items)}
 	if len(items) > 0 {
@@ -94,11 +90,11 @@ func (s *Server) retryOutbox(c *gin.Context) error {
 		return err
 	}
 	if err := s.outbox.RetryMessage(c, id); err != nil {
-		return fmt.Errorf("retry outbox message %s: %w", id, err)
+		return err
 	}
 	m, err := s.outbox.OutboxMessage(c, id)
 	if err != nil {
-		return fmt.Errorf("load outbox message %s: %w", id, err)
+		return err
 	}
 	writeJSON(c, http.StatusOK, m)
 	return nil

@@ -440,10 +440,16 @@ type errorPage struct {
 // to the login form (coming back afterwards); everything else gets a
 // friendly page in the caller's language with the problem's status.
 func (s *Server) writeErrorPage(c *gin.Context, err error) {
-	p, unexpected := problemFor(err)
-	if unexpected {
+	if _, unexpected := problemFor(err); unexpected {
 		s.log.ErrorContext(c.Request.Context(), "page failed", "request_id", requestID(c), "path", loggedPath(c), "error", err)
 	}
+	s.renderErrorPage(c, err)
+}
+
+// renderErrorPage renders the friendly error page without logging, for a
+// caller that has logged the error already.
+func (s *Server) renderErrorPage(c *gin.Context, err error) {
+	p, unexpected := problemFor(err)
 	if p.Status == http.StatusUnauthorized {
 		to := "/login?next=" + url.QueryEscape(c.Request.URL.RequestURI())
 		if c.Request.Method != http.MethodGet {

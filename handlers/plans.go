@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -19,9 +18,10 @@ type PlanStore interface {
 	LatestPlan(ctx context.Context, week models.Date) (*models.Plan, error)
 }
 
-// WeekPlanner plans a week now and returns the new draft
-// (jobs.PlanRunner: under a lease, recorded as a job run).
-type WeekPlanner interface {
+// PlanRunner runs the planning job for a week now and returns the new
+// draft (jobs.PlanRunner: under a lease, recorded as a job run). It is not
+// a jobs.WeekPlanner, which only plans and saves.
+type PlanRunner interface {
 	Plan(ctx context.Context, week models.Date, trigger string) (*models.Plan, error)
 }
 
@@ -39,8 +39,8 @@ var errPlanningOff = &statusError{status: http.StatusServiceUnavailable, detail:
 
 // weekParam reads the :week path parameter: the date of a Monday.
 func weekParam(c *gin.Context) (models.Date, error) {
-	d, err := models.ParseDate(c.Param("week"))
-	if err != nil || d.Weekday() != time.Monday {
+	d := models.Date(c.Param("week"))
+	if !d.StartsWeek() {
 		return "", badRequest("week", "week must be the date of a Monday, YYYY-MM-DD")
 	}
 	return d, nil
@@ -94,8 +94,10 @@ func (s *Server) runPlan(c *gin.Context) error {
 	if err != nil {
 		return fmt.Errorf("plan week %s: %w", week, err)
 	}
+	noteAudit(c, "plan.run", "plan", plan.ID, fmt.Sprintf("draft version %d: %d of %d requests scheduled, %d moved",
+		plan.Version, plan.KPIs.Scheduled, plan.KPIs.Requests, plan.KPIs.Moved))
 	c.Header("Location", fmt.Sprintf("/api/v1/plans/%s/%d", plan.Week, plan.Version))
-	writeJSON(c, http.StatusCreated, plan)
+	writePlan(c, http.StatusCreated, plan)
 	return nil
 }
 
@@ -108,9 +110,9 @@ func (s *Server) getLatestPlan(c *gin.Context) error {
 	}
 	plan, err := s.plans.LatestPlan(c, week)
 	if err != nil {
-		return fmt.Errorf("load the latest plan of week %s: %w", week, err)
+		return err
 	}
-	writeJSON(c, http.StatusOK, plan)
+	writePlan(c, http.StatusOK, plan)
 	return nil
 }
 
@@ -126,10 +128,21 @@ func (s *Server) getPlan(c *gin.Context) error {
 	}
 	plan, err := s.plans.Plan(c, week, version)
 	if err != nil {
-		return fmt.Errorf("load plan %s: %w", models.PlanID(week, version), err)
+		return err
 	}
-	writeJSON(c, http.StatusOK, plan)
+	writePlan(c, http.StatusOK, plan)
 	return nil
+}
+
+// writePlan answers a plan with its explanations of unassigned requests
+// put into words in the caller's language.
+func writePlan(c *gin.Context, status int, plan *models.Plan) {
+	lang := ""
+	if u := caller(c).user; u != nil {
+		lang = u.Lang
+	}
+	plan.Localize(lang)
+	writeJSON(c, status, plan)
 }
 
 // publishPlan makes the version the published plan of its week and answers
@@ -156,6 +169,8 @@ func (s *Server) publishPlan(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	noteAudit(c, "plan.publish", "plan", models.PlanID(week, version), fmt.Sprintf("draft → published: %d created, %d moved, %d cancelled, %d unchanged, %d e-mails",
+		res.Created, res.Moved, res.Cancelled, res.Unchanged, res.Enqueued))
 	writeJSON(c, http.StatusOK, res)
 	return nil
 }

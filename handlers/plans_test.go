@@ -25,6 +25,9 @@ import (
 	"github.com/fieldvisit/fieldvisit/travel"
 )
 
+// The service hands a jobs.PlanRunner to the plan endpoints.
+var _ PlanRunner = (*jobs.PlanRunner)(nil)
+
 // withPlanning wires the real planner (through the jobs runner, as serve
 // does), publisher and feed composer onto the env's store.
 func withPlanning(t *testing.T) envOption {
@@ -251,10 +254,21 @@ func TestTrainerFeed(t *testing.T) {
 	e.do(req{as: anonymous, method: http.MethodGet, path: "/feeds/" + secret}).want(t, http.StatusNotFound).problem(t)
 	e.do(req{as: anonymous, method: http.MethodGet, path: "/feeds/wrong.ics"}).want(t, http.StatusNotFound).problem(t)
 
-	// Asking again revokes the first URL.
-	e.do(req{as: coord, method: http.MethodGet, path: tokenPath}).want(t, http.StatusOK).decode(t, &second)
+	// Showing it again changes nothing; asking for a new one revokes it.
+	var again FeedToken
+	e.do(req{as: coord, method: http.MethodGet, path: tokenPath}).want(t, http.StatusOK).decode(t, &again)
+	if again != first {
+		t.Fatalf("GET twice: %+v then %+v, want the same link", first, again)
+	}
+	e.do(req{as: anonymous, method: http.MethodGet, path: u.Path}).want(t, http.StatusOK)
+	e.do(req{as: coord, method: http.MethodPost, path: tokenPath}).want(t, http.StatusOK).decode(t, &second)
 	if second.URL == first.URL {
-		t.Fatal("the same URL twice")
+		t.Fatal("the same URL after asking for a new one")
+	}
+	var shown FeedToken
+	e.do(req{as: trainerA, method: http.MethodGet, path: tokenPath}).want(t, http.StatusOK).decode(t, &shown)
+	if shown != second {
+		t.Errorf("GET after POST shows %+v, want the new %+v", shown, second)
 	}
 	e.do(req{as: anonymous, method: http.MethodGet, path: u.Path}).want(t, http.StatusNotFound).problem(t)
 	u2, _ := url.Parse(second.URL)
@@ -293,10 +307,11 @@ func (e *env) feedSecret() string {
 	return secret
 }
 
-// TestFeedTokenNeedsCSRFAndStaysOutOfLogs: asking for a feed URL revokes
-// the previous one, so a cookie session must prove it is the page itself
-// (CSRF header) although the route is a GET; and a feed URL, whose path is
-// its only credential, never reaches the logs.
+// TestFeedTokenNeedsCSRFAndStaysOutOfLogs: asking for a new feed URL
+// revokes the previous one, so a cookie session must prove it is the page
+// itself (CSRF header) on the POST, while showing the URL (GET) needs no
+// header and changes nothing; and a feed URL, whose path is its only
+// credential, never reaches the logs.
 func TestFeedTokenNeedsCSRFAndStaysOutOfLogs(t *testing.T) {
 	var logs bytes.Buffer
 	e := newEnv(t, withPlanning(t), func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
@@ -311,15 +326,20 @@ func TestFeedTokenNeedsCSRFAndStaysOutOfLogs(t *testing.T) {
 	out, cookies, _ := e.login(t, trainerA, testPassword, http.StatusOK)
 	session := cookieNamed(cookies, sessionCookie)
 	before := e.snapshot()
-	e.do(req{method: http.MethodGet, path: tokenPath, cookies: []*http.Cookie{session}}).want(t, http.StatusForbidden).problem(t)
-	e.do(req{method: http.MethodGet, path: tokenPath, cookies: []*http.Cookie{session}, header: map[string]string{csrfHeader: "forged"}}).want(t, http.StatusForbidden).problem(t)
+	var shown FeedToken
+	e.do(req{method: http.MethodGet, path: tokenPath, cookies: []*http.Cookie{session}}).want(t, http.StatusOK).decode(t, &shown)
+	if shown != first {
+		t.Errorf("GET with a cookie shows %+v, want %+v", shown, first)
+	}
+	e.do(req{method: http.MethodPost, path: tokenPath, cookies: []*http.Cookie{session}}).want(t, http.StatusForbidden).problem(t)
+	e.do(req{method: http.MethodPost, path: tokenPath, cookies: []*http.Cookie{session}, header: map[string]string{csrfHeader: "forged"}}).want(t, http.StatusForbidden).problem(t)
 	if d := before.diff(e.snapshot()); d != "" {
-		t.Errorf("a refused feed-token call wrote: %s", d)
+		t.Errorf("a GET or a refused POST wrote: %s", d)
 	}
 	e.do(req{method: http.MethodGet, path: u.Path}).want(t, http.StatusOK) // not revoked
 
 	var second FeedToken
-	e.do(req{method: http.MethodGet, path: tokenPath, cookies: []*http.Cookie{session}, header: map[string]string{csrfHeader: out.CSRFToken}}).want(t, http.StatusOK).decode(t, &second)
+	e.do(req{method: http.MethodPost, path: tokenPath, cookies: []*http.Cookie{session}, header: map[string]string{csrfHeader: out.CSRFToken}}).want(t, http.StatusOK).decode(t, &second)
 	u2, err := url.Parse(second.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -335,5 +355,35 @@ func TestFeedTokenNeedsCSRFAndStaysOutOfLogs(t *testing.T) {
 		if strings.Contains(logs.String(), s) {
 			t.Errorf("the log holds the feed secret %s:\n%s", s, logs.String())
 		}
+	}
+}
+
+// TestFeedTokenShowReplacesExpiredAndLegacy: GET makes a new link when the
+// stored one expired (its id still taken) or was made before secrets were
+// kept (it cannot be shown), and the old one stops working.
+func TestFeedTokenShowReplacesExpiredAndLegacy(t *testing.T) {
+	e := newEnv(t, withPlanning(t))
+	ctx := context.Background()
+	for name, tc := range map[string]struct {
+		trainer   string
+		expiresIn time.Duration
+	}{
+		"expired": {e.trainerA.ID, -time.Minute},
+		"legacy":  {e.trainerB.ID, time.Hour},
+	} {
+		secret, hash := NewToken()
+		old := &models.Token{Hash: hash, ID: feedTokenID(tc.trainer), Kind: models.TokenFeed, ExpiresAt: e.clock.Now().Add(tc.expiresIn)}
+		if err := e.st.CreateToken(ctx, old); err != nil {
+			t.Fatal(err)
+		}
+		var got FeedToken
+		e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/trainers/" + tc.trainer + "/feed-token"}).want(t, http.StatusOK).decode(t, &got)
+		u, err := url.Parse(got.URL)
+		if err != nil || u.Path == "/feeds/"+secret+".ics" || !got.ExpiresAt.After(e.clock.Now()) {
+			t.Errorf("%s: GET answers %+v (%v)", name, got, err)
+			continue
+		}
+		e.do(req{as: anonymous, method: http.MethodGet, path: u.Path}).want(t, http.StatusOK)
+		e.do(req{as: anonymous, method: http.MethodGet, path: "/feeds/" + secret + ".ics"}).want(t, http.StatusNotFound).problem(t)
 	}
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -87,5 +88,28 @@ func TestDeleteRefusedWhileReferenced(t *testing.T) {
 	e.do(req{as: coord, method: http.MethodDelete, path: api + "/clinics/" + finished.ID, header: ifMatch(finished.Version)}).want(t, http.StatusNoContent)
 	if _, err := e.st.Trainer(ctx, pinned.ID); err == nil {
 		t.Error("the trainer is still there after its delete was accepted")
+	}
+}
+
+// TestDeleteRefusalCountsTheRest: a refused delete names at most
+// maxReferencesNamed references and counts all the others, including those
+// the store did not sample.
+func TestDeleteRefusalCountsTheRest(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	clinic := e.createClinic()
+	for i := range maxReferencesNamed + 1 { // one more account than named
+		u := &models.User{Email: fmt.Sprintf("desk%d@clinic.example.org", i), Name: "Desk", Role: models.RoleClinic, ClinicID: clinic.ID, Lang: "ru"}
+		if err := e.st.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.createRequest(clinic.ID)
+	e.createRequest(clinic.ID)
+	// 6 accounts and 2 open requests: 5 named, 3 counted.
+	p := e.do(req{as: coord, method: http.MethodDelete, path: "/api/v1/clinics/" + clinic.ID, header: ifMatch(clinic.Version)}).
+		want(t, http.StatusConflict).problem(t)
+	if n := strings.Count(p.Detail, "the account "); n != maxReferencesNamed || !strings.Contains(p.Detail, "; and 3 more.") {
+		t.Errorf("detail %q: want %d accounts named and 3 more counted", p.Detail, maxReferencesNamed)
 	}
 }

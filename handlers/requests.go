@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/fieldvisit/fieldvisit/models"
+	"github.com/fieldvisit/fieldvisit/notify"
 )
 
 // requestWindowDays is how long a request stays plannable when it names no
@@ -85,9 +86,6 @@ func (s *Server) checkRequestRefs(c *gin.Context, r *models.Request) error {
 func (s *Server) requestFilter(c *gin.Context) (models.RequestFilter, models.Page, error) {
 	q := c.Request.URL.Query()
 	var f models.RequestFilter
-	if err := knownQuery(q, "status", "clinic_id", "week", "priority", "kind", "limit", "after"); err != nil {
-		return f, models.Page{}, err
-	}
 	page, err := pageParams(q)
 	if err != nil {
 		return f, page, err
@@ -109,8 +107,8 @@ func (s *Server) requestFilter(c *gin.Context) (models.RequestFilter, models.Pag
 		f.ClinicID = id
 	}
 	if w := q.Get("week"); w != "" {
-		d, err := models.ParseDate(w)
-		if err != nil || d.Monday() != d {
+		d := models.Date(w)
+		if !d.StartsWeek() {
 			return f, page, badRequest("week", "week must be the date of a Monday, YYYY-MM-DD")
 		}
 		f.From, f.To = d, d.AddDays(6)
@@ -144,7 +142,7 @@ func (s *Server) listRequests(c *gin.Context) error {
 	}
 	items, err := s.requests.Requests(c, f, page)
 	if err != nil {
-		return fmt.Errorf("list requests: %w", err)
+		return err
 	}
 	out := list[models.Request]{Items: nonNil(items)}
 	if len(items) > 0 {
@@ -201,6 +199,12 @@ func (s *Server) fileRequest(c *gin.Context, p RequestParams) (*models.Request, 
 	if err := s.requests.CreateRequest(c, r); err != nil {
 		return nil, fmt.Errorf("create request: %w", err)
 	}
+	if s.mail != nil {
+		if info := s.requestInfo(c, r); len(info.Clinic.Emails) > 0 {
+			s.enqueue(c, "request received "+r.ID, func(m PeopleComposer) (notify.Message, error) { return m.RequestReceived(info) })
+		}
+	}
+	noteAudit(c, "request.create", "request", r.ID, fmt.Sprintf("filed: %s, %s, %s–%s, priority %s", r.Kind, r.Topic, r.EarliestDate, r.DueDate, r.Priority))
 	return r, nil
 }
 
@@ -213,7 +217,7 @@ func (s *Server) loadRequest(c *gin.Context) (*models.Request, error) {
 	}
 	r, err := s.requests.Request(c, id)
 	if err != nil {
-		return nil, fmt.Errorf("load request %s: %w", id, err)
+		return nil, err
 	}
 	if p := caller(c); p.is(models.RoleClinic) && r.ClinicID != p.user.ClinicID {
 		return nil, fmt.Errorf("request %s of another clinic: %w", id, models.ErrNotFound)
@@ -243,7 +247,7 @@ func (s *Server) updateRequest(c *gin.Context) error {
 	if err := bindJSON(c, &p); err != nil {
 		return err
 	}
-	version, err := expectedVersion(c, p.Version)
+	version, err := expectedVersion(c, p.Version, versionOf(r.Version))
 	if err != nil {
 		return err
 	}
@@ -261,7 +265,20 @@ func (s *Server) updateRequest(c *gin.Context) error {
 			return forbidden("only coordinators pin requests")
 		}
 		p.Pin = r.Pin
+		// A booked visit is a commitment: a clinic asks for a change
+		// instead of rewriting the request under it.
+		if fields := clinicReplan(r, &p, s.today()); len(fields) > 0 {
+			visit, err := s.booked(c, r.ID)
+			if err != nil {
+				return err
+			}
+			if visit != nil {
+				return &models.ConflictError{Message: fmt.Sprintf("the request has a booked visit on %s; to change %s, file a change request: POST /api/v1/requests/%s/change-requests",
+					visit.Date, strings.Join(fields, ", "), r.ID)}
+			}
+		}
 	}
+	before := *r
 	p.apply(r, s.today())
 	r.Version, r.UpdatedAt = version, s.now().UTC()
 	if err := r.Validate(); err != nil {
@@ -271,8 +288,9 @@ func (s *Server) updateRequest(c *gin.Context) error {
 		return err
 	}
 	if err := s.requests.UpdateRequest(c, r); err != nil {
-		return fmt.Errorf("update request %s: %w", r.ID, err)
+		return err
 	}
+	noteAudit(c, "request.update", "request", r.ID, changeSummary(&before, r))
 	writeRequest(c, http.StatusOK, r)
 	return nil
 }
@@ -296,10 +314,10 @@ func (s *Server) setRequestStatus(c *gin.Context) error {
 	}
 	if !slices.Contains(models.Statuses, p.Status) {
 		v := &models.ValidationError{}
-		v.Add("status", "must be one of new, planned, confirmed, done, cancelled")
+		v.Add("status", "must be one of %s", joinNames(models.Statuses))
 		return v
 	}
-	version, err := expectedVersion(c, p.Version)
+	version, err := expectedVersion(c, p.Version, versionOf(r.Version))
 	if err != nil {
 		return err
 	}
@@ -311,17 +329,26 @@ func (s *Server) setRequestStatus(c *gin.Context) error {
 	return nil
 }
 
-// moveRequest moves request r (at version) to status to; the store refuses
+// moveRequest moves request r (at version) to status next; the store refuses
 // illegal transitions (409). A clinic may only cancel; a cancelled
 // request's published visit is cancelled and its people told. Shared by
 // the API and the clinic's request page.
-func (s *Server) moveRequest(c *gin.Context, r *models.Request, version int64, to models.Status) (*models.Request, error) {
-	if caller(c).is(models.RoleClinic) && to != models.StatusCancelled {
+func (s *Server) moveRequest(c *gin.Context, r *models.Request, version int64, next models.Status) (*models.Request, error) {
+	if caller(c).is(models.RoleClinic) && next != models.StatusCancelled {
 		return nil, forbidden("a clinic may only cancel its requests")
 	}
-	updated, err := s.requests.SetRequestStatus(c, r.ID, version, to)
+	updated, err := s.requests.SetRequestStatus(c, r.ID, version, next)
 	if err != nil {
 		return nil, fmt.Errorf("set status of request %s: %w", r.ID, err)
+	}
+	noteAudit(c, "request.status", "request", r.ID, fmt.Sprintf("status: %s → %s", r.Status, updated.Status))
+	if updated.Status == models.StatusCancelled && caller(c).is(models.RoleClinic) {
+		if to, lang := s.coordinators(c); len(to) > 0 {
+			info := s.requestInfo(c, updated)
+			s.enqueue(c, "cancellation of request "+r.ID, func(m PeopleComposer) (notify.Message, error) {
+				return m.CoordinatorCancellation(to, lang, info)
+			})
+		}
 	}
 	if updated.Status == models.StatusCancelled && s.publisher != nil {
 		// The request is cancelled either way; should telling people fail
@@ -332,6 +359,16 @@ func (s *Server) moveRequest(c *gin.Context, r *models.Request, version int64, t
 		}
 	}
 	return updated, nil
+}
+
+// joinNames lists the values of an enumeration for a message, in their
+// declared order, so the message follows the model when a value is added.
+func joinNames[T ~string](values []T) string {
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = string(v)
+	}
+	return strings.Join(names, ", ")
 }
 
 func writeRequest(c *gin.Context, status int, r *models.Request) {

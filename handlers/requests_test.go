@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/fieldvisit/fieldvisit/models"
@@ -92,8 +93,10 @@ func TestRequestLifecycle(t *testing.T) {
 	status(coord, models.StatusCancelled, 4, http.StatusConflict) // done is final
 	e.do(req{as: coord, method: http.MethodPost, path: path + "/status", body: map[string]any{"status": "lost", "version": 4}}).
 		want(t, http.StatusUnprocessableEntity).problem(t)
-	e.do(req{as: coord, method: http.MethodPost, path: path + "/status", body: map[string]any{"status": "new"}}).
-		want(t, http.StatusPreconditionRequired).problem(t)
+	if p := e.do(req{as: coord, method: http.MethodPost, path: path + "/status", body: map[string]any{"status": "new"}}).
+		want(t, http.StatusPreconditionRequired).problem(t); !strings.Contains(p.Detail, "current version is 4") {
+		t.Errorf("428 detail %q does not name the current version 4", p.Detail)
+	}
 
 	// A done request cannot be edited any more.
 	e.do(req{as: coord, method: http.MethodPut, path: path, body: requestBody(e.clinicA.ID), header: ifMatch(4)}).

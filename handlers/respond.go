@@ -26,9 +26,10 @@ func (r jsonRender) WriteContentType(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", r.contentType)
 }
 
-// writeJSON answers status with v as application/json.
+// writeJSON answers status with v as application/json, its times in the
+// service's zone (see inServiceZone).
 func writeJSON(c *gin.Context, status int, v any) {
-	c.Render(status, jsonRender{contentType: "application/json; charset=utf-8", value: v})
+	c.Render(status, jsonRender{contentType: "application/json; charset=utf-8", value: inServiceZone(c, v)})
 }
 
 // setETag announces a document's version, the value updates send back in

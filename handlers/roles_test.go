@@ -183,9 +183,43 @@ func TestRoleMatrix(t *testing.T) {
 			call: func(as string) req { return req{path: api + "/mailbox"} }},
 		{method: "GET", route: api + "/trainers/:id/feed-token", want: statuses(200, coord, trainerA),
 			call: func(as string) req { return req{path: api + "/trainers/" + e.trainerA.ID + "/feed-token"} }},
+		{method: "POST", route: api + "/trainers/:id/feed-token", want: statuses(200, coord, trainerA),
+			call: func(as string) req { return req{path: api + "/trainers/" + e.trainerA.ID + "/feed-token"} }},
 		// The feed's token is its only credential: a login changes nothing.
 		{method: "GET", route: "/feeds/:token", public: true, want: statuses(200, everyRole...),
 			call: func(as string) req { return req{path: "/feeds/" + e.feedSecret() + ".ics"} }},
+
+		{method: "GET", route: api + "/trainers/:id/absences", want: statuses(200, coord, trainerA),
+			call: func(as string) req { return req{path: api + "/trainers/" + e.trainerA.ID + "/absences"} }},
+		{method: "POST", route: api + "/trainers/:id/absences", want: statuses(201, coord, trainerA),
+			call: func(as string) req {
+				day := models.Date("2025-06-02").AddDays(int(e.unique()))
+				return req{path: api + "/trainers/" + e.trainerA.ID + "/absences", body: map[string]any{"from": day, "to": day, "reason": "ill"}}
+			}},
+		{method: "DELETE", route: api + "/trainers/:id/absences/:absence", want: statuses(204, coord, trainerA),
+			call: func(as string) req {
+				return req{path: api + "/trainers/" + e.trainerA.ID + "/absences/" + e.absenceOf(e.trainerA.ID)}
+			}},
+		{method: "GET", route: api + "/change-requests", want: statuses(200, coord, clinicA, clinicB),
+			call: func(as string) req { return req{path: api + "/change-requests"} }},
+		{method: "GET", route: api + "/requests/:id/change-requests", want: merge(statuses(200, coord, clinicA), clinicB, 404),
+			call: func(as string) req { return req{path: reqA(as) + "/change-requests"} }},
+		{method: "POST", route: api + "/requests/:id/change-requests", want: merge(statuses(201, coord, clinicA), clinicB, 404),
+			call: func(as string) req {
+				return req{path: api + "/requests/" + e.bookedRequest(e.clinicA.ID).ID + "/change-requests", body: changeBody()}
+			}},
+		{method: "POST", route: api + "/requests/:id/change-requests/:change/accept", want: statuses(200, coord),
+			call: func(as string) req {
+				r, cr := e.pendingChange(e.clinicA.ID)
+				return req{path: api + "/requests/" + r.ID + "/change-requests/" + cr.ID + "/accept"}
+			}},
+		{method: "POST", route: api + "/requests/:id/change-requests/:change/decline", want: statuses(200, coord),
+			call: func(as string) req {
+				r, cr := e.pendingChange(e.clinicA.ID)
+				return req{path: api + "/requests/" + r.ID + "/change-requests/" + cr.ID + "/decline", body: map[string]any{"reason": "no trainer free then"}}
+			}},
+		{method: "GET", route: api + "/audit", want: statuses(200, coord),
+			call: func(as string) req { return req{path: api + "/audit"} }},
 	}
 
 	// The matrix covers every route the engine answers (not only the
@@ -243,11 +277,21 @@ func TestRoleMatrix(t *testing.T) {
 				cl.r = &r
 			}
 			cl.r.as, cl.r.method = cl.as, c.method
+			audited := e.auditCount()
 			res := e.do(*cl.r)
 			if res.status != cl.want {
 				t.Errorf("%s %s as %s: status %d, want %d; body %s", c.method, c.route, cl.as, res.status, cl.want, res.body)
 			} else if cl.want >= 400 {
 				res.problem(t)
+			}
+			// Every successful change leaves exactly one audit entry,
+			// whatever route made it; nothing else leaves any.
+			wantEntries := int64(0)
+			if cl.want < 400 && changesState(c.method, c.route) {
+				wantEntries = 1
+			}
+			if got := e.auditCount() - audited; got != wantEntries {
+				t.Errorf("%s %s as %s left %d audit entries, want %d", c.method, c.route, cl.as, got, wantEntries)
 			}
 			if i == len(refused)-1 {
 				if d := before.diff(e.snapshotDocs()); d != "" {
@@ -273,4 +317,21 @@ func TestClinicCannotProbeOtherRequests(t *testing.T) {
 	if other.Detail != missing.Detail || other.Title != missing.Title || other.Type != missing.Type {
 		t.Errorf("another clinic's request %+v differs from a missing one %+v", other, missing)
 	}
+}
+
+// changesState reports whether a route changes state: every unsafe method.
+// (GET …/feed-token makes a feed URL on first use, which shows nothing a
+// client could tell from an existing one: it is a read.)
+func changesState(method, route string) bool {
+	return !safeMethod(method)
+}
+
+// auditCount counts the audit entries.
+func (e *env) auditCount() int64 {
+	e.t.Helper()
+	n, err := e.st.CountAudit(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
 }

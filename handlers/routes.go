@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -11,6 +12,11 @@ import (
 // route is one row of the routing table. A nil roles list means the route
 // needs no login; otherwise the caller must be logged in with one of the
 // roles (and the handler then checks what they may do with the document).
+//
+// The path declares the query parameters the route reads after a "?",
+// separated by "&" ("/api/v1/users?limit&after"); the router refuses any
+// other with 400, so an API route that declares none takes no query at
+// all. Browser pages are lenient: they ignore parameters they do not read.
 type route struct {
 	method string
 	path   string
@@ -42,7 +48,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, api + "/tokens", anyone, s.createToken},
 		{http.MethodDelete, api + "/tokens/:id", anyone, s.deleteToken},
 
-		{http.MethodGet, api + "/trainers", coordinator, s.listTrainers},
+		{http.MethodGet, api + "/trainers?skill&limit&after", coordinator, s.listTrainers},
 		{http.MethodPost, api + "/trainers", coordinator, s.createTrainer},
 		{http.MethodGet, api + "/trainers/:id", coordinatorTrainer, s.getTrainer},
 		{http.MethodPut, api + "/trainers/:id", coordinator, s.updateTrainer},
@@ -50,19 +56,19 @@ func (s *Server) routes() []route {
 		{http.MethodGet, api + "/trainers/:id/availability", coordinatorTrainer, s.getAvailability},
 		{http.MethodPut, api + "/trainers/:id/availability", coordinatorTrainer, s.putAvailability},
 
-		{http.MethodGet, api + "/clinics", coordinatorTrainer, s.listClinics},
+		{http.MethodGet, api + "/clinics?district&limit&after", coordinatorTrainer, s.listClinics},
 		{http.MethodPost, api + "/clinics", coordinator, s.createClinic},
 		{http.MethodGet, api + "/clinics/:id", anyone, s.getClinic},
 		{http.MethodPut, api + "/clinics/:id", coordinatorClinic, s.updateClinic},
 		{http.MethodDelete, api + "/clinics/:id", coordinator, s.deleteClinic},
 
-		{http.MethodGet, api + "/requests", anyone, s.listRequests},
+		{http.MethodGet, api + "/requests?status&clinic_id&week&priority&kind&limit&after", anyone, s.listRequests},
 		{http.MethodPost, api + "/requests", coordinatorClinic, s.createRequest},
 		{http.MethodGet, api + "/requests/:id", anyone, s.getRequest},
 		{http.MethodPut, api + "/requests/:id", coordinatorClinic, s.updateRequest},
 		{http.MethodPost, api + "/requests/:id/status", coordinatorClinic, s.setRequestStatus},
 
-		{http.MethodGet, api + "/users", coordinator, s.listUsers},
+		{http.MethodGet, api + "/users?limit&after", coordinator, s.listUsers},
 		{http.MethodPost, api + "/users", coordinator, s.createUser},
 		{http.MethodGet, api + "/users/:id", coordinator, s.getUser},
 
@@ -70,12 +76,23 @@ func (s *Server) routes() []route {
 		{http.MethodGet, api + "/plans/:week", coordinator, s.getLatestPlan},
 		{http.MethodGet, api + "/plans/:week/:version", coordinator, s.getPlan},
 		{http.MethodPost, api + "/plans/:week/:version/publish", coordinator, s.publishPlan},
-		{http.MethodGet, api + "/visits", anyone, s.listVisits},
-		{http.MethodGet, api + "/outbox", coordinator, s.listOutbox},
+		{http.MethodGet, api + "/visits?week&trainer_id&clinic_id&status", anyone, s.listVisits},
+		{http.MethodGet, api + "/outbox?status&limit&after", coordinator, s.listOutbox},
 		{http.MethodPost, api + "/outbox/:id/retry", coordinator, s.retryOutbox},
-		{http.MethodGet, api + "/mailbox", coordinator, s.listMailbox},
-		{http.MethodGet, api + "/trainers/:id/feed-token", coordinatorTrainer, s.issueFeedToken},
+		{http.MethodGet, api + "/mailbox?limit&after", coordinator, s.listMailbox},
+		{http.MethodGet, api + "/trainers/:id/feed-token", coordinatorTrainer, s.showFeedToken},
+		{http.MethodPost, api + "/trainers/:id/feed-token", coordinatorTrainer, s.newFeedToken},
 		{http.MethodGet, "/feeds/:token", public, s.trainerFeed},
+
+		{http.MethodGet, api + "/trainers/:id/absences", coordinatorTrainer, s.listAbsences},
+		{http.MethodPost, api + "/trainers/:id/absences", coordinatorTrainer, s.createAbsence},
+		{http.MethodDelete, api + "/trainers/:id/absences/:absence", coordinatorTrainer, s.deleteAbsence},
+		{http.MethodGet, api + "/change-requests?status&limit&after", coordinatorClinic, s.listChangeRequests},
+		{http.MethodGet, api + "/requests/:id/change-requests?limit&after", coordinatorClinic, s.listRequestChanges},
+		{http.MethodPost, api + "/requests/:id/change-requests", coordinatorClinic, s.createChangeRequest},
+		{http.MethodPost, api + "/requests/:id/change-requests/:change/accept", coordinator, s.acceptChangeRequest},
+		{http.MethodPost, api + "/requests/:id/change-requests/:change/decline", coordinator, s.declineChangeRequest},
+		{http.MethodGet, api + "/audit?entity&entity_id&actor&since&limit&after&archived", coordinator, s.listAudit},
 
 		// Browser pages (HTML; errors become friendly pages, an anonymous
 		// caller is sent to /login?next=…). See pages.go.
@@ -119,7 +136,7 @@ func (s *Server) router() (*gin.Engine, error) {
 	e.ContextWithFallback = true
 	e.RedirectTrailingSlash = false
 	e.HandleMethodNotAllowed = true
-	e.Use(withRequestID, s.accessLog, s.recoverPanics, s.renderErrors, s.limitBody)
+	e.Use(withRequestID, s.accessLog, s.recoverPanics, s.renderErrors, s.limitBody, s.withLocation)
 	e.NoRoute(handle(func(*gin.Context) error {
 		return &statusError{status: http.StatusNotFound, detail: "no such endpoint"}
 	}))
@@ -127,13 +144,38 @@ func (s *Server) router() (*gin.Engine, error) {
 		return &statusError{status: http.StatusMethodNotAllowed, detail: "the endpoint does not take this method"}
 	}))
 	for _, r := range s.routes() {
-		chain := []gin.HandlerFunc{}
+		// The audit trail wraps every route, so a route added to the
+		// table is audited without further ado.
+		chain := []gin.HandlerFunc{s.auditTrail}
 		if r.roles != nil {
 			chain = append(chain, handle(s.authenticate), handle(allow(r.roles...)))
 		}
-		e.Handle(r.method, r.path, append(chain, handle(r.handle))...)
+		path, query := r.split()
+		if !isPagePath(path) {
+			// Pages read what they need and ignore the rest: links in
+			// mail arrive with parameters that mail programs add.
+			chain = append(chain, handle(onlyQuery(query)))
+		}
+		chain = append(chain, handle(r.handle))
+		e.Handle(r.method, path, chain...)
 	}
 	return e, nil
+}
+
+// split parts the route's path from the query parameters it declares.
+func (r route) split() (path string, query []string) {
+	path, names, ok := strings.Cut(r.path, "?")
+	if !ok {
+		return path, nil
+	}
+	return path, strings.Split(names, "&")
+}
+
+// onlyQuery builds the check that refuses query parameters a route does
+// not declare: the query counterpart of refusing unknown JSON fields, for
+// every route in one place.
+func onlyQuery(names []string) func(c *gin.Context) error {
+	return func(c *gin.Context) error { return knownQuery(c.Request.URL.Query(), names...) }
 }
 
 // handle adapts an error-returning handler to Gin: the error goes to

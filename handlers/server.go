@@ -65,6 +65,7 @@ type TokenStore interface {
 	DeleteToken(ctx context.Context, hash string) error
 	Tokens(ctx context.Context, userID string) ([]models.Token, error)
 	DeleteTokenByID(ctx context.Context, userID, tokenID string) error
+	TokenByID(ctx context.Context, userID, tokenID string) (*models.Token, error)
 }
 
 // Store is everything the API reads and writes; *store.Store implements it.
@@ -77,6 +78,12 @@ type Store interface {
 	PlanStore
 	VisitStore
 	OutboxStore
+	ReferenceStore
+	AuditStore
+	AbsenceStore
+	ChangeRequestStore
+	MailQueue
+	VisitByID
 }
 
 // Config is what New needs. Store is required; zero values of the rest get
@@ -99,7 +106,7 @@ type Config struct {
 	PasswordCost int
 	// Planner runs planning on demand and Publisher publishes plans; nil
 	// answers their endpoints with 503.
-	Planner   WeekPlanner
+	Planner   PlanRunner
 	Publisher PlanPublisher
 	// Feeds writes trainers' calendar feeds; nil answers the feed
 	// endpoints with 503.
@@ -111,6 +118,12 @@ type Config struct {
 	// nil); Static the browser assets (static.Files when nil).
 	Pages  fs.FS
 	Static fs.FS
+	// Mail writes the e-mails about requests, change requests and
+	// absences; nil sends none.
+	Mail PeopleComposer
+	// CoordinatorEmail receives the coordinators' e-mails; empty sends
+	// them to every coordinator account.
+	CoordinatorEmail string
 	// TileURL is the map tile template of the trainers' day maps
 	// (OpenStreetMap's when empty).
 	TileURL string
@@ -126,11 +139,20 @@ type Server struct {
 	plans    PlanStore
 	visits   VisitStore
 	outbox   OutboxStore
+	refs     ReferenceStore
 
-	planner   WeekPlanner
+	planner   PlanRunner
 	publisher PlanPublisher
 	feeds     FeedComposer
 	baseURL   string
+
+	auditLog         AuditStore
+	absences         AbsenceStore
+	changes          ChangeRequestStore
+	mailQueue        MailQueue
+	visitByID        VisitByID
+	mail             PeopleComposer
+	coordinatorEmail string
 
 	log           *slog.Logger
 	loc           *time.Location
@@ -163,24 +185,32 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("handlers: Config.Store is required")
 	}
 	s := &Server{
-		trainers:      cfg.Store,
-		clinics:       cfg.Store,
-		requests:      cfg.Store,
-		users:         cfg.Store,
-		tokens:        cfg.Store,
-		plans:         cfg.Store,
-		visits:        cfg.Store,
-		outbox:        cfg.Store,
-		planner:       cfg.Planner,
-		publisher:     cfg.Publisher,
-		feeds:         cfg.Feeds,
-		baseURL:       strings.TrimRight(cfg.BaseURL, "/"),
-		log:           cfg.Logger,
-		loc:           cfg.Location,
-		now:           cfg.Now,
-		ready:         cfg.Ready,
-		secureCookies: cfg.SecureCookies,
-		maxBodyBytes:  cfg.MaxBodyBytes,
+		trainers:         cfg.Store,
+		clinics:          cfg.Store,
+		requests:         cfg.Store,
+		users:            cfg.Store,
+		tokens:           cfg.Store,
+		plans:            cfg.Store,
+		visits:           cfg.Store,
+		outbox:           cfg.Store,
+		planner:          cfg.Planner,
+		publisher:        cfg.Publisher,
+		feeds:            cfg.Feeds,
+		refs:             cfg.Store,
+		auditLog:         cfg.Store,
+		absences:         cfg.Store,
+		changes:          cfg.Store,
+		mailQueue:        cfg.Store,
+		visitByID:        cfg.Store,
+		mail:             cfg.Mail,
+		coordinatorEmail: strings.TrimSpace(cfg.CoordinatorEmail),
+		baseURL:          strings.TrimRight(cfg.BaseURL, "/"),
+		log:              cfg.Logger,
+		loc:              cfg.Location,
+		now:              cfg.Now,
+		ready:            cfg.Ready,
+		secureCookies:    cfg.SecureCookies,
+		maxBodyBytes:     cfg.MaxBodyBytes,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -35,7 +35,7 @@ type createdToken struct {
 func (s *Server) listTokens(c *gin.Context) error {
 	toks, err := s.tokens.Tokens(c, caller(c).user.ID)
 	if err != nil {
-		return fmt.Errorf("list tokens: %w", err)
+		return err
 	}
 	if toks == nil {
 		toks = []models.Token{}
@@ -54,6 +54,7 @@ func (s *Server) createToken(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	noteAudit(c, "token.create", "token", out.Token.ID, fmt.Sprintf("API token %q, expires %s", out.Token.Name, out.Token.ExpiresAt.Format(time.DateOnly)))
 	c.Header("Cache-Control", "no-store")
 	writeJSON(c, http.StatusCreated, out)
 	return nil
@@ -81,7 +82,7 @@ func (s *Server) issueAPIToken(ctx context.Context, userID string, p tokenParams
 	tok := models.Token{Hash: hash, ID: NewID(), UserID: userID, Kind: models.TokenAPI,
 		Name: strings.TrimSpace(p.Name), CreatedAt: now, ExpiresAt: now.Add(time.Duration(days) * 24 * time.Hour)}
 	if err := s.tokens.CreateToken(ctx, &tok); err != nil {
-		return nil, fmt.Errorf("create token: %w", err)
+		return nil, err
 	}
 	return &createdToken{Token: tok, Secret: secret}, nil
 }
@@ -93,7 +94,7 @@ func (s *Server) deleteToken(c *gin.Context) error {
 		return err
 	}
 	if err := s.tokens.DeleteTokenByID(c, caller(c).user.ID, id); err != nil {
-		return fmt.Errorf("delete token %s: %w", id, err)
+		return err
 	}
 	c.Status(http.StatusNoContent)
 	return nil

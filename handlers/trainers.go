@@ -1,7 +1,7 @@
 package handlers
 
 import (
-	"fmt"
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -60,16 +60,13 @@ func (p *TrainerParams) apply(t *models.Trainer) {
 // listTrainers answers trainers by id, optionally with a skill.
 func (s *Server) listTrainers(c *gin.Context) error {
 	q := c.Request.URL.Query()
-	if err := knownQuery(q, "skill", "limit", "after"); err != nil {
-		return err
-	}
 	page, err := pageParams(q)
 	if err != nil {
 		return err
 	}
 	items, err := s.trainers.Trainers(c, models.TrainerFilter{Skill: q.Get("skill")}, page)
 	if err != nil {
-		return fmt.Errorf("list trainers: %w", err)
+		return err
 	}
 	out := list[models.Trainer]{Items: nonNil(items)}
 	if len(items) > 0 {
@@ -95,7 +92,7 @@ func (s *Server) createTrainer(c *gin.Context) error {
 		return err
 	}
 	if err := s.trainers.CreateTrainer(c, t); err != nil {
-		return fmt.Errorf("create trainer: %w", err)
+		return err
 	}
 	c.Header("Location", c.Request.URL.Path+"/"+t.ID)
 	writeTrainer(c, http.StatusCreated, t)
@@ -114,7 +111,7 @@ func (s *Server) loadTrainer(c *gin.Context) (*models.Trainer, error) {
 	}
 	t, err := s.trainers.Trainer(c, id)
 	if err != nil {
-		return nil, fmt.Errorf("load trainer %s: %w", id, err)
+		return nil, err
 	}
 	return t, nil
 }
@@ -139,18 +136,20 @@ func (s *Server) updateTrainer(c *gin.Context) error {
 	if err := bindJSON(c, &p); err != nil {
 		return err
 	}
-	version, err := expectedVersion(c, p.Version)
+	version, err := expectedVersion(c, p.Version, versionOf(t.Version))
 	if err != nil {
 		return err
 	}
+	before := *t
 	p.apply(t)
 	t.Version, t.UpdatedAt = version, s.now().UTC()
 	if err := t.Validate(); err != nil {
 		return err
 	}
 	if err := s.trainers.UpdateTrainer(c, t); err != nil {
-		return fmt.Errorf("update trainer %s: %w", t.ID, err)
+		return err
 	}
+	noteAudit(c, "trainer.update", "trainer", t.ID, changeSummary(&before, t))
 	writeTrainer(c, http.StatusOK, t)
 	return nil
 }
@@ -162,7 +161,7 @@ func (s *Server) deleteTrainer(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := expectedVersion(c, nil)
+	version, err := expectedVersion(c, nil, s.trainerVersion(c, id))
 	if err != nil {
 		return err
 	}
@@ -170,10 +169,21 @@ func (s *Server) deleteTrainer(c *gin.Context) error {
 		return err
 	}
 	if err := s.trainers.DeleteTrainer(c, id, version); err != nil {
-		return fmt.Errorf("delete trainer %s: %w", id, err)
+		return err
 	}
 	c.Status(http.StatusNoContent)
 	return nil
+}
+
+// trainerVersion reports the current version of trainer id, for a 428.
+func (s *Server) trainerVersion(ctx context.Context, id string) func() (int64, error) {
+	return func() (int64, error) {
+		t, err := s.trainers.Trainer(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		return t.Version, nil
+	}
 }
 
 func writeTrainer(c *gin.Context, status int, t *models.Trainer) {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/fieldvisit/fieldvisit/models"
@@ -48,7 +49,10 @@ func TestTrainerCRUD(t *testing.T) {
 	if p.Detail == "" {
 		t.Error("conflict without detail")
 	}
-	e.do(req{as: coord, method: http.MethodPut, path: path, body: update}).want(t, http.StatusPreconditionRequired).problem(t)
+	// The 428 names the version a client would overwrite.
+	if p := e.do(req{as: coord, method: http.MethodPut, path: path, body: update}).want(t, http.StatusPreconditionRequired).problem(t); !strings.Contains(p.Detail, "current version is 2") {
+		t.Errorf("428 detail %q does not name the current version 2", p.Detail)
+	}
 	update["version"] = 2
 	e.do(req{as: coord, method: http.MethodPut, path: path, body: update}).want(t, http.StatusOK)
 	delete(update, "version")
@@ -60,7 +64,9 @@ func TestTrainerCRUD(t *testing.T) {
 	e.do(req{as: coord, method: http.MethodPost, path: base, body: dup}).want(t, http.StatusConflict).problem(t)
 
 	e.do(req{as: coord, method: http.MethodDelete, path: path, header: ifMatch(1)}).want(t, http.StatusConflict).problem(t)
-	e.do(req{as: coord, method: http.MethodDelete, path: path}).want(t, http.StatusPreconditionRequired).problem(t)
+	if p := e.do(req{as: coord, method: http.MethodDelete, path: path}).want(t, http.StatusPreconditionRequired).problem(t); !strings.Contains(p.Detail, "current version is 4") {
+		t.Errorf("428 detail %q does not name the current version 4", p.Detail)
+	}
 	e.do(req{as: coord, method: http.MethodDelete, path: path, header: ifMatch(4)}).want(t, http.StatusNoContent)
 	e.do(req{as: coord, method: http.MethodGet, path: path}).want(t, http.StatusNotFound).problem(t)
 	e.do(req{as: coord, method: http.MethodPut, path: path, body: update, header: ifMatch(4)}).want(t, http.StatusNotFound).problem(t)

@@ -28,16 +28,13 @@ type UserParams struct {
 // listUsers answers accounts by id.
 func (s *Server) listUsers(c *gin.Context) error {
 	q := c.Request.URL.Query()
-	if err := knownQuery(q, "limit", "after"); err != nil {
-		return err
-	}
 	page, err := pageParams(q)
 	if err != nil {
 		return err
 	}
 	items, err := s.users.Users(c, page)
 	if err != nil {
-		return fmt.Errorf("list users: %w", err)
+		return err
 	}
 	out := list[models.User]{Items: nonNil(items)}
 	if len(items) > 0 {
@@ -78,8 +75,9 @@ func (s *Server) createUser(c *gin.Context) error {
 	}
 	u.PasswordHash = hash
 	if err := s.users.CreateUser(c, u); err != nil {
-		return fmt.Errorf("create user: %w", err)
+		return err
 	}
+	noteAudit(c, "user.create", "user", u.ID, fmt.Sprintf("account %s (%s)", u.Email, u.Role))
 	c.Header("Location", c.Request.URL.Path+"/"+u.ID)
 	writeJSON(c, http.StatusCreated, u)
 	return nil
@@ -115,7 +113,7 @@ func (s *Server) getUser(c *gin.Context) error {
 	}
 	u, err := s.users.User(c, id)
 	if err != nil {
-		return fmt.Errorf("load user %s: %w", id, err)
+		return err
 	}
 	writeJSON(c, http.StatusOK, u)
 	return nil

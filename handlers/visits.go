@@ -24,13 +24,10 @@ var visitStatuses = []models.VisitStatus{models.VisitScheduled, models.VisitDone
 // choice, a trainer's own, a clinic's own.
 func (s *Server) listVisits(c *gin.Context) error {
 	q := c.Request.URL.Query()
-	if err := knownQuery(q, "week", "trainer_id", "clinic_id", "status"); err != nil {
-		return err
-	}
 	var f models.VisitFilter
 	if w := q.Get("week"); w != "" {
-		d, err := models.ParseDate(w)
-		if err != nil || d.Monday() != d {
+		d := models.Date(w)
+		if !d.StartsWeek() {
 			return badRequest("week", "week must be the date of a Monday, YYYY-MM-DD")
 		}
 		f.Week = d
@@ -68,7 +65,7 @@ func (s *Server) listVisits(c *gin.Context) error {
 	}
 	items, err := s.visits.Visits(c, f)
 	if err != nil {
-		return fmt.Errorf("list visits: %w", err)
+		return err
 	}
 	writeJSON(c, http.StatusOK, list[models.Visit]{Items: nonNil(items)})
 	return nil

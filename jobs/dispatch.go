@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"sync"
 	"time"
 
 	"github.com/fieldvisit/fieldvisit/models"
@@ -21,10 +20,6 @@ type OutboxStore interface {
 	MarkMessageSent(ctx context.Context, m *models.OutboxMessage, mailbox bool) error
 	RescheduleMessage(ctx context.Context, m *models.OutboxMessage, sendErr string, retryAt time.Time) error
 	FailMessage(ctx context.Context, m *models.OutboxMessage, sendErr string) error
-	PruneLeases(ctx context.Context, before time.Time) (int64, error)
-	ArchiveSentMessages(ctx context.Context, slimBefore, dropBefore time.Time) (int, error)
-	ArchivePlans(ctx context.Context, before time.Time) (int, error)
-	DeleteExpiredTokens(ctx context.Context) (int64, error)
 }
 
 // Backoff is the wait before the next attempt after a failed one: Base after
@@ -74,26 +69,6 @@ type DispatcherConfig struct {
 	Logger *slog.Logger
 }
 
-// Housekeeping, at most once every housekeepingEvery: leases expired for
-// more than leaseRetention are deleted (every delivery leaves one behind);
-// mail sent more than slimAfter ago is copied to the archive and keeps only
-// a slim record in the outbox (after mailboxRetention when it went to the
-// development mailbox, which is read from the outbox), whose key refuses a
-// second enqueue until keyRetention has passed; and plan versions older
-// than planRetention that were superseded or never published move to their
-// archive. On the embedded server every pass decodes the whole outbox, and
-// so does every version-guarded write of a message (about a millisecond per
-// stored e-mail with its bodies and invitation); plans are read the same
-// way by every plan page, run and publication.
-const (
-	housekeepingEvery = time.Hour
-	leaseRetention    = 24 * time.Hour
-	slimAfter         = 24 * time.Hour
-	mailboxRetention  = 30 * 24 * time.Hour
-	keyRetention      = 30 * 24 * time.Hour
-	planRetention     = 14 * 24 * time.Hour
-)
-
 // Dispatcher sends the outbox's due messages. Run makes one pass; several
 // dispatchers (in one process or many) may run at once, since each message
 // is claimed with a lease before it is sent. See the package documentation
@@ -101,9 +76,6 @@ const (
 type Dispatcher struct {
 	cfg DispatcherConfig
 	log *slog.Logger
-
-	mu       sync.Mutex
-	lastKept time.Time // when housekeeping last ran
 }
 
 // NewDispatcher checks cfg and fills its defaults.
@@ -174,7 +146,6 @@ const outageAfter = 3
 // pass ends early. A cancelled ctx stops the pass at once and leaves a
 // message being sent to be retried after its lease expires.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	d.housekeeping(ctx)
 	var errs []error
 	failedInARow := 0
 	for {
@@ -288,49 +259,6 @@ func (d *Dispatcher) release(ctx context.Context, l *models.Lease, done bool) {
 	}
 }
 
-// housekeeping prunes old leases, archives old sent mail and old plan
-// versions and deletes expired tokens, at most once every
-// housekeepingEvery; a failure is logged and retried next time.
-func (d *Dispatcher) housekeeping(ctx context.Context) {
-	now := d.cfg.Now()
-	d.mu.Lock()
-	due := now.Sub(d.lastKept) >= housekeepingEvery
-	if due {
-		d.lastKept = now
-	}
-	d.mu.Unlock()
-	if !due {
-		return
-	}
-	if n, err := d.cfg.Store.PruneLeases(ctx, now.Add(-leaseRetention)); err != nil {
-		d.log.Warn("pruning old leases failed", "error", err)
-	} else if n > 0 {
-		d.log.Debug("pruned old leases", "count", n)
-	}
-	slim := slimAfter
-	if d.cfg.Sender == nil {
-		slim = mailboxRetention
-	}
-	if n, err := d.cfg.Store.ArchiveSentMessages(ctx, now.Add(-slim), now.Add(-keyRetention)); err != nil {
-		d.log.Warn("archiving sent mail failed", "error", err)
-	} else if n > 0 {
-		d.log.Debug("archived sent mail", "count", n)
-	}
-	if n, err := d.cfg.Store.ArchivePlans(ctx, now.Add(-planRetention)); err != nil {
-		d.log.Warn("archiving old plan versions failed", "error", err)
-	} else if n > 0 {
-		d.log.Debug("archived old plan versions", "count", n)
-	}
-	// Expired sessions and tokens are refused on use already; removing them
-	// keeps the collection every authenticated request reads small (no TTL
-	// indexes on the embedded server).
-	if n, err := d.cfg.Store.DeleteExpiredTokens(ctx); err != nil {
-		d.log.Warn("deleting expired tokens failed", "error", err)
-	} else if n > 0 {
-		d.log.Debug("deleted expired tokens", "count", n)
-	}
-}
-
 // NotifyMessage turns a stored outbox message into the message a
 // notify.Sender sends. Its ID, the outbox _id, becomes the Message-ID, so
 // every attempt at one message carries the same Message-ID.
@@ -348,19 +276,5 @@ func NotifyMessage(m *models.OutboxMessage) notify.Message {
 		Text:        m.Mail.Text,
 		HTML:        m.Mail.HTML,
 		Attachments: atts,
-	}
-}
-
-// OutboxMessage turns a composed message into an outbox message under key,
-// the idempotency key of the change it reports (it replaces m.ID).
-func OutboxMessage(key string, m notify.Message) *models.OutboxMessage {
-	atts := make([]models.Attachment, 0, len(m.Attachments))
-	for _, a := range m.Attachments {
-		atts = append(atts, models.Attachment{Name: a.Name, ContentType: a.ContentType, Data: a.Data})
-	}
-	return &models.OutboxMessage{
-		ID:   key,
-		Kind: m.Kind,
-		Mail: models.Mail{To: m.To, ReplyTo: m.ReplyTo, Subject: m.Subject, Text: m.Text, HTML: m.HTML, Attachments: atts},
 	}
 }

@@ -1,10 +1,13 @@
 // Package jobs runs Fieldvisit's background work: the weekly planning run,
-// the outbox dispatcher that sends e-mails, and the day-before reminders,
-// wired to robfig/cron by Scheduler.
+// the outbox dispatcher that sends e-mails, the day-before reminders and
+// housekeeping (archiving sent mail and old plans, deleting expired
+// sessions and tokens), each on its own schedule, wired to robfig/cron by
+// Cron. The schedules and the time zone come parsed from config; nothing
+// here reads or checks a setting.
 //
-// Every job body is a plain method (PlanRunner.Run, Dispatcher.Run,
-// Reminders.Run) that the command line and an HTTP endpoint call just as
-// cron does; nothing here keeps package-level state, and every clock is
+// Every job body is a plain method (PlanRunner.Plan and RunTick,
+// Dispatcher.Run, Reminders.Run, Housekeeping.Run) that the command line
+// and an HTTP endpoint call just as cron does; nothing here keeps package-level state, and every clock is
 // injected.
 //
 // # Single run across instances

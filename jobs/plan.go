@@ -130,18 +130,13 @@ func (r *PlanRunner) RunTick(ctx context.Context, tick time.Time) error {
 	return err
 }
 
-// Run plans week now, on demand (the command line, an endpoint): trigger
-// says who asked, e.g. "api:<user id>" or "cli". Each manual run claims a
-// lease of its own, so it always runs, and is recorded like a cron run.
-func (r *PlanRunner) Run(ctx context.Context, week models.Date, trigger string) error {
-	_, err := r.Plan(ctx, week, trigger)
-	return err
-}
-
-// Plan is Run returning the new draft plan (published already when
-// auto-publish is on), for callers that show it.
+// Plan plans week now, on demand (the command line, an endpoint), and
+// returns the new draft plan (published already when auto-publish is on):
+// trigger says who asked, e.g. "api:<user id>" or "cli". Each manual run
+// claims a lease of its own, so it always runs, and is recorded like a
+// cron run.
 func (r *PlanRunner) Plan(ctx context.Context, week models.Date, trigger string) (*models.Plan, error) {
-	if !week.Valid() || week.Weekday() != time.Monday {
+	if !week.StartsWeek() {
 		return nil, fmt.Errorf("plan week %q: %w", week, &models.ValidationError{Fields: []models.FieldError{{Field: "week", Message: "must be the date of a Monday, YYYY-MM-DD"}}})
 	}
 	return r.run(ctx, week, trigger, fmt.Sprintf("plan:%s@manual:%s", week, randomSuffix()+randomSuffix()))

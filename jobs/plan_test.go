@@ -218,7 +218,10 @@ func TestPlanStopsWhenLeaseLost(t *testing.T) {
 	a := newRunner(t, stores[0], planner, "a", 5*time.Millisecond, nil)
 
 	done := make(chan error)
-	go func() { done <- a.Run(ctx, "2026-12-07", "cli") }()
+	go func() {
+		_, err := a.Plan(ctx, "2026-12-07", "cli")
+		done <- err
+	}()
 	<-started
 	clock.Advance(2 * time.Minute) // A froze past its lease
 	err := <-done

@@ -139,7 +139,7 @@ func (r *Reminders) remind(ctx context.Context, day models.Date) (enqueued, exis
 		return 0, 0, err
 	}
 	enqueue := func(key string, m notify.Message) error {
-		created, err := r.cfg.Store.EnqueueMail(ctx, OutboxMessage(key, m))
+		created, err := r.cfg.Store.EnqueueMail(ctx, publish.OutboxMessage(key, m))
 		switch {
 		case err != nil:
 			return err
@@ -164,6 +164,7 @@ func (r *Reminders) remind(ctx context.Context, day models.Date) (enqueued, exis
 		switch {
 		case errors.Is(err, models.ErrNotFound):
 			// The visit is the booking; remind of it all the same.
+			req = nil
 		case err != nil:
 			errs = append(errs, fmt.Errorf("visit %s: %w", v.ID, err))
 			continue
@@ -171,9 +172,13 @@ func (r *Reminders) remind(ctx context.Context, day models.Date) (enqueued, exis
 			r.log.Info("no reminder: the request is no longer open", "visit", v.ID, "status", req.Status)
 			continue
 		}
-		b, err := r.booking(ctx, v, clinics, trainers)
+		b, warning, err := r.booking(ctx, &v, req, clinics, trainers)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("visit %s: %w", v.ID, err))
+			continue
+		}
+		if warning != "" {
+			r.log.Warn("no reminder: "+warning, "visit", v.ID)
 			continue
 		}
 		if _, seen := byTrainer[v.TrainerID]; !seen {
@@ -206,44 +211,24 @@ func (r *Reminders) remind(ctx context.Context, day models.Date) (enqueued, exis
 }
 
 // booking describes visit v for the composer, loading its clinic and
-// trainer once per run.
-func (r *Reminders) booking(ctx context.Context, v models.Visit, clinics map[string]*models.Clinic, trainers map[string]*models.Trainer) (notify.Booking, error) {
+// trainer once per run; a deleted clinic or trainer comes back nil.
+func (r *Reminders) booking(ctx context.Context, v *models.Visit, req *models.Request, clinics map[string]*models.Clinic, trainers map[string]*models.Trainer) (notify.Booking, string, error) {
 	c, ok := clinics[v.ClinicID]
 	if !ok {
 		var err error
-		if c, err = r.cfg.Store.Clinic(ctx, v.ClinicID); err != nil {
-			return notify.Booking{}, err
+		if c, err = r.cfg.Store.Clinic(ctx, v.ClinicID); err != nil && !errors.Is(err, models.ErrNotFound) {
+			return notify.Booking{}, "", fmt.Errorf("load clinic %s: %w", v.ClinicID, err)
 		}
 		clinics[v.ClinicID] = c
 	}
 	t, ok := trainers[v.TrainerID]
 	if !ok {
 		var err error
-		if t, err = r.cfg.Store.Trainer(ctx, v.TrainerID); err != nil {
-			return notify.Booking{}, err
+		if t, err = r.cfg.Store.Trainer(ctx, v.TrainerID); err != nil && !errors.Is(err, models.ErrNotFound) {
+			return notify.Booking{}, "", fmt.Errorf("load trainer %s: %w", v.TrainerID, err)
 		}
 		trainers[v.TrainerID] = t
 	}
-	b := notify.Booking{
-		// The same calendar id as the booking mails, so links and event
-		// UIDs agree.
-		VisitID:  publish.CalendarID(v.ID),
-		Sequence: v.Sequence,
-		Clinic: notify.Clinic{
-			ID: c.ID, Name: c.Name, Address: c.Place.Address,
-			Emails: c.ContactEmails, Lang: notify.Lang(c.Lang),
-		},
-		Trainer: notify.Trainer{
-			ID: t.ID, Name: t.Name, Email: t.Email, Phone: t.Phone, Lang: notify.Lang(t.Lang),
-		},
-		Kind:         notify.Kind(v.Kind),
-		Topic:        v.Topic,
-		Start:        v.Start,
-		End:          v.End,
-		Participants: v.Participants,
-	}
-	if v.Kind == models.KindMicroTraining {
-		b.TrainingStart, b.TrainingEnd = v.Start, v.End
-	}
-	return b, nil
+	b, warning := publish.Booking(v, req, c, t)
+	return b, warning, nil
 }

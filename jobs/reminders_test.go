@@ -127,7 +127,6 @@ func TestRemindersSkipClosedRequests(t *testing.T) {
 	stores, _ := instances(t, 1)
 	s := stores[0]
 	trainerID, clinicID := seedVisits(t, s)
-	loc := moscow(t)
 	req := &models.Request{ClinicID: clinicID, Kind: models.KindOnsiteSupport, Topic: "запись", DurationMinutes: 60,
 		EarliestDate: "2026-12-04", DueDate: "2026-12-04", Priority: models.PriorityNormal, Status: models.StatusPlanned}
 	if err := s.CreateRequest(ctx, req); err != nil {
@@ -136,17 +135,8 @@ func TestRemindersSkipClosedRequests(t *testing.T) {
 	if _, err := s.SetRequestStatus(ctx, req.ID, req.Version, models.StatusCancelled); err != nil {
 		t.Fatal(err)
 	}
-	start := models.Date("2026-12-04").At(models.TimeOfDay(11*60+45), loc)
-	if err := s.CreateVisit(ctx, &models.Visit{ID: req.ID, RequestID: req.ID, TrainerID: trainerID, ClinicID: clinicID,
-		Week: "2026-11-30", Date: "2026-12-04", Start: start, End: start.Add(time.Hour), Kind: models.KindOnsiteSupport,
-		Topic: "запись", Status: models.VisitScheduled}); err != nil {
-		t.Fatal(err)
-	}
-	r, err := jobs.NewReminders(jobs.RemindersConfig{Store: s, Composer: newComposer(t), Location: loc, Holder: "a"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Run(ctx, time.Date(2026, 12, 3, 6, 0, 0, 0, time.UTC)); err != nil {
+	fridayVisit(t, s, req.ID, trainerID, clinicID, 11*60+45)
+	if err := remindOfFriday(t, s); err != nil {
 		t.Fatal(err)
 	}
 	queued, err := s.OutboxMessages(ctx, models.OutboxPending, models.Page{})
@@ -168,4 +158,53 @@ func TestRemindersSkipClosedRequests(t *testing.T) {
 	if len(queued) != 5 || trainerMails != 1 {
 		t.Errorf("%d reminders with %d to the trainer, want 5 with 1 (the day's two other visits)", len(queued), trainerMails)
 	}
+}
+
+// TestRemindersToleratesDeletedClinic: a visit whose clinic was deleted is
+// skipped with a warning; the run succeeds and the day's other visits are
+// reminded of.
+func TestRemindersToleratesDeletedClinic(t *testing.T) {
+	ctx := context.Background()
+	stores, _ := instances(t, 1)
+	s := stores[0]
+	trainerID, _ := seedVisits(t, s)
+	fridayVisit(t, s, "v-gone", trainerID, "gone-clinic", 12*60)
+	if err := remindOfFriday(t, s); err != nil {
+		t.Fatalf("a deleted clinic failed the run: %v", err)
+	}
+	queued, err := s.OutboxMessages(ctx, models.OutboxPending, models.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range queued {
+		if strings.Contains(m.ID, "v-gone") || strings.Contains(m.Mail.Text, "12:00") {
+			t.Errorf("reminder %s mentions the visit of the deleted clinic:\n%s", m.ID, m.Mail.Text)
+		}
+	}
+	if len(queued) != 5 {
+		t.Errorf("%d reminders, want 5 (the day's two other visits)", len(queued))
+	}
+}
+
+// fridayVisit stores a scheduled one-hour visit of request id on Friday
+// 4 Dec 2026 at minute of the day start.
+func fridayVisit(t *testing.T, s *store.Store, id, trainerID, clinicID string, start int) {
+	t.Helper()
+	at := models.Date("2026-12-04").At(models.TimeOfDay(start), moscow(t))
+	if err := s.CreateVisit(context.Background(), &models.Visit{ID: id, RequestID: id, TrainerID: trainerID, ClinicID: clinicID,
+		Week: "2026-11-30", Date: "2026-12-04", Start: at, End: at.Add(time.Hour), Kind: models.KindOnsiteSupport,
+		Topic: "запись", Status: models.VisitScheduled}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// remindOfFriday runs the reminders on Thursday 3 Dec 2026, 09:00 in
+// Moscow.
+func remindOfFriday(t *testing.T, s *store.Store) error {
+	t.Helper()
+	r, err := jobs.NewReminders(jobs.RemindersConfig{Store: s, Composer: newComposer(t), Location: moscow(t), Holder: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Run(context.Background(), time.Date(2026, 12, 3, 6, 0, 0, 0, time.UTC))
 }

@@ -173,6 +173,13 @@ func (d Date) Weekday() time.Weekday {
 	return t.Weekday()
 }
 
+// StartsWeek reports whether d is a well-formed date and a Monday: the day
+// every planned, published and listed week starts on. It is the one place
+// that rule is checked.
+func (d Date) StartsWeek() bool {
+	return d.Valid() && d.Weekday() == time.Monday
+}
+
 // Monday returns the Monday of d's ISO week.
 func (d Date) Monday() Date {
 	wd := int(d.Weekday())

@@ -131,3 +131,18 @@ func TestAvailabilityValidate(t *testing.T) {
 		t.Errorf("valid availability refused: %v", err)
 	}
 }
+
+func TestDateStartsWeek(t *testing.T) {
+	for in, want := range map[Date]bool{
+		"2026-12-07": true,  // a Monday
+		"2026-12-08": false, // a Tuesday
+		"2026-12-06": false, // a Sunday
+		"2026-02-30": false, // no such day
+		"soon":       false,
+		"":           false,
+	} {
+		if got := in.StartsWeek(); got != want {
+			t.Errorf("%q.StartsWeek() = %v, want %v", in, got, want)
+		}
+	}
+}

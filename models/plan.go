@@ -69,17 +69,40 @@ type PlanStop struct {
 	End           time.Time `bson:"end" json:"end"`
 	TravelMinutes int       `bson:"travel_minutes" json:"travel_minutes"`
 	Pinned        bool      `bson:"pinned,omitempty" json:"pinned,omitempty"`
+
+	// OutsidePreferred says the visit starts outside the request's
+	// preferred windows: a wish, not a limit, so the plan says where it
+	// was not met.
+	OutsidePreferred bool `bson:"outside_preferred,omitempty" json:"outside_preferred,omitempty"`
 }
 
 // Unassigned is a request the plan could not place, with the reason found by
 // checks and, where one exists, the smallest change that would let it in.
+// Why, Fixes and NoSmallChange hold the explanation in structured form;
+// Localize words it in the reader's language into Detail, Relaxation,
+// Relaxations and Summary. Plans stored before the structured form have
+// only Detail and Relaxation, in English.
 type Unassigned struct {
 	RequestID  string   `bson:"request_id" json:"request_id"`
 	ClinicID   string   `bson:"clinic_id" json:"clinic_id"`
+	ClinicName string   `bson:"clinic_name,omitempty" json:"clinic_name,omitempty"`
+	Kind       Kind     `bson:"kind,omitempty" json:"kind,omitempty"`
+	Topic      string   `bson:"topic,omitempty" json:"topic,omitempty"`
 	Priority   Priority `bson:"priority" json:"priority"`
 	Reason     string   `bson:"reason" json:"reason"`
 	Detail     string   `bson:"detail,omitempty" json:"detail,omitempty"`
 	Relaxation string   `bson:"relaxation,omitempty" json:"relaxation,omitempty"`
+	// Relaxations lists every change offered, smallest first, and Summary
+	// is one line naming the clinic, kind and topic with the reason and
+	// the first change; both are rendered for the reader, never stored.
+	Relaxations []string `bson:"-" json:"relaxations,omitempty"`
+	Summary     string   `bson:"-" json:"summary,omitempty"`
+	// Why is the reason's detail; Fixes the changes that would each let
+	// the request in, smallest first; NoSmallChange says that none within
+	// the planner's bounds exists.
+	Why           *ExplainNote  `bson:"why,omitempty" json:"why,omitempty"`
+	Fixes         []ExplainNote `bson:"fixes,omitempty" json:"fixes,omitempty"`
+	NoSmallChange bool          `bson:"no_small_change,omitempty" json:"no_small_change,omitempty"`
 }
 
 // PlanKPIs are the figures of a plan.
@@ -92,6 +115,11 @@ type PlanKPIs struct {
 	TrainerDays   int                      `bson:"trainer_days" json:"trainer_days"`
 	Moved         int                      `bson:"moved" json:"moved"`
 	SolveMillis   int64                    `bson:"solve_millis" json:"solve_millis"`
+
+	// OutsidePreferred counts visits starting outside their request's
+	// preferred windows. (Moved counts published visits whose trainer,
+	// day or start time changes, or that the plan leaves out.)
+	OutsidePreferred int `bson:"outside_preferred" json:"outside_preferred"`
 }
 
 // PriorityKPI counts requests of one priority.

@@ -79,4 +79,7 @@ type Token struct {
 	Name      string    `bson:"name,omitempty" json:"name,omitempty"`
 	CreatedAt time.Time `bson:"created_at" json:"created_at"`
 	ExpiresAt time.Time `bson:"expires_at" json:"expires_at"`
+	// Secret is kept for feed tokens only, whose URL is shown again on
+	// request: the feed shows nothing the database does not hold already.
+	Secret string `bson:"secret,omitempty" json:"-"`
 }

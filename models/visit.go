@@ -36,6 +36,25 @@ type Visit struct {
 	UpdatedAt    time.Time   `bson:"updated_at" json:"updated_at"`
 }
 
+// CalendarID is the visit of request id as calendars, mails and links name
+// it: "visit-<id>".
+func CalendarID(requestID string) string { return "visit-" + requestID }
+
+// VisitUID is the iCalendar UID a visit of request id is stored with when it
+// is first published. It is the one place the UID's form is decided: mails
+// and feeds read the UID stored on the visit (Visit.CalendarUID), so a UID
+// once sent never changes, whatever this function says later.
+func VisitUID(requestID string) string { return CalendarID(requestID) + "@fieldvisit" }
+
+// CalendarUID is the UID invitations and feeds give v: the one stored with
+// it, or, for a visit stored without one, the UID it would have been given.
+func (v *Visit) CalendarUID() string {
+	if v.UID != "" {
+		return v.UID
+	}
+	return VisitUID(v.ID)
+}
+
 // VisitFilter narrows a list of visits; zero fields do not filter.
 type VisitFilter struct {
 	// Week selects the visits of the week starting on this Monday.

@@ -49,8 +49,12 @@ type Trainer struct {
 
 // Booking is one published visit as the mails describe it.
 type Booking struct {
-	// VisitID names the visit for its whole life; it makes the calendar UID.
+	// VisitID names the visit for its whole life in links and message ids.
 	VisitID string
+	// UID is the visit's iCalendar UID, the one stored with the visit
+	// (models.Visit.CalendarUID): invitations, cancellations and feeds all
+	// carry it, so they update the same calendar event.
+	UID string
 	// Sequence is the iCalendar SEQUENCE this message carries: the caller
 	// increases it with every change it sends, cancellation included.
 	Sequence int
@@ -63,6 +67,9 @@ type Booking struct {
 	// PreviousStart and PreviousEnd are the slot before a move; zero if
 	// unknown or unchanged.
 	PreviousStart, PreviousEnd time.Time
+	// PreviousTrainer is the name of the trainer before a move to another
+	// trainer; empty if unknown or unchanged.
+	PreviousTrainer string
 	// TrainingStart and TrainingEnd are the micro-training slot inside the
 	// visit; zero when the visit has none.
 	TrainingStart, TrainingEnd time.Time
@@ -83,8 +90,6 @@ type ComposerConfig struct {
 	ReplyTo string
 	// Organizer is the ORGANIZER of invitations; its Email defaults to ReplyTo.
 	Organizer Person
-	// Domain is the right-hand side of calendar UIDs; default "fieldvisit".
-	Domain string
 }
 
 // Composer turns bookings into messages. It parses every template once, in
@@ -115,7 +120,8 @@ const (
 )
 
 func templateNames() []string {
-	return []string{tmplClinicBooking, tmplTrainerChange, tmplTrainerWeek, tmplClinicReminder, tmplTrainerReminder}
+	return append([]string{tmplClinicBooking, tmplTrainerChange, tmplTrainerWeek, tmplClinicReminder, tmplTrainerReminder},
+		peopleTemplateNames()...)
 }
 
 // NewComposer parses the mail templates in fsys (a tree holding mail/, such as
@@ -130,9 +136,6 @@ func NewComposer(fsys fs.FS, loc *time.Location, cfg ComposerConfig) (*Composer,
 		if loc, err = time.LoadLocation(DefaultTimeZone); err != nil {
 			return nil, fmt.Errorf("new composer: load default zone: %w", err)
 		}
-	}
-	if cfg.Domain == "" {
-		cfg.Domain = "fieldvisit"
 	}
 	if cfg.Organizer.Email == "" {
 		cfg.Organizer.Email = cfg.ReplyTo
@@ -201,14 +204,16 @@ type visitView struct {
 	Moved         bool // the slot changed: Previous* say from what
 	PreviousDate  string
 	PreviousTime  string
-	Trainer       string
-	TrainerPhone  string
-	TrainerEmail  string
-	TrainingTime  string
-	Participants  string
-	Room          string
-	Comment       string
-	URL           string
+	// PreviousTrainer names the trainer before a move to another one.
+	PreviousTrainer string
+	Trainer         string
+	TrainerPhone    string
+	TrainerEmail    string
+	TrainingTime    string
+	Participants    string
+	Room            string
+	Comment         string
+	URL             string
 }
 
 type dayView struct {
@@ -259,6 +264,9 @@ func (c *Composer) visitView(b Booking, lc locale) visitView {
 		v.Moved = true
 		v.PreviousDate = lc.longDate(ps)
 		v.PreviousTime = timeRange(ps, pe)
+	}
+	if b.PreviousTrainer != "" && b.PreviousTrainer != b.Trainer.Name {
+		v.PreviousTrainer = b.PreviousTrainer
 	}
 	if !b.TrainingStart.IsZero() && b.TrainingEnd.After(b.TrainingStart) {
 		v.TrainingTime = timeRange(b.TrainingStart.In(c.loc), b.TrainingEnd.In(c.loc))
@@ -334,10 +342,6 @@ func (c *Composer) description(lang Lang, v visitView) (string, error) {
 	return strings.TrimSpace(tidyText(buf.String())), nil
 }
 
-func (c *Composer) uid(visitID string) string {
-	return visitID + "@" + c.cfg.Domain
-}
-
 // event makes the VEVENT of a booking as one reader sees it; the UID and
 // SEQUENCE are the same for every reader of the same change.
 func (c *Composer) event(b Booking, lang Lang, forTrainer bool, status EventStatus) (Event, error) {
@@ -354,7 +358,7 @@ func (c *Composer) event(b Booking, lang Lang, forTrainer bool, status EventStat
 		summary += " — " + b.Trainer.Name
 	}
 	ev := Event{
-		UID:         c.uid(b.VisitID),
+		UID:         b.UID,
 		Sequence:    b.Sequence,
 		Start:       b.Start,
 		End:         b.End,
@@ -414,6 +418,8 @@ func checkBooking(b Booking) error {
 		return errors.New("the visit has no ID")
 	case strings.ContainsAny(b.VisitID, " \t\r\n@<>"):
 		return fmt.Errorf("visit ID %q has characters an e-mail or calendar ID cannot hold", b.VisitID)
+	case strings.TrimSpace(b.UID) == "":
+		return fmt.Errorf("visit %s has no calendar UID", b.VisitID)
 	case b.Start.IsZero() || !b.End.After(b.Start):
 		return fmt.Errorf("visit %s: end %v is not after start %v", b.VisitID, b.End, b.Start)
 	case b.Sequence < 0:
@@ -681,7 +687,7 @@ func (c *Composer) days(sorted []Booking, lc locale) []dayView {
 // withoutPrevious drops the slot before a move: a reminder or a plan states
 // where to be, not how it came about.
 func withoutPrevious(b Booking) Booking {
-	b.PreviousStart, b.PreviousEnd = time.Time{}, time.Time{}
+	b.PreviousStart, b.PreviousEnd, b.PreviousTrainer = time.Time{}, time.Time{}, ""
 	return b
 }
 

@@ -16,24 +16,14 @@ import (
 func newTestComposer(t *testing.T) (*Composer, *time.Location) {
 	t.Helper()
 	moscow := mustLoad(t, "Europe/Moscow")
-	c, err := NewComposer(templates.Mail, moscow, ComposerConfig{
-		BaseURL: "https://fieldvisit.example/",
-		ReplyTo: "plan@centre.example",
-		Organizer: Person{
-			Name:  "Учебный центр",
-			Email: "plan@centre.example",
-		},
-	})
-	if err != nil {
-		t.Fatalf("NewComposer: %v", err)
-	}
-	return c, moscow
+	return newComposerFrom(t, templates.Mail, moscow), moscow
 }
 
 func sampleBooking(loc *time.Location) Booking {
 	start := time.Date(2026, 12, 8, 10, 0, 0, 0, loc)
 	return Booking{
 		VisitID:  "64f0c2a1",
+		UID:      "64f0c2a1@fieldvisit",
 		Sequence: 0,
 		Clinic: Clinic{
 			ID:      "clinic-5",
@@ -75,7 +65,7 @@ func TestNewComposerParsesEveryTemplate(t *testing.T) {
 		b.Clinic.Lang, b.Trainer.Lang = lang, lang
 		b.Trainer.FeedURL = "https://fieldvisit.example/feeds/t-ivanova/secret.ics"
 		second := b
-		second.VisitID, second.Kind, second.Start, second.End = "64f0c2a2", KindOnsiteSupport, b.Start.Add(3*time.Hour), b.End.Add(3*time.Hour)
+		second.VisitID, second.UID, second.Kind, second.Start, second.End = "64f0c2a2", "64f0c2a2@fieldvisit", KindOnsiteSupport, b.Start.Add(3*time.Hour), b.End.Add(3*time.Hour)
 		var msgs []Message
 		for _, ch := range []Change{ChangeBooked, ChangeMoved, ChangeCancelled} {
 			moved := b
@@ -407,11 +397,11 @@ func TestTrainerWeek(t *testing.T) {
 	monday := time.Date(2026, 12, 7, 0, 0, 0, 0, loc)
 	b := sampleBooking(loc)
 	tue2 := b
-	tue2.VisitID, tue2.Kind, tue2.Topic = "v-tue-2", KindFollowUp, ""
+	tue2.VisitID, tue2.UID, tue2.Kind, tue2.Topic = "v-tue-2", "v-tue-2@fieldvisit", KindFollowUp, ""
 	tue2.Start, tue2.End = b.Start.Add(3*time.Hour), b.End.Add(3*time.Hour)
 	tue2.TrainingStart, tue2.TrainingEnd, tue2.Participants, tue2.Room = time.Time{}, time.Time{}, 0, ""
 	thu := tue2
-	thu.VisitID, thu.Kind = "v-thu", KindDifficultCase
+	thu.VisitID, thu.UID, thu.Kind = "v-thu", "v-thu@fieldvisit", KindDifficultCase
 	thu.Start, thu.End = b.Start.AddDate(0, 0, 2), b.End.AddDate(0, 0, 2)
 	trainer := b.Trainer
 	trainer.FeedURL = "https://fieldvisit.example/feeds/t-ivanova/tok.ics"
@@ -457,7 +447,7 @@ func TestReminders(t *testing.T) {
 	c, loc := newTestComposer(t)
 	b := sampleBooking(loc)
 	later := b
-	later.VisitID = "later"
+	later.VisitID, later.UID = "later", "later@fieldvisit"
 	later.Start, later.End = b.Start.Add(4*time.Hour), b.End.Add(4*time.Hour)
 
 	b.PreviousStart, b.PreviousEnd = b.Start.AddDate(0, 0, -1), b.End.AddDate(0, 0, -1)
@@ -494,7 +484,7 @@ func TestTrainerFeed(t *testing.T) {
 	b := sampleBooking(loc)
 	b.Sequence = 2
 	other := b
-	other.VisitID, other.Sequence = "v2", 0
+	other.VisitID, other.UID, other.Sequence = "v2", "v2@fieldvisit", 0
 	other.Start, other.End = b.Start.AddDate(0, 0, 1), b.End.AddDate(0, 0, 1)
 	now := time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
 	data, err := c.TrainerFeed(b.Trainer, []Booking{other, b}, now)
@@ -544,6 +534,11 @@ func TestComposeRejectsBadInput(t *testing.T) {
 			b.VisitID = ""
 			return c.ClinicBooking(ChangeBooked, b, now)
 		}, "no ID"},
+		{"no calendar uid", func() (Message, error) {
+			b := good
+			b.UID = ""
+			return c.TrainerChange(ChangeBooked, b, now)
+		}, "no calendar UID"},
 		{"visit id with @", func() (Message, error) {
 			b := good
 			b.VisitID = "a@b"

@@ -85,7 +85,7 @@ func Build(ctx context.Context, in Input) (*scheduler.Problem, *Index, error) {
 	if in.Location == nil {
 		return nil, nil, errors.New("build problem: no time zone")
 	}
-	if !in.Week.Valid() || in.Week.Weekday() != time.Monday {
+	if !in.Week.StartsWeek() {
 		return nil, nil, fmt.Errorf("build problem: week %q is not a Monday", in.Week)
 	}
 	if in.Days < 1 || in.Days > 7 {
@@ -257,12 +257,12 @@ func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
 	c := b.idx.Clinics[r.ClinicID]
 	if c == nil {
 		b.warn("request %s: clinic %s does not exist; not planned", r.ID, r.ClinicID)
-		b.unplaceable(r, ReasonUnknownClinic, fmt.Sprintf("clinic %s does not exist", r.ClinicID))
+		b.unplaceable(r, ReasonUnknownClinic, fmt.Sprintf("clinic %s does not exist", r.ClinicID), models.ExplainNote{Code: "unknown_clinic"})
 		return
 	}
 	if !validPlace(c.Place) {
 		b.warn("request %s: clinic %s (%s) has no coordinates; not planned", r.ID, c.ID, c.Name)
-		b.unplaceable(r, ReasonUnknownClinic, fmt.Sprintf("clinic %s has no coordinates", c.ID))
+		b.unplaceable(r, ReasonUnknownClinic, fmt.Sprintf("clinic %s has no coordinates", c.ID), models.ExplainNote{Code: "clinic_no_place"})
 		return
 	}
 	durMin := r.DurationMinutes
@@ -273,22 +273,28 @@ func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
 	windows := b.startWindows(r, c, service)
 	if len(windows) == 0 {
 		b.unplaceable(r, ReasonNoWindowOverlap, fmt.Sprintf(
-			"no %d-minute slot within the clinic's hours and the request's preferred times between %s and %s in the week of %s",
-			durMin, r.EarliestDate, r.DueDate, b.in.Week))
+			"no %d-minute slot within the clinic's hours between %s and %s in the week of %s",
+			durMin, r.EarliestDate, r.DueDate, b.in.Week),
+			models.ExplainNote{Code: "no_slot_in_week", Amount: durMin, Earliest: r.EarliestDate, Due: r.DueDate, Week: b.in.Week})
 		return
 	}
 	s := scheduler.Stop{
-		ID:        r.ID,
-		Loc:       b.location(c.Place),
-		Service:   service,
-		Windows:   windows,
-		Load:      1,
-		Skills:    slices.Clone(r.Skills),
-		Priority:  priority(r.Priority),
-		Preferred: slices.Clone(c.PreferredTrainers),
-		History:   b.in.History[c.ID],
-		Group:     c.ID,
+		ID:      r.ID,
+		Loc:     b.location(c.Place),
+		Service: service,
+		Windows: windows,
+		// The same times without the earliest and due days, so that an
+		// explanation offers a later due day only when the clinic is open.
+		OpenWindows: b.openWindows(r, c, service),
+		Load:        1,
+		Skills:      slices.Clone(r.Skills),
+		Priority:    priority(r.Priority),
+		Preferred:   slices.Clone(c.PreferredTrainers),
+		History:     b.in.History[c.ID],
+		Group:       c.ID,
 	}
+	// Preferred hours are a wish, priced, never a limit.
+	s.PreferredWindows = b.preferredStarts(r, service)
 	if visit != nil && visit.Status == models.VisitScheduled {
 		if day := b.dayIndex(visit.Date); day >= 0 {
 			s.Previous = &scheduler.Assignment{
@@ -300,10 +306,10 @@ func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
 	}
 	switch {
 	case r.Pin != nil:
-		pin, reason := b.requestPin(r.Pin)
+		pin, reason, why := b.requestPin(r.Pin)
 		if reason != "" {
 			b.warn("request %s: %s", r.ID, reason)
-			b.unplaceable(r, ReasonPin, reason)
+			b.unplaceable(r, ReasonPin, reason, why)
 			return
 		}
 		s.Pin = pin
@@ -329,28 +335,49 @@ func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
 }
 
 // requestPin converts a coordinator's pin; a pin the week cannot honour at
-// all returns the reason instead.
-func (b *builder) requestPin(mp *models.Pin) (*scheduler.Pin, string) {
+// all returns the reason instead, in English and as a note.
+func (b *builder) requestPin(mp *models.Pin) (*scheduler.Pin, string, models.ExplainNote) {
 	pin := &scheduler.Pin{Vehicle: mp.TrainerID}
 	if mp.TrainerID != "" && len(b.trainerRoute[mp.TrainerID]) == 0 {
-		return nil, fmt.Sprintf("pinned to trainer %s, who does not work in the week of %s", mp.TrainerID, b.in.Week)
+		return nil, fmt.Sprintf("pinned to trainer %s, who does not work in the week of %s", mp.TrainerID, b.in.Week),
+			models.ExplainNote{Code: "pin_trainer_off_week", Trainers: []models.NoteRef{b.trainerRef(mp.TrainerID)}, Week: b.in.Week}
 	}
 	if mp.Date != "" {
 		day := b.dayIndex(mp.Date)
 		if day < 0 {
-			return nil, fmt.Sprintf("pinned to %s, outside the planned days of the week of %s", mp.Date, b.in.Week)
+			return nil, fmt.Sprintf("pinned to %s, outside the planned days of the week of %s", mp.Date, b.in.Week),
+				models.ExplainNote{Code: "pin_outside_week", Date: mp.Date, Week: b.in.Week}
 		}
 		pin.Day, pin.HasDay = day, true
 		if mp.Start != nil {
 			pin.Start, pin.HasStart = b.seconds(mp.Date, *mp.Start), true
 		}
 	}
-	return pin, ""
+	return pin, "", models.ExplainNote{}
+}
+
+// trainerRef names a trainer of the input by id.
+func (b *builder) trainerRef(id string) models.NoteRef {
+	for i := range b.in.Trainers {
+		if b.in.Trainers[i].ID == id {
+			return models.NoteRef{ID: id, Name: b.in.Trainers[i].Name}
+		}
+	}
+	return models.NoteRef{ID: id}
+}
+
+// openWindows is startWindows without the request's earliest and due
+// days: the times the clinic would take it on any planned day.
+func (b *builder) openWindows(r *models.Request, c *models.Clinic, service int64) []scheduler.Window {
+	free := *r
+	free.EarliestDate, free.DueDate = "", ""
+	return b.startWindows(&free, c, service)
 }
 
 // startWindows returns the allowed service start times: per planned day
-// within [earliest, due], the clinic's hours ∩ the preferred windows (when
-// the request names any), each shortened by the service duration.
+// within [earliest, due], the clinic's hours, each shortened by the
+// service duration. The request's preferred windows are not among them:
+// see preferredStarts.
 func (b *builder) startWindows(r *models.Request, c *models.Clinic, service int64) []scheduler.Window {
 	var out []scheduler.Window
 	due := r.DueDate
@@ -365,9 +392,6 @@ func (b *builder) startWindows(r *models.Request, c *models.Clinic, service int6
 			continue
 		}
 		open := sortedWindows(c.Hours.Day(date.Weekday()))
-		if !r.PreferredWindows.IsEmpty() {
-			open = intersect(open, sortedWindows(r.PreferredWindows.Day(date.Weekday())))
-		}
 		for _, w := range open {
 			start, end := b.seconds(date, w.Start), b.seconds(date, w.End)-service
 			if end >= start {
@@ -378,10 +402,43 @@ func (b *builder) startWindows(r *models.Request, c *models.Clinic, service int6
 	return out
 }
 
-func (b *builder) unplaceable(r *models.Request, reason, detail string) {
-	b.idx.Unplaceable = append(b.idx.Unplaceable, models.Unassigned{
-		RequestID: r.ID, ClinicID: r.ClinicID, Priority: r.Priority, Reason: reason, Detail: detail,
-	})
+// preferredStarts returns the start times at which the visit lies inside
+// the request's preferred windows, on every planned day (the hard windows
+// limit the days), or nil when the request names none. A window shorter
+// than the visit prefers a start at its opening. The engine prices a start
+// outside them (scheduler.Weights.OutsidePreferred) but never refuses one:
+// a clinic's wish must not leave its request out.
+func (b *builder) preferredStarts(r *models.Request, service int64) []scheduler.Window {
+	if r.PreferredWindows.IsEmpty() {
+		return nil
+	}
+	var out []scheduler.Window
+	for _, date := range b.idx.Dates {
+		for _, w := range sortedWindows(r.PreferredWindows.Day(date.Weekday())) {
+			start := b.seconds(date, w.Start)
+			out = append(out, scheduler.Window{Start: start, End: max(start, b.seconds(date, w.End)-service)})
+		}
+	}
+	if len(out) == 0 {
+		// The preferred days are not planned: no start meets the wish, and
+		// an empty list would mean there is none. A window before the week
+		// (time 0 is its Monday 00:00) says so.
+		out = []scheduler.Window{{Start: -1, End: -1}}
+	}
+	return out
+}
+
+// unplaceable records a request that cannot become a stop, with its
+// reason in English and as a note.
+func (b *builder) unplaceable(r *models.Request, reason, detail string, why models.ExplainNote) {
+	u := models.Unassigned{
+		RequestID: r.ID, ClinicID: r.ClinicID, Kind: r.Kind, Topic: r.Topic, Priority: r.Priority,
+		Reason: reason, Detail: detail, Why: &why,
+	}
+	if c := b.idx.Clinics[r.ClinicID]; c != nil {
+		u.ClinicName = c.Name
+	}
+	b.idx.Unplaceable = append(b.idx.Unplaceable, u)
 }
 
 // dayIndex returns the day index of d, or -1 when d is not a planned day.
@@ -428,23 +485,6 @@ func validPlace(p models.Place) bool {
 func sortedWindows(ws []models.Window) []models.Window {
 	out := slices.Clone(ws)
 	slices.SortFunc(out, func(a, b models.Window) int { return int(a.Start - b.Start) })
-	return out
-}
-
-// intersect returns the overlaps of two sorted window lists.
-func intersect(a, b []models.Window) []models.Window {
-	var out []models.Window
-	for i, j := 0, 0; i < len(a) && j < len(b); {
-		lo, hi := max(a[i].Start, b[j].Start), min(a[i].End, b[j].End)
-		if lo < hi {
-			out = append(out, models.Window{Start: lo, End: hi})
-		}
-		if a[i].End < b[j].End {
-			i++
-		} else {
-			j++
-		}
-	}
 	return out
 }
 

@@ -225,6 +225,8 @@ func TestBuildStops(t *testing.T) {
 		reason    string // of an unplaceable request
 		wantWarn  string
 		wantPinBy string
+		// wantPreferred are the preferred start times (nil: none).
+		wantPreferred []scheduler.Window
 	}{
 		{
 			name: "clinic hours on the days between earliest and due, shortened by the duration",
@@ -235,12 +237,13 @@ func TestBuildStops(t *testing.T) {
 			},
 		},
 		{
-			name: "preferred windows narrow the clinic's hours; a day without them is out",
+			name: "preferred windows are a wish beside the clinic's hours, which stay the limit",
 			edit: func(_ *Input, r *models.Request) {
 				r.PreferredWindows = models.Week{Tue: []models.Window{win("07:00", "10:30")}, Thu: []models.Window{win("15:00", "16:00")}}
 			},
-			want: []scheduler.Window{
-				{Start: day + hm(8, 0), End: day + hm(9, 30)},
+			want: []scheduler.Window{{Start: hm(8, 0), End: 6*day - 3600 + hm(19, 0)}},
+			wantPreferred: []scheduler.Window{
+				{Start: day + hm(7, 0), End: day + hm(9, 30)},
 				{Start: 3*day + hm(15, 0), End: 3*day + hm(15, 0)},
 			},
 		},
@@ -259,11 +262,12 @@ func TestBuildStops(t *testing.T) {
 			wantWarn: "was due on 2026-03-13",
 		},
 		{
-			name: "too short a preferred window",
+			name: "too short a preferred window prefers a start at its opening",
 			edit: func(_ *Input, r *models.Request) {
 				r.PreferredWindows = models.Week{Wed: []models.Window{win("10:00", "10:30")}}
 			},
-			reason: ReasonNoWindowOverlap,
+			want:          []scheduler.Window{{Start: hm(8, 0), End: 6*day - 3600 + hm(19, 0)}},
+			wantPreferred: []scheduler.Window{{Start: 2*day + hm(10, 0), End: 2*day + hm(10, 0)}},
 		},
 		{
 			name:     "clinic vanished",
@@ -362,6 +366,9 @@ func TestBuildStops(t *testing.T) {
 			got := mergedWindows(s.Windows)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("windows = %v, want %v", got, tt.want)
+			}
+			if !slices.Equal(s.PreferredWindows, tt.wantPreferred) {
+				t.Errorf("preferred windows = %v, want %v", s.PreferredWindows, tt.wantPreferred)
 			}
 			if (s.Pin == nil) != (tt.wantPin == nil) || (s.Pin != nil && *s.Pin != *tt.wantPin) {
 				t.Errorf("pin = %+v, want %+v", s.Pin, tt.wantPin)

@@ -38,6 +38,10 @@ type Config struct {
 	Workers int
 	// Weights prices the objective; nil means scheduler.DefaultWeights.
 	Weights *scheduler.Weights
+	// MaxExtension bounds the longer shifts and moved pinned times that
+	// explanations of unassigned requests suggest; 0 means the engine's
+	// default of two hours.
+	MaxExtension time.Duration
 	// Now is the clock (nil means time.Now); Logger nil discards.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -87,7 +91,7 @@ func (p *Planner) Days() int {
 // be honoured do not fail the run: they are named in the plan's warnings
 // and the requests are listed as unassigned with reason "pin".
 func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string) (*models.Plan, error) {
-	if !week.Valid() || week.Weekday() != time.Monday {
+	if !week.StartsWeek() {
 		return nil, &models.ValidationError{Fields: []models.FieldError{{Field: "week", Message: fmt.Sprintf("%q is not the date of a Monday", week)}}}
 	}
 	in, skipped, err := p.load(ctx, week)
@@ -106,6 +110,7 @@ func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string
 		Workers:         p.cfg.Workers,
 		Logger:          p.log,
 		Now:             p.cfg.Now,
+		Explain:         scheduler.ExplainOptions{MaxExtension: int64(p.cfg.MaxExtension / time.Second)},
 	})
 	var pinErr *scheduler.PinError
 	if err != nil && !errors.As(err, &pinErr) {

@@ -39,7 +39,7 @@ func TestCancelVisitTellsAtOnce(t *testing.T) {
 	for _, k := range want {
 		m := after[k]
 		ics := string(m.Mail.Attachments[len(m.Mail.Attachments)-1].Data)
-		if !containsAll(ics, "METHOD:CANCEL", "SEQUENCE:1", "UID:"+VisitUID(w.r1.ID)) {
+		if !containsAll(ics, "METHOD:CANCEL", "SEQUENCE:1", "UID:"+models.VisitUID(w.r1.ID)) {
 			t.Errorf("%s carries no CANCEL of sequence 1 for the visit:\n%s", k, ics)
 		}
 	}

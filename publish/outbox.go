@@ -49,6 +49,9 @@ func (r *run) enqueueVisit(ctx context.Context, v *models.Visit) error {
 	case wasPublished:
 		change = notify.ChangeMoved
 		b.PreviousStart, b.PreviousEnd = prev.stop.Start, prev.stop.End
+		if prev.route.TrainerID != v.TrainerID {
+			b.PreviousTrainer = prev.route.TrainerName
+		}
 	}
 	comp := r.p.cfg.Composer
 
@@ -92,7 +95,7 @@ func (r *run) enqueueVisit(ctx context.Context, v *models.Visit) error {
 			return nil
 		}
 		lost := b
-		lost.Trainer = notifyTrainer(old)
+		lost.Trainer = NotifyTrainer(old)
 		lost.Start, lost.End = prev.stop.Start, prev.stop.End
 		lost.PreviousStart, lost.PreviousEnd = prev.stop.Start, prev.stop.End
 		if err := r.put(ctx, trainerKey(v.ID, v.Sequence, old.ID), func() (notify.Message, error) {
@@ -147,7 +150,7 @@ func (r *run) enqueueWeeks(ctx context.Context) error {
 		}
 		bookings := byTrainer[id]
 		if err := r.put(ctx, weekKey(r.plan.Week, r.plan.Version, id), func() (notify.Message, error) {
-			return r.p.cfg.Composer.TrainerWeek(notifyTrainer(t), weekStart, r.plan.Version, bookings, r.now)
+			return r.p.cfg.Composer.TrainerWeek(NotifyTrainer(t), weekStart, r.plan.Version, bookings, r.now)
 		}); err != nil {
 			return err
 		}
@@ -161,14 +164,7 @@ func (r *run) put(ctx context.Context, key string, compose func() (notify.Messag
 	if err != nil {
 		return fmt.Errorf("compose %s: %w", key, err)
 	}
-	msg := &models.OutboxMessage{
-		ID:   key,
-		Kind: m.Kind,
-		Mail: models.Mail{To: m.To, ReplyTo: m.ReplyTo, Subject: m.Subject, Text: m.Text, HTML: m.HTML},
-	}
-	for _, a := range m.Attachments {
-		msg.Mail.Attachments = append(msg.Mail.Attachments, models.Attachment{Name: a.Name, ContentType: a.ContentType, Data: a.Data})
-	}
+	msg := OutboxMessage(key, m)
 	created, err := r.p.cfg.Store.EnqueueMail(ctx, msg)
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", key, err)
@@ -180,7 +176,7 @@ func (r *run) put(ctx context.Context, key string, compose func() (notify.Messag
 }
 
 // booking describes visit v for the composer; ok is false (with a warning)
-// when its clinic or trainer no longer exists.
+// when its clinic or trainer no longer exists: nobody is told then.
 func (r *run) booking(ctx context.Context, v *models.Visit) (notify.Booking, bool, error) {
 	c, err := r.clinic(ctx, v.ClinicID)
 	if err != nil {
@@ -190,32 +186,16 @@ func (r *run) booking(ctx context.Context, v *models.Visit) (notify.Booking, boo
 	if err != nil {
 		return notify.Booking{}, false, err
 	}
-	if c == nil || t == nil {
-		r.warn("visit %s: clinic %s or trainer %s no longer exists; nobody is told", v.ID, v.ClinicID, v.TrainerID)
+	req, err := r.request(ctx, v.RequestID)
+	if err != nil {
+		return notify.Booking{}, false, err
+	}
+	b, warning := Booking(v, req, c, t)
+	if warning != "" {
+		r.warn("%s; nobody is told", warning)
 		return notify.Booking{}, false, nil
 	}
-	b := notify.Booking{
-		VisitID:      CalendarID(v.ID),
-		Sequence:     v.Sequence,
-		Clinic:       notify.Clinic{ID: c.ID, Name: c.Name, Address: c.Place.Address, Emails: c.ContactEmails, Lang: notify.Lang(c.Lang)},
-		Trainer:      notifyTrainer(t),
-		Kind:         notify.Kind(v.Kind),
-		Topic:        v.Topic,
-		Start:        v.Start,
-		End:          v.End,
-		Participants: v.Participants,
-	}
-	if v.Kind == models.KindMicroTraining {
-		b.TrainingStart, b.TrainingEnd = v.Start, v.End
-	}
-	if req, err := r.request(ctx, v.RequestID); err == nil && req != nil {
-		b.Comment = req.Comment
-	}
 	return b, true, nil
-}
-
-func notifyTrainer(t *models.Trainer) notify.Trainer {
-	return notify.Trainer{ID: t.ID, Name: t.Name, Email: t.Email, Phone: t.Phone, Lang: notify.Lang(t.Lang)}
 }
 
 func (r *run) clinic(ctx context.Context, id string) (*models.Clinic, error) {

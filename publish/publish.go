@@ -46,6 +46,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/fieldvisit/fieldvisit/models"
@@ -146,21 +147,13 @@ func New(cfg Config) (*Publisher, error) {
 	return p, nil
 }
 
-// VisitUID is the iCalendar UID of the visit of request id; it stays the
-// same for the visit's whole life.
-func VisitUID(id string) string { return CalendarID(id) + "@fieldvisit" }
-
-// CalendarID is the visit's name in calendars and mails ("visit-<id>"); the
-// composer appends its domain to make the UID.
-func CalendarID(id string) string { return "visit-" + id }
-
 // Publish makes version version of week's plan the published one. A plan
 // already published is left as it is (Result counts its visits as
 // unchanged); a superseded one cannot be published again
 // (models.ErrConflict), nor can a week another instance is publishing now.
 func (p *Publisher) Publish(ctx context.Context, week models.Date, version int) (Result, error) {
 	res := Result{Week: week, Version: version}
-	if !week.Valid() || week.Weekday() != time.Monday {
+	if !week.StartsWeek() {
 		return res, &models.ValidationError{Fields: []models.FieldError{{Field: "week", Message: fmt.Sprintf("%q is not the date of a Monday", week)}}}
 	}
 	plan, err := p.cfg.Store.Plan(ctx, week, version)
@@ -426,6 +419,8 @@ func (r *run) syncVisits(ctx context.Context) error {
 				!cur.Start.Equal(want.Start) || !cur.End.Equal(want.End) || cur.Week != want.Week:
 				next := *want
 				next.Version, next.Sequence = cur.Version, cur.Sequence+1
+				// The calendar event is the one already sent: keep its UID.
+				next.UID = cur.CalendarUID()
 				if err := st.UpdateVisit(ctx, &next); err != nil {
 					return fmt.Errorf("rebook request %s: %w", req.ID, err)
 				}
@@ -510,7 +505,7 @@ func (r *run) visitFor(route models.PlanRoute, stop models.PlanStop, req *models
 		Participants: req.Participants,
 		Status:       models.VisitScheduled,
 		PlanVersion:  r.plan.Version,
-		UID:          VisitUID(req.ID),
+		UID:          models.VisitUID(req.ID),
 	}
 }
 
@@ -526,19 +521,9 @@ func (r *run) changed() []*models.Visit {
 		if c := a.Start.Compare(b.Start); c != 0 {
 			return c
 		}
-		return compareStrings(a.ID, b.ID)
+		return strings.Compare(a.ID, b.ID)
 	})
 	return out
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // moveRequests is step 3: a booked request is planned, one whose visit

@@ -194,12 +194,12 @@ func TestPublishLifecycle(t *testing.T) {
 		!strings.Contains(m.Mail.Text, "09:00–10:00") || len(m.Mail.Attachments) != 1 {
 		t.Errorf("clinic 2 mail: kind %s to %v, text %q", m.Kind, m.Mail.To, m.Mail.Text)
 	} else if ics := string(m.Mail.Attachments[0].Data); !strings.Contains(ics, "METHOD:REQUEST") ||
-		!strings.Contains(ics, "UID:"+VisitUID(w.r3.ID)) || !strings.Contains(ics, "SEQUENCE:0") {
+		!strings.Contains(ics, "UID:"+models.VisitUID(w.r3.ID)) || !strings.Contains(ics, "SEQUENCE:0") {
 		t.Errorf("clinic 2 invitation:\n%s", ics)
 	}
 	for _, r := range []models.Request{w.r1, w.r2, w.r3} {
 		v := w.visit(t, r)
-		if v.Sequence != 0 || v.Status != models.VisitScheduled || v.PlanVersion != v1 || v.UID != VisitUID(r.ID) || v.Week != week {
+		if v.Sequence != 0 || v.Status != models.VisitScheduled || v.PlanVersion != v1 || v.UID != models.VisitUID(r.ID) || v.Week != week {
 			t.Errorf("visit %s: %+v", r.ID, v)
 		}
 		if s := w.status(t, r); s != models.StatusPlanned {
@@ -246,6 +246,10 @@ func TestPublishLifecycle(t *testing.T) {
 		if got := second[key].Kind; got != kind {
 			t.Errorf("%s is %q, want %q", key, got, kind)
 		}
+	}
+	// The clinic hears what changed: the time and the trainer.
+	if text := second[clinicKey(w.r2.ID, 1, "head1@clinic.example")].Mail.Text; !strings.Contains(text, w.a.Name) || !strings.Contains(text, w.b.Name) {
+		t.Errorf("the moved mail does not say the trainer changed from %s to %s:\n%s", w.a.Name, w.b.Name, text)
 	}
 	if ics := string(second[clinicKey(w.r3.ID, 1, "head2@clinic.example")].Mail.Attachments[0].Data); !strings.Contains(ics, "METHOD:CANCEL") || !strings.Contains(ics, "SEQUENCE:1") {
 		t.Errorf("cancellation of r3:\n%s", ics)

@@ -10,9 +10,10 @@
 // an optional lunch Break, a load Capacity, a MaxWork bound on
 // Return-Depart, skills, and a travel profile (an index into
 // Problem.Matrices). A Stop is one request: a location, a service duration,
-// allowed start Windows (absolute times, possibly several days), a load,
-// required skills, a Priority, preferred and excluded trainers, an optional
-// Pin, the Previous published placement and the clinic's visit History.
+// allowed start Windows (absolute times, possibly several days), soft
+// PreferredWindows, a load, required skills, a Priority, preferred and
+// excluded trainers, an optional Pin, the Previous published placement and
+// the clinic's visit History.
 // Times are int64 in units the caller chooses (the service uses seconds
 // since Monday 00:00 of the planning week). Hard constraints:
 //
@@ -37,8 +38,9 @@
 // Solve minimises Cost.Total = Σ of Weights times the terms described on
 // Weights: unscheduled stops by priority, urgent delay in days, travel,
 // used routes (and FixedCost), fairness as the sum of squared visit counts
-// per trainer, moves against Previous, continuity and preferred-trainer
-// misses. DefaultWeights orders them strongest first by orders of magnitude.
+// per trainer, moves against Previous (another trainer, day or start
+// time), continuity and preferred-trainer misses, and starts outside the
+// preferred windows (each flagged on its Visit). DefaultWeights orders them strongest first by orders of magnitude.
 // ObjectiveRoutesFirst instead makes each used route outweigh all travel
 // (the VRPTW literature's "vehicles, then distance").
 //
@@ -48,7 +50,12 @@
 // (skills, exclusions, pins, load, shifts) with its allowed start times on
 // that route (windows ∩ shift starts, stored once per distinct shift list
 // and shared by the routes that have it: a 5,000-stop week has 2.5 million
-// stop-route pairs) and the stop-route cost terms. Each
+// stop-route pairs) and the stop-route cost terms. The two terms that
+// depend on the start time, a move and a start outside the preferred
+// windows, are priced by giving a route up to three candidates with
+// narrower windows: exactly the previous start (no move), only preferred
+// starts, and any start (paying both), so the insertion test stays O(1).
+// Each
 // route keeps, per position, the earliest end of service and the latest
 // start of service that still lets the rest of the route finish, in two
 // variants (break already taken or not). Because waiting is allowed,
@@ -123,7 +130,13 @@
 //     plan (the reported schedule) in route.go; if no O(1) test exists,
 //     check it like MaxWork, by re-simulating the winning candidate
 //     (worker.maxWorkOK).
-//  4. Check it in the checker package, and add a case to the random
+//  4. Teach the explanation probe (explain.go: stopView and feasible, and
+//     the relaxations when the constraint can be relaxed) the same rule, or
+//     it will call a stop left out because of the new constraint
+//     ReasonNotFound, or suggest relaxations that do not let it in. The
+//     probe checks feasibility with its own code, on purpose, so it does
+//     not pick up the change from route.go.
+//  5. Check it in the checker package, and add a case to the random
 //     problem generator (gen_test.go) so the property and fuzz tests
 //     exercise it.
 package scheduler

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -33,25 +34,129 @@ import (
 //  5. an insertion into the plan as it is: none gives ReasonCapacity, one
 //     gives ReasonNotFound (the search missed it).
 //
-// The relaxation is the smallest single change, measured in minutes of
-// change, that lets the stop into the plan as it is, nothing else moved:
-// a trainer's shift ending later or starting earlier, with the maximum
-// working time growing alike (the minutes), the due
-// day moving later or the earliest day earlier with the same hours as on
-// that day (an hour per day), a trainer-day's capacity (half an hour per
-// unit of load), its maximum working time (the minutes), a skill gained or
-// an exclusion lifted (for those reasons, the only change that helps). For
-// a pin: the pinned time moved or the pinned trainer-day's shift extended
-// (the minutes), or else the pin lifted.
+// The relaxations are single changes that each let the stop into the plan
+// as it is, nothing else moved, ranked by size in minutes of change: a
+// trainer's shift ending later or starting earlier (the minutes; the
+// working day stays within the trainer's maximum working time, which is a
+// contract and never relaxed), the due day moving later or the earliest
+// day earlier onto days the clinic is open (Stop.OpenWindows; an hour per
+// day), a trainer-day's capacity (half an hour per unit of load), a skill
+// gained or an exclusion lifted (for those reasons, the only change that
+// helps). For a pin: the pinned time moved or the pinned trainer-day's
+// shift extended (the minutes), or else the pin lifted. Changes larger
+// than ExplainOptions allow are not offered; when none is left the
+// explanation says that no small change lets the stop in.
 
 // explainProbeBudget bounds the feasibility checks spent on relaxations
 // for one solution (a check costs well under a microsecond on a day of a
 // dozen visits).
 const explainProbeBudget = 1_000_000
 
+// ExplainOptions bound the relaxations offered for unassigned stops, so
+// that an explanation suggests only changes a coordinator could ask for.
+type ExplainOptions struct {
+	// MaxExtension bounds how far a shift's start or end, or a pinned
+	// time, may move. 0 means two hours when a day is 86400 units (the
+	// service's seconds), a twelfth of the day for other day lengths, and
+	// the whole horizon without days (benchmark instances, where any
+	// change is as plausible as another).
+	MaxExtension int64
+	// MaxDays bounds how many days the due or earliest day may move; 0
+	// means 2.
+	MaxDays int
+	// MaxLoad bounds the extra load a trainer-day may be asked to take;
+	// 0 means 1 (one more visit).
+	MaxLoad int64
+	// MaxFixes bounds how many relaxations are listed, smallest first; 0
+	// means 3.
+	MaxFixes int
+}
+
+// NoteCode names one kind of explanation fact. Codes are stable: callers
+// store them and word them in the reader's language.
+type NoteCode string
+
+// Reasons' details (Explanation.Why).
+const (
+	NoteNoSkill         NoteCode = "no_skill"          // Skills: what no trainer has
+	NoteNoSkillTogether NoteCode = "no_skill_together" // Skills: nobody has them all
+	NoteExcluded        NoteCode = "excluded"          // Vehicles: the qualified trainers it excludes
+	NoteLoad            NoteCode = "load"              // Amount: the stop's load
+	NoteNoWindow        NoteCode = "no_window"         // Windows: its allowed starts
+	NoteLunchOnly       NoteCode = "lunch_only"        // its times meet shifts only in the lunch break
+	NoteUnreachable     NoteCode = "unreachable"       // travel from the start place makes it impossible
+	NoteMaxWork         NoteCode = "max_work"          // every trainer-day would exceed its maximum working time
+	NoteFitsMissed      NoteCode = "fits_missed"       // Routes[0], Stops: where it fits; the search missed it
+	NoteTaken           NoteCode = "taken"             // Amount: trainer-days, Counts: visits of higher, equal, lower priority; Windows: its allowed starts
+	NoteInterrupted     NoteCode = "interrupted"       // planning stopped before the stop was tried
+	NotePinNoRoute      NoteCode = "pin_no_route"      // the pinned trainer does not work the pinned day
+	NotePinNoSkill      NoteCode = "pin_no_skill"      // Vehicles lack Skills
+	NotePinExcluded     NoteCode = "pin_excluded"      // the request excludes Vehicles
+	NotePinLoad         NoteCode = "pin_load"          // Amount: the load above the trainer-day's capacity
+	NotePinTimeOutside  NoteCode = "pin_time_outside"  // Windows: its allowed starts, without the pinned time
+	NotePinNoWindow     NoteCode = "pin_no_window"     // Windows: its allowed starts miss the pinned shifts
+	NotePinUnreachable  NoteCode = "pin_unreachable"   // the trainer cannot get there and back as pinned
+	NotePinLunch        NoteCode = "pin_lunch"         // the lunch break leaves no room as pinned
+	NotePinMaxWork      NoteCode = "pin_max_work"      // it would exceed the maximum working time
+	NotePinFitsMissed   NoteCode = "pin_fits_missed"   // Routes[0], Stops: it fits; the search did not place it
+	NotePinCrowded      NoteCode = "pin_crowded"       // Routes[0]: unpinned visits fill it
+	NotePinCollides     NoteCode = "pin_collides"      // Routes: pinned visits are in the way
+	NoteFixSkill        NoteCode = "fix_skill"         // Routes[0] gains Skills
+	NoteFixUnexclude    NoteCode = "fix_unexclude"     // the request stops excluding Routes[0]'s trainer
+	NoteFixLoad         NoteCode = "fix_load"          // Routes[0] takes a load of Amount (now Was)
+	NoteFixShiftEnd     NoteCode = "fix_shift_end"     // Routes[0]'s shift Shift ends at Time (now Was)
+	NoteFixShiftStart   NoteCode = "fix_shift_start"   // Routes[0]'s shift Shift starts at Time (now Was)
+	NoteFixDueDay       NoteCode = "fix_due_day"       // the due day moves to Day
+	NoteFixEarliestDay  NoteCode = "fix_earliest_day"  // the earliest day moves to Day
+	NoteFixPinTime      NoteCode = "fix_pin_time"      // the pinned time moves to Time on Routes[0] (now Was)
+	NoteFixUnpin        NoteCode = "fix_unpin"         // the pin is lifted; Routes[0] could take it
+)
+
+// Note is one explanation fact in structured form: a code and the values
+// it speaks of, as indexes into the Problem, so that a caller can name the
+// trainers, days, clinics and times in the reader's language.
+type Note struct {
+	Code NoteCode
+	// Routes index Problem.Routes; Stops index Problem.Stops (-1 for "the
+	// start" or "the end" of a route in NoteFitsMissed).
+	Routes []int
+	Stops  []int
+	// Vehicles are trainer ids, Skills skill names.
+	Vehicles []string
+	Skills   []string
+	// Windows are allowed start times.
+	Windows []Window
+	// Shift indexes the route's Shifts; -1 when the day has one shift.
+	Shift int
+	// Day is a day index (due and earliest day moves).
+	Day int
+	// Time is the new time and Was the current one.
+	Time, Was int64
+	// Amount and Counts are numbers the code explains.
+	Amount int64
+	Counts []int
+	// Size is the change in minutes (an hour per day, half an hour per
+	// unit of load), which ranks relaxations.
+	Size int64
+}
+
+// Explanation is why a stop is unassigned and which small changes would
+// let it in.
+type Explanation struct {
+	Why Note
+	// Fixes are the relaxations, smallest first, each within the bounds
+	// of ExplainOptions.
+	Fixes []Note
+	// Searched reports that relaxations were searched in full (not cut
+	// short by cancellation or the probe budget): with no Fixes, no small
+	// change lets the stop in.
+	Searched bool
+}
+
 // explainer holds what every explanation of one solution needs.
 type explainer struct {
 	p      *Problem
+	opt    ExplainOptions
 	plan   [][]int   // per route, the stops the solution gives it in order
 	visits [][]Visit // per route, the planned visits with their times
 	// probes counts route feasibility checks; past explainProbeBudget the
@@ -74,21 +179,32 @@ type explainStopView struct {
 	windows []Window // merged allowed starts
 }
 
-// explainRelaxation is one candidate single change.
+// explainRelaxation is one candidate single change: its English sentence
+// and its structured form (whose Size ranks it).
 type explainRelaxation struct {
-	score    int64 // minutes of change, for choosing the smallest
 	sentence string
+	note     Note
 }
 
-// explainUnassigned fills Reason, Detail and Relaxation of every entry of
-// sol.Unassigned that has no Reason yet by the checks described above
-// (entries with a Reason, such as the stops an interrupted construction
-// never tried, are left as they are). When ctx is done it still gives
-// every stop its reason, but skips the search for relaxations, which is
-// the slow part.
-func explainUnassigned(ctx context.Context, p *Problem, sol *Solution) {
-	x := &explainer{p: p, plan: make([][]int, len(p.Routes)), visits: make([][]Visit, len(p.Routes)),
+// explained is the outcome for one stop.
+type explained struct {
+	reason   Reason
+	detail   string
+	why      Note
+	fixes    []explainRelaxation
+	searched bool
+}
+
+// explainUnassigned fills Reason, Detail, Relaxation and Explanation of
+// every entry of sol.Unassigned that has no Reason yet by the checks
+// described above (entries with a Reason, such as the stops an interrupted
+// construction never tried, keep it and get NoteInterrupted). When ctx is
+// done it still gives every stop its reason, but skips the search for
+// relaxations, which is the slow part.
+func explainUnassigned(ctx context.Context, p *Problem, sol *Solution, opt ExplainOptions) {
+	x := &explainer{p: p, opt: opt, plan: make([][]int, len(p.Routes)), visits: make([][]Visit, len(p.Routes)),
 		skill: map[string]bool{}, views: make([]explainStopView, len(p.Stops)), items: map[int64]explainItem{}}
+	x.defaults()
 	for _, rp := range sol.Routes {
 		x.visits[rp.Route] = rp.Visits
 		for _, v := range rp.Visits {
@@ -103,38 +219,91 @@ func explainUnassigned(ctx context.Context, p *Problem, sol *Solution) {
 	for i := range sol.Unassigned {
 		u := &sol.Unassigned[i]
 		if u.Reason != "" {
+			if u.Explanation == nil {
+				u.Explanation = &Explanation{Why: Note{Code: NoteInterrupted, Shift: -1}}
+			}
 			continue
 		}
-		u.Reason, u.Detail, u.Relaxation = x.explain(u.Stop, ctx.Err() == nil)
+		e := x.explain(u.Stop, ctx.Err() == nil)
+		u.Reason, u.Detail = e.reason, e.detail
+		u.Explanation = &Explanation{Why: e.why, Searched: e.searched}
+		for _, f := range e.fixes {
+			u.Explanation.Fixes = append(u.Explanation.Fixes, f.note)
+		}
+		if len(e.fixes) > 0 {
+			u.Relaxation = e.fixes[0].sentence
+		}
 	}
 }
 
-// explain returns the reason, its detail and, when relax is set and one
-// exists, the smallest relaxation for stop s.
-func (x *explainer) explain(s int, relax bool) (Reason, string, string) {
+// defaults fills the zero options.
+func (x *explainer) defaults() {
+	o := &x.opt
+	if o.MaxExtension <= 0 {
+		switch {
+		case x.p.DayLength == 86400:
+			o.MaxExtension = 2 * 3600
+		case x.p.DayLength > 0:
+			o.MaxExtension = x.p.DayLength / 12
+		default:
+			var lo, hi int64 = inf, ninf
+			for _, r := range x.p.Routes {
+				lo = min(lo, r.Shifts[0].Start)
+				hi = max(hi, r.Shifts[len(r.Shifts)-1].End)
+			}
+			o.MaxExtension = max(0, hi-lo)
+		}
+	}
+	if o.MaxDays <= 0 {
+		o.MaxDays = 2
+	}
+	if o.MaxLoad <= 0 {
+		o.MaxLoad = 1
+	}
+	if o.MaxFixes <= 0 {
+		o.MaxFixes = 3
+	}
+}
+
+// note starts a Note with no shift named.
+func note(code NoteCode) Note { return Note{Code: code, Shift: -1} }
+
+// explain returns the reason of stop s, its detail and, when relax is set,
+// the relaxations.
+func (x *explainer) explain(s int, relax bool) explained {
 	st := &x.p.Stops[s]
 	if st.Pin != nil {
 		return x.explainPin(s, relax)
 	}
+	out := func(reason Reason, why Note, detail string, find func() []explainRelaxation) explained {
+		e := explained{reason: reason, detail: detail, why: why}
+		e.fixes, e.searched = x.pick(relax, find)
+		return e
+	}
 	all := x.routeIndexes(func(int) bool { return true })
 	skilled := x.filter(all, func(r int) bool { return x.hasSkills(&x.p.Routes[r], st.Skills) })
 	if len(skilled) == 0 {
-		return ReasonNoSkill, x.noSkillDetail(st), x.pick(relax, func() []explainRelaxation { return x.relaxSkills(s) })
+		why, detail := x.noSkill(st)
+		return out(ReasonNoSkill, why, detail, func() []explainRelaxation { return x.relaxSkills(s) })
 	}
 	allowed := x.filter(skilled, func(r int) bool { return !slices.Contains(st.Excluded, x.p.Routes[r].Vehicle) })
 	if len(allowed) == 0 {
-		return ReasonExcluded,
+		why := note(NoteExcluded)
+		why.Vehicles = x.vehicles(skilled)
+		return out(ReasonExcluded, why,
 			fmt.Sprintf("every trainer with the skills it needs (%s) is excluded by the request", x.vehicleList(skilled)),
-			x.pick(relax, func() []explainRelaxation { return x.relaxExclusion(s, skilled) })
+			func() []explainRelaxation { return x.relaxExclusion(s, skilled) })
 	}
 	loadable := x.filter(allowed, func(r int) bool {
 		c := x.p.Routes[r].Capacity
 		return c == 0 || st.Load <= c
 	})
 	if len(loadable) == 0 {
-		return ReasonLoad,
+		why := note(NoteLoad)
+		why.Amount = st.Load
+		return out(ReasonLoad, why,
 			fmt.Sprintf("its load %d exceeds the capacity of every qualified trainer-day", st.Load),
-			x.pick(relax, func() []explainRelaxation { return x.relaxCapacity(s, allowed) })
+			func() []explainRelaxation { return x.relaxCapacity(s, allowed) })
 	}
 	view := x.stopView(s, false)
 	overlapping := x.filter(loadable, func(r int) bool { return len(x.starts(&x.p.Routes[r], view)) > 0 })
@@ -143,43 +312,44 @@ func (x *explainer) explain(s int, relax bool) (Reason, string, string) {
 		out = append(out, x.relaxShifts(view, loadable)...)
 		out = append(out, x.relaxDays(s, loadable)...)
 		out = append(out, x.relaxCapacity(s, loadable)...)
-		out = append(out, x.relaxMaxWork(s, loadable)...)
 		return out
 	}
 	if len(overlapping) == 0 {
-		return ReasonNoWindowOverlap,
+		why := note(NoteNoWindow)
+		why.Windows = view.windows
+		return out(ReasonNoWindowOverlap, why,
 			fmt.Sprintf("none of its allowed times (%s) falls within a shift of a qualified trainer", x.windowList(view.windows)),
-			x.pick(relax, general)
+			general)
 	}
 	free := probeOptions{noTravel: true, noMaxWork: true}
 	alone := x.filter(overlapping, func(r int) bool { return x.fitsAlone(r, s, probeOptions{noMaxWork: true}) })
 	if len(alone) == 0 {
 		if x.any(overlapping, func(r int) bool { return x.fitsAlone(r, s, free) }) {
-			return ReasonUnreachable,
+			return out(ReasonUnreachable, note(NoteUnreachable),
 				"no qualified trainer can travel from the start place, serve it within its allowed times and get back before the shift ends",
-				x.pick(relax, general)
+				general)
 		}
-		return ReasonNoWindowOverlap,
-			"its allowed times meet qualified shifts only during the lunch break",
-			x.pick(relax, general)
+		return out(ReasonNoWindowOverlap, note(NoteLunchOnly),
+			"its allowed times meet qualified shifts only during the lunch break", general)
 	}
 	if !x.any(alone, func(r int) bool { return x.fitsAlone(r, s, probeOptions{}) }) {
-		return ReasonMaxWork,
-			"serving it would take every qualified trainer-day past its maximum working time",
-			x.pick(relax, general)
+		return out(ReasonMaxWork, note(NoteMaxWork),
+			"serving it would take every qualified trainer-day past its maximum working time", general)
 	}
 	for _, r := range alone {
 		if pos, ok := x.insertion(r, x.p.Routes[r], view, probeOptions{}); ok {
-			return ReasonNotFound,
-				fmt.Sprintf("it fits %s %s, but the search did not find this placement", x.routeName(r), x.positionText(r, pos)),
-				""
+			why := note(NoteFitsMissed)
+			why.Routes, why.Stops = []int{r}, x.neighbours(r, pos)
+			return explained{reason: ReasonNotFound, why: why, searched: relax,
+				detail: fmt.Sprintf("it fits %s %s, but the search did not find this placement", x.routeName(r), x.positionText(r, pos))}
 		}
 	}
-	return ReasonCapacity, x.capacityDetail(s, alone), x.pick(relax, general)
+	why, detail := x.capacityDetail(s, alone)
+	return out(ReasonCapacity, why, detail, general)
 }
 
 // explainPin explains a pinned stop: what of the pin cannot be honoured.
-func (x *explainer) explainPin(s int, relax bool) (Reason, string, string) {
+func (x *explainer) explainPin(s int, relax bool) explained {
 	st := &x.p.Stops[s]
 	pin := st.Pin
 	var what []string
@@ -196,52 +366,67 @@ func (x *explainer) explainPin(s int, relax bool) (Reason, string, string) {
 	if len(what) > 0 {
 		pinned += " to " + strings.Join(what, ", ")
 	}
-	relaxation := x.pick(relax, func() []explainRelaxation { return x.relaxPin(s) })
+	var fixes []explainRelaxation
+	var searched bool
+	fixes, searched = x.pick(relax, func() []explainRelaxation { return x.relaxPin(s) })
 	routes := x.routeIndexes(func(r int) bool {
 		rt := &x.p.Routes[r]
 		return (pin.Vehicle == "" || rt.Vehicle == pin.Vehicle) && (!pin.HasDay || rt.Day == pin.Day)
 	})
-	fail := func(format string, args ...any) (Reason, string, string) {
-		return ReasonPin, pinned + ": " + fmt.Sprintf(format, args...), relaxation
+	fail := func(why Note, format string, args ...any) explained {
+		return explained{reason: ReasonPin, why: why, detail: pinned + ": " + fmt.Sprintf(format, args...), fixes: fixes, searched: searched}
 	}
 	if len(routes) == 0 {
-		return fail("that trainer does not work that day")
+		return fail(note(NotePinNoRoute), "that trainer does not work that day")
 	}
 	skilled := x.filter(routes, func(r int) bool { return x.hasSkills(&x.p.Routes[r], st.Skills) })
 	if len(skilled) == 0 {
-		return fail("%s lacks the skills %s", x.vehicleList(routes), strings.Join(st.Skills, ", "))
+		why := note(NotePinNoSkill)
+		why.Vehicles, why.Skills = x.vehicles(routes), st.Skills
+		return fail(why, "%s lacks the skills %s", x.vehicleList(routes), strings.Join(st.Skills, ", "))
 	}
 	allowed := x.filter(skilled, func(r int) bool { return !slices.Contains(st.Excluded, x.p.Routes[r].Vehicle) })
 	if len(allowed) == 0 {
-		return fail("the request excludes %s", x.vehicleList(skilled))
+		why := note(NotePinExcluded)
+		why.Vehicles = x.vehicles(skilled)
+		return fail(why, "the request excludes %s", x.vehicleList(skilled))
 	}
 	loadable := x.filter(allowed, func(r int) bool {
 		c := x.p.Routes[r].Capacity
 		return c == 0 || st.Load <= c
 	})
 	if len(loadable) == 0 {
-		return fail("its load %d exceeds the trainer-day's capacity", st.Load)
+		why := note(NotePinLoad)
+		why.Amount = st.Load
+		return fail(why, "its load %d exceeds the trainer-day's capacity", st.Load)
 	}
 	view := x.stopView(s, true)
 	if len(view.windows) == 0 {
-		return fail("the pinned time is outside its allowed times (%s)", x.windowList(x.stopView(s, false).windows))
+		why := note(NotePinTimeOutside)
+		why.Windows = x.stopView(s, false).windows
+		return fail(why, "the pinned time is outside its allowed times (%s)", x.windowList(why.Windows))
 	}
 	overlapping := x.filter(loadable, func(r int) bool { return len(x.starts(&x.p.Routes[r], view)) > 0 })
 	if len(overlapping) == 0 {
-		return fail("none of its allowed times (%s) falls within the pinned trainer-day's shifts", x.windowList(view.windows))
+		why := note(NotePinNoWindow)
+		why.Windows = view.windows
+		return fail(why, "none of its allowed times (%s) falls within the pinned trainer-day's shifts", x.windowList(view.windows))
 	}
 	if !x.any(overlapping, func(r int) bool { return x.fitsAlone(r, s, probeOptions{noMaxWork: true}) }) {
 		if x.any(overlapping, func(r int) bool { return x.fitsAlone(r, s, probeOptions{noMaxWork: true, noTravel: true}) }) {
-			return fail("the trainer cannot travel there, serve it as pinned and get back within the shift, even on an empty day")
+			return fail(note(NotePinUnreachable), "the trainer cannot travel there, serve it as pinned and get back within the shift, even on an empty day")
 		}
-		return fail("the lunch break leaves no room for it as pinned")
+		return fail(note(NotePinLunch), "the lunch break leaves no room for it as pinned")
 	}
 	if !x.any(overlapping, func(r int) bool { return x.fitsAlone(r, s, probeOptions{}) }) {
-		return fail("it would exceed the maximum working time")
+		return fail(note(NotePinMaxWork), "it would exceed the maximum working time")
 	}
 	for _, r := range overlapping {
 		if pos, ok := x.insertion(r, x.p.Routes[r], view, probeOptions{}); ok {
-			return ReasonPin, fmt.Sprintf("%s: it fits %s %s, but the search did not place it", pinned, x.routeName(r), x.positionText(r, pos)), ""
+			why := note(NotePinFitsMissed)
+			why.Routes, why.Stops = []int{r}, x.neighbours(r, pos)
+			return explained{reason: ReasonPin, why: why, searched: relax,
+				detail: fmt.Sprintf("%s: it fits %s %s, but the search did not place it", pinned, x.routeName(r), x.positionText(r, pos))}
 		}
 	}
 	// Pins come before everything else: if only unpinned visits stand in
@@ -254,10 +439,28 @@ func (x *explainer) explainPin(s int, relax bool) (Reason, string, string) {
 			}
 		}
 		if _, ok := x.insertionInto(r, x.p.Routes[r], pinnedOnly, view, probeOptions{}); ok {
-			return ReasonPin, fmt.Sprintf("%s: unpinned visits fill %s, and the search did not move them to make room", pinned, x.routeName(r)), relaxation
+			why := note(NotePinCrowded)
+			why.Routes = []int{r}
+			return fail(why, "unpinned visits fill %s, and the search did not move them to make room", x.routeName(r))
 		}
 	}
-	return fail("it collides with the pinned visits on %s", x.routeList(overlapping))
+	why := note(NotePinCollides)
+	why.Routes = overlapping
+	return fail(why, "it collides with the pinned visits on %s", x.routeList(overlapping))
+}
+
+// neighbours returns the stops before and after position pos of route r
+// (-1 for the route's start or end).
+func (x *explainer) neighbours(r, pos int) []int {
+	plan := x.plan[r]
+	before, after := -1, -1
+	if pos > 0 {
+		before = plan[pos-1]
+	}
+	if pos < len(plan) {
+		after = plan[pos]
+	}
+	return []int{before, after}
 }
 
 // probeOptions switch constraints off, to find which one is binding.
@@ -548,8 +751,10 @@ func (x *explainer) relaxSkills(s int) []explainRelaxation {
 		if len(missing) > 1 {
 			noun = "skills"
 		}
+		n := note(NoteFixSkill)
+		n.Routes, n.Skills, n.Size = []int{r}, missing, int64(len(missing))
 		out = append(out, explainRelaxation{
-			score:    int64(len(missing)),
+			note:     n,
 			sentence: fmt.Sprintf("fits if trainer %s gains the %s %s (%s)", rt.Vehicle, noun, strings.Join(missing, ", "), x.dayName(rt.Day)),
 		})
 	}
@@ -563,14 +768,17 @@ func (x *explainer) relaxExclusion(s int, skilled []int) []explainRelaxation {
 	for _, r := range skilled {
 		rt := x.p.Routes[r]
 		if _, ok := x.insertion(r, rt, view, probeOptions{}); ok {
-			out = append(out, explainRelaxation{sentence: fmt.Sprintf("fits if the request no longer excludes trainer %s (%s)", rt.Vehicle, x.dayName(rt.Day))})
+			n := note(NoteFixUnexclude)
+			n.Routes = []int{r}
+			out = append(out, explainRelaxation{note: n,
+				sentence: fmt.Sprintf("fits if the request no longer excludes trainer %s (%s)", rt.Vehicle, x.dayName(rt.Day))})
 		}
 	}
 	return out
 }
 
 // relaxCapacity finds trainer-days that would take the stop with a larger
-// capacity, and how large.
+// capacity, at most MaxLoad larger, and how large.
 func (x *explainer) relaxCapacity(s int, routes []int) []explainRelaxation {
 	var out []explainRelaxation
 	view := x.stopView(s, false)
@@ -589,64 +797,33 @@ func (x *explainer) relaxCapacity(s int, routes []int) []explainRelaxation {
 		for _, b := range x.plan[r] {
 			need += x.p.Stops[b].Load
 		}
+		if need-rt.Capacity > x.opt.MaxLoad {
+			continue
+		}
+		n := note(NoteFixLoad)
+		n.Routes, n.Amount, n.Was, n.Size = []int{r}, need, rt.Capacity, 30*(need-rt.Capacity)
 		out = append(out, explainRelaxation{
-			score:    30 * (need - rt.Capacity),
+			note:     n,
 			sentence: fmt.Sprintf("fits if trainer %s may take a load of %d on %s (now %d)", rt.Vehicle, need, x.dayName(rt.Day), rt.Capacity),
 		})
 	}
 	return out
 }
 
-// relaxMaxWork finds trainer-days that would take the stop with a longer
-// maximum working time, and the shortest that suffices.
-func (x *explainer) relaxMaxWork(s int, routes []int) []explainRelaxation {
-	var out []explainRelaxation
-	view := x.stopView(s, false)
-	for _, r := range routes {
-		rt := x.p.Routes[r]
-		if rt.MaxWork == 0 {
-			continue
-		}
-		if _, ok := x.insertion(r, rt, view, probeOptions{}); ok {
-			continue
-		}
-		if _, ok := x.insertion(r, rt, view, probeOptions{noMaxWork: true}); !ok {
-			continue
-		}
-		span := rt.Shifts[len(rt.Shifts)-1].End - rt.Shifts[0].Start
-		need, ok := explainSmallest(rt.MaxWork+1, max(span, rt.MaxWork+1), func(m int64) bool {
-			c := rt
-			c.MaxWork = m
-			_, ok := x.insertion(r, c, view, probeOptions{})
-			return ok
-		})
-		if !ok {
-			continue
-		}
-		out = append(out, explainRelaxation{
-			score:    x.minutes(need - rt.MaxWork),
-			sentence: fmt.Sprintf("fits if trainer %s may work %s on %s (now %s)", rt.Vehicle, x.duration(need), x.dayName(rt.Day), x.duration(rt.MaxWork)),
-		})
-	}
-	return out
-}
-
 // relaxShifts finds the smallest extension of one shift, its end later or
-// its start earlier, that lets the stop into a trainer-day. The day's
-// maximum working time, if any, grows by as much.
+// its start earlier by at most MaxExtension and within the route's day,
+// that lets the stop into a trainer-day. The maximum working time stays
+// as it is: it is the trainer's contract, and a longer shift that would
+// break it is no way in.
 func (x *explainer) relaxShifts(view explainStopView, routes []int) []explainRelaxation {
 	var out []explainRelaxation
-	limit := x.maxShiftChange()
-	// A trainer asked to work longer gets the longer day too: the
-	// maximum working time grows with the shift (0 stays unlimited).
-	longer := func(maxWork, by int64) int64 {
-		if maxWork == 0 {
-			return 0
-		}
-		return maxWork + by
-	}
+	limit := x.opt.MaxExtension
 	for _, r := range routes {
 		rt := x.p.Routes[r]
+		dayStart, dayEnd := int64(ninf), int64(inf)
+		if d := x.p.DayLength; d > 0 {
+			dayStart, dayEnd = int64(rt.Day)*d, int64(rt.Day+1)*d
+		}
 		// A shift moved by at most limit can only help on a day that has
 		// an allowed time within reach.
 		reach := Window{rt.Shifts[0].Start - limit, rt.Shifts[len(rt.Shifts)-1].End + limit}
@@ -658,8 +835,8 @@ func (x *explainer) relaxShifts(view explainStopView, routes []int) []explainRel
 				return out
 			}
 			// Later end, up to the next shift's start (then they merge, which
-			// is a different change) or the limit.
-			hi := sh.End + limit
+			// is a different change), the end of the day or the limit.
+			hi := min(sh.End+limit, dayEnd)
 			if j+1 < len(rt.Shifts) {
 				hi = min(hi, rt.Shifts[j+1].Start-1)
 			}
@@ -668,18 +845,18 @@ func (x *explainer) relaxShifts(view explainStopView, routes []int) []explainRel
 					c := rt
 					c.Shifts = slices.Clone(rt.Shifts)
 					c.Shifts[j].End = e
-					c.MaxWork = longer(rt.MaxWork, e-sh.End)
 					_, ok := x.insertion(r, c, view, probeOptions{})
 					return ok
 				})
-				if ok && !x.onlyMaxWork(r, rt, view, end-sh.End) {
+				if ok {
+					n := x.shiftNote(NoteFixShiftEnd, r, j, x.roundUp(end), sh.End)
 					out = append(out, explainRelaxation{
-						score:    x.minutes(end - sh.End),
-						sentence: fmt.Sprintf("fits if trainer %s works %suntil %s on %s", rt.Vehicle, x.whichShift(&rt, j), x.clockUp(end), x.dayName(rt.Day)),
+						note:     n,
+						sentence: fmt.Sprintf("fits if trainer %s works %suntil %s on %s", rt.Vehicle, x.whichShift(&rt, j), x.clock(n.Time), x.dayName(rt.Day)),
 					})
 				}
 			}
-			lo := sh.Start - limit
+			lo := max(sh.Start-limit, dayStart)
 			if j > 0 {
 				lo = max(lo, rt.Shifts[j-1].End+1)
 			}
@@ -690,20 +867,40 @@ func (x *explainer) relaxShifts(view explainStopView, routes []int) []explainRel
 					c := rt
 					c.Shifts = slices.Clone(rt.Shifts)
 					c.Shifts[j].Start = sh.Start - d
-					c.MaxWork = longer(rt.MaxWork, d)
 					_, ok := x.insertion(r, c, view, probeOptions{})
 					return ok
 				})
-				if ok && !x.onlyMaxWork(r, rt, view, back) {
+				if ok {
+					n := x.shiftNote(NoteFixShiftStart, r, j, sh.Start-back, sh.Start)
 					out = append(out, explainRelaxation{
-						score:    x.minutes(back),
-						sentence: fmt.Sprintf("fits if trainer %s starts %sat %s on %s", rt.Vehicle, x.whichShift(&rt, j), x.clock(sh.Start-back), x.dayName(rt.Day)),
+						note:     n,
+						sentence: fmt.Sprintf("fits if trainer %s starts %sat %s on %s", rt.Vehicle, x.whichShift(&rt, j), x.clock(n.Time), x.dayName(rt.Day)),
 					})
 				}
 			}
 		}
 	}
 	return out
+}
+
+// shiftNote is the note of shift j of route r moving from was to t.
+func (x *explainer) shiftNote(code NoteCode, r, j int, t, was int64) Note {
+	n := note(code)
+	n.Routes, n.Time, n.Was = []int{r}, t, was
+	if len(x.p.Routes[r].Shifts) > 1 {
+		n.Shift = j
+	}
+	n.Size = x.minutes(max(t-was, was-t))
+	return n
+}
+
+// roundUp rounds a time that must be reached (a shift that must last at
+// least until then) up to the minute when times are seconds.
+func (x *explainer) roundUp(t int64) int64 {
+	if x.p.DayLength == 86400 {
+		return (t + 59) / 60 * 60
+	}
+	return t
 }
 
 // whichShift names shift j of a split day ("the 15:00–19:00 shift "), and
@@ -716,33 +913,25 @@ func (x *explainer) whichShift(rt *Route, j int) string {
 	return fmt.Sprintf("the %s–%s shift ", x.clock(sh.Start), x.clock(sh.End))
 }
 
-// onlyMaxWork reports whether raising the route's maximum working time by
-// the same amount, shifts unchanged, already lets the stop in: then the
-// shift was not what held it back, and relaxMaxWork says so.
-func (x *explainer) onlyMaxWork(r int, rt Route, v explainStopView, by int64) bool {
-	if rt.MaxWork == 0 {
-		return false
-	}
-	rt.MaxWork += by
-	_, ok := x.insertion(r, rt, v, probeOptions{})
-	return ok
-}
-
 // relaxDays moves the due day later (or the earliest day earlier), one day
-// at a time, assuming the clinic keeps the hours of its current due (or
-// earliest) day on the added days.
+// at a time and at most MaxDays, onto the times the stop would allow
+// without its day limits (Stop.OpenWindows). A day the clinic is closed
+// adds nothing and is passed over, so the suggestion names the limit that
+// really holds the stop back: when the clinic opens only on days already
+// allowed, moving the due day helps nothing and is not offered.
 func (x *explainer) relaxDays(s int, routes []int) []explainRelaxation {
 	day := x.p.DayLength
-	if day <= 0 {
+	st := &x.p.Stops[s]
+	if day <= 0 || len(st.OpenWindows) == 0 {
 		return nil
 	}
-	st := &x.p.Stops[s]
 	win := mergeWindows(st.Windows)
+	open := mergeWindows(st.OpenWindows)
 	firstDay := floorDiv(win[0].Start, day)
 	lastDay := floorDiv(win[len(win)-1].Start, day)
-	sameDay := func(d int64) []Window {
+	onDay := func(d int64) []Window {
 		var out []Window
-		for _, w := range win {
+		for _, w := range open {
 			if floorDiv(w.Start, day) == d {
 				out = append(out, w)
 			}
@@ -765,38 +954,39 @@ func (x *explainer) relaxDays(s int, routes []int) []explainRelaxation {
 	}
 	var out []explainRelaxation
 	var extra []Window
-	for d := lastDay + 1; d <= maxDay; d++ {
-		for _, w := range sameDay(lastDay) {
-			shift := (d - lastDay) * day
-			extra = append(extra, Window{w.Start + shift, w.End + shift})
+	for d := lastDay + 1; d <= min(maxDay, lastDay+int64(x.opt.MaxDays)); d++ {
+		add := onDay(d)
+		if len(add) == 0 {
+			continue
 		}
+		extra = append(extra, add...)
 		if try(extra) {
-			out = append(out, explainRelaxation{
-				score:    60 * (d - lastDay),
-				sentence: fmt.Sprintf("fits if the due day moves to %s", x.dayName(int(d))),
-			})
+			n := note(NoteFixDueDay)
+			n.Day, n.Size = int(d), 60*(d-lastDay)
+			out = append(out, explainRelaxation{note: n, sentence: fmt.Sprintf("fits if the due day moves to %s", x.dayName(int(d)))})
 			break
 		}
 	}
 	extra = nil
-	for d := firstDay - 1; d >= minDay; d-- {
-		for _, w := range sameDay(firstDay) {
-			shift := (firstDay - d) * day
-			extra = append(extra, Window{w.Start - shift, w.End - shift})
+	for d := firstDay - 1; d >= max(minDay, firstDay-int64(x.opt.MaxDays)); d-- {
+		add := onDay(d)
+		if len(add) == 0 {
+			continue
 		}
+		extra = append(extra, add...)
 		if try(extra) {
-			out = append(out, explainRelaxation{
-				score:    60 * (firstDay - d),
-				sentence: fmt.Sprintf("fits if it may be served from %s", x.dayName(int(d))),
-			})
+			n := note(NoteFixEarliestDay)
+			n.Day, n.Size = int(d), 60*(firstDay-d)
+			out = append(out, explainRelaxation{note: n, sentence: fmt.Sprintf("fits if it may be served from %s", x.dayName(int(d)))})
 			break
 		}
 	}
 	return out
 }
 
-// relaxPin offers the pinned time nearest to the pin that fits the pinned
-// trainer-day, or else where the stop would go without its pin.
+// relaxPin offers the pinned time nearest to the pin, at most MaxExtension
+// away, that fits the pinned trainer-day, or the pinned trainer-day's
+// shift extended; else where the stop would go without its pin.
 func (x *explainer) relaxPin(s int) []explainRelaxation {
 	st := &x.p.Stops[s]
 	pin := st.Pin
@@ -826,13 +1016,16 @@ func (x *explainer) relaxPin(s int) []explainRelaxation {
 			times = append(times, w.Start, min(max(pin.Start, w.Start), w.End), w.End)
 		}
 		for _, t := range times {
-			if t == pin.Start || len(intersectWindows(free.windows, []Window{{t, t}})) == 0 {
+			moved := max(t-pin.Start, pin.Start-t)
+			if t == pin.Start || moved > x.opt.MaxExtension || len(intersectWindows(free.windows, []Window{{t, t}})) == 0 {
 				continue
 			}
 			v := explainStopView{idx: s, windows: []Window{{t, t}}}
 			if _, ok := x.insertion(r, rt, v, probeOptions{}); ok {
+				n := note(NoteFixPinTime)
+				n.Routes, n.Time, n.Was, n.Size = []int{r}, t, pin.Start, x.minutes(moved)
 				out = append(out, explainRelaxation{
-					score:    x.minutes(max(t-pin.Start, pin.Start-t)),
+					note:     n,
 					sentence: fmt.Sprintf("fits if the pinned time moves to %s on %s", x.clock(t), x.dayName(rt.Day)),
 				})
 			}
@@ -849,35 +1042,42 @@ func (x *explainer) relaxPin(s int) []explainRelaxation {
 			continue
 		}
 		if _, ok := x.insertion(r, rt, free, probeOptions{}); ok {
-			return []explainRelaxation{{sentence: fmt.Sprintf("fits if the pin is lifted: %s could take it", x.routeName(r))}}
+			n := note(NoteFixUnpin)
+			n.Routes = []int{r}
+			return []explainRelaxation{{note: n, sentence: fmt.Sprintf("fits if the pin is lifted: %s could take it", x.routeName(r))}}
 		}
 	}
 	return nil
 }
 
-// pick returns the sentence of the smallest relaxation, the first found
-// among equals, or "" when relax is off or none exists.
-//
-// Once the probe budget is spent, it returns "" rather than a relaxation
-// that might not be the smallest.
-func (x *explainer) pick(relax bool, find func() []explainRelaxation) string {
+// pick returns the relaxations smallest first (the first found among
+// equals), at most MaxFixes and without repeats, and whether the search
+// ran in full. It searches nothing when relax is off or the probe budget
+// is spent, and once the budget runs out during the search it returns
+// none rather than some that might not be the smallest.
+func (x *explainer) pick(relax bool, find func() []explainRelaxation) ([]explainRelaxation, bool) {
 	if !relax || x.probes > explainProbeBudget {
-		return ""
+		return nil, false
 	}
-	var best *explainRelaxation
-	for _, c := range find() {
-		if best == nil || c.score < best.score {
-			best = &c
+	all := find()
+	if x.probes > explainProbeBudget {
+		return nil, false
+	}
+	slices.SortStableFunc(all, func(a, b explainRelaxation) int { return cmp.Compare(a.note.Size, b.note.Size) })
+	var out []explainRelaxation
+	for _, c := range all {
+		if len(out) == x.opt.MaxFixes {
+			break
+		}
+		if !slices.ContainsFunc(out, func(o explainRelaxation) bool { return o.sentence == c.sentence }) {
+			out = append(out, c)
 		}
 	}
-	if best == nil || x.probes > explainProbeBudget {
-		return ""
-	}
-	return best.sentence
+	return out, true
 }
 
 // capacityDetail says who holds the trainer-days the stop would fit alone.
-func (x *explainer) capacityDetail(s int, routes []int) string {
+func (x *explainer) capacityDetail(s int, routes []int) (Note, string) {
 	prio := x.p.Stops[s].Priority
 	var higher, equal, lower int
 	for _, r := range routes {
@@ -896,12 +1096,17 @@ func (x *explainer) capacityDetail(s int, routes []int) string {
 	if len(routes) > 1 {
 		days = fmt.Sprintf("%d trainer-days", len(routes))
 	}
-	return fmt.Sprintf("it fits an empty day, but the %s that could serve it are taken: %d visits of higher, %d of equal and %d of lower priority (%s)",
+	n := note(NoteTaken)
+	n.Routes, n.Amount, n.Counts = routes, int64(len(routes)), []int{higher, equal, lower}
+	// The times it may start, which are often the real limit (a clinic
+	// open on one morning a week).
+	n.Windows = x.stopView(s, false).windows
+	return n, fmt.Sprintf("it fits an empty day, but the %s that could serve it are taken: %d visits of higher, %d of equal and %d of lower priority (%s)",
 		days, higher, equal, lower, prio)
 }
 
-// noSkillDetail names the skills nobody has, or says nobody has them all.
-func (x *explainer) noSkillDetail(st *Stop) string {
+// noSkill names the skills nobody has, or says nobody has them all.
+func (x *explainer) noSkill(st *Stop) (Note, string) {
 	var unknown []string
 	for _, sk := range st.Skills {
 		if !x.skill[sk] {
@@ -909,9 +1114,24 @@ func (x *explainer) noSkillDetail(st *Stop) string {
 		}
 	}
 	if len(unknown) > 0 {
-		return "no trainer has the skill " + strings.Join(unknown, ", ")
+		n := note(NoteNoSkill)
+		n.Skills = unknown
+		return n, "no trainer has the skill " + strings.Join(unknown, ", ")
 	}
-	return "no trainer has all the skills " + strings.Join(st.Skills, ", ")
+	n := note(NoteNoSkillTogether)
+	n.Skills = st.Skills
+	return n, "no trainer has all the skills " + strings.Join(st.Skills, ", ")
+}
+
+// vehicles returns the distinct trainers of the routes.
+func (x *explainer) vehicles(routes []int) []string {
+	var names []string
+	for _, r := range routes {
+		if v := x.p.Routes[r].Vehicle; !slices.Contains(names, v) {
+			names = append(names, v)
+		}
+	}
+	return names
 }
 
 func (x *explainer) hasSkills(rt *Route, need []string) bool {
@@ -949,13 +1169,7 @@ func (x *explainer) any(routes []int, ok func(int) bool) bool {
 
 // vehicleList names the distinct trainers of the routes.
 func (x *explainer) vehicleList(routes []int) string {
-	var names []string
-	for _, r := range routes {
-		if v := x.p.Routes[r].Vehicle; !slices.Contains(names, v) {
-			names = append(names, v)
-		}
-	}
-	return strings.Join(names, ", ")
+	return strings.Join(x.vehicles(routes), ", ")
 }
 
 func (x *explainer) routeList(routes []int) string {
@@ -1005,22 +1219,6 @@ func (x *explainer) clock(t int64) string {
 	return fmt.Sprintf("%d", t)
 }
 
-// clockUp is clock rounded up to the minute, for a time that must be
-// reached (a shift that must last at least until then).
-func (x *explainer) clockUp(t int64) string {
-	if x.p.DayLength == 86400 {
-		return x.clock((t + 59) / 60 * 60)
-	}
-	return x.clock(t)
-}
-
-func (x *explainer) duration(d int64) string {
-	if x.p.DayLength == 86400 {
-		return fmt.Sprintf("%dh%02d", d/3600, (d%3600)/60)
-	}
-	return fmt.Sprintf("%d", d)
-}
-
 // minutes converts a time difference into minutes for comparing
 // relaxations (the raw number when the unit is not seconds).
 func (x *explainer) minutes(d int64) int64 {
@@ -1028,21 +1226,6 @@ func (x *explainer) minutes(d int64) int64 {
 		return (d + 59) / 60
 	}
 	return d
-}
-
-// maxShiftChange bounds how far a shift may move to count as a small
-// change: four hours when times are seconds, a sixth of the day otherwise,
-// and without a day length the whole horizon.
-func (x *explainer) maxShiftChange() int64 {
-	if x.p.DayLength > 0 {
-		return x.p.DayLength / 6
-	}
-	var lo, hi int64 = inf, ninf
-	for _, r := range x.p.Routes {
-		lo = min(lo, r.Shifts[0].Start)
-		hi = max(hi, r.Shifts[len(r.Shifts)-1].End)
-	}
-	return max(0, hi-lo)
 }
 
 func (x *explainer) windowList(ws []Window) string {

@@ -6,7 +6,8 @@ import (
 )
 
 // randomProblem builds a random week-like problem with n stops and m
-// trainers over up to three days, exercising every feature of the model.
+// trainers over up to three days, exercising every feature of the model
+// (preferred windows and previous placements included).
 func randomProblem(seed uint64, n, m int) *Problem {
 	rng := rand.New(rand.NewPCG(seed, seed*31+7))
 	const day = 1000
@@ -80,6 +81,14 @@ func randomProblem(seed uint64, n, m int) *Problem {
 		}
 		if rng.IntN(5) == 0 {
 			st.History = map[string]int{fmt.Sprintf("t%d", rng.IntN(m)): 1 + rng.IntN(3)}
+		}
+		if rng.IntN(3) == 0 {
+			d := int64(rng.IntN(days))
+			a := d*day + 100 + rng.Int64N(600)
+			st.PreferredWindows = []Window{{a, a + rng.Int64N(200)}}
+		}
+		if rng.IntN(5) == 0 {
+			st.Previous = &Assignment{Vehicle: fmt.Sprintf("t%d", rng.IntN(m)), Day: rng.IntN(days), Start: st.Windows[0].Start + rng.Int64N(50)}
 		}
 		p.Stops = append(p.Stops, st)
 	}

@@ -174,6 +174,60 @@ func floorDiv(a, b int64) int64 {
 // the instance interrupted.
 func compile(p *Problem, routesFirst bool, stop func() bool) *instance {
 	in := &instance{p: p, n: len(p.Stops), m: len(p.Routes), w: p.Weights}
+	skills := skillIndex{}
+	routeSkills := make([][]uint64, in.m)
+	for i, r := range p.Routes {
+		routeSkills[i] = skills.bits(r.Skills)
+	}
+	shiftLists := in.compileRoutes()
+	in.compileStops()
+	in.routesW = in.routeWeight(routesFirst)
+	for i := range p.Routes {
+		in.routes[i].usedCost = in.routesW + p.Routes[i].FixedCost
+	}
+	in.compileCandidates(skills, routeSkills, shiftLists, stop)
+	if !in.interrupted {
+		in.interrupted = !in.buildNeighbours(stop)
+	}
+	return in
+}
+
+// skillIndex numbers skill names so that a set of skills becomes a bit
+// set and "has every required skill" a few AND operations.
+type skillIndex map[string]int
+
+// bits returns ss as a bit set, numbering skills not seen before.
+func (x skillIndex) bits(ss []string) []uint64 {
+	var bits []uint64
+	for _, s := range ss {
+		id, ok := x[s]
+		if !ok {
+			id = len(x)
+			x[s] = id
+		}
+		for len(bits) <= id/64 {
+			bits = append(bits, 0)
+		}
+		bits[id/64] |= 1 << (id % 64)
+	}
+	return bits
+}
+
+// hasSkills reports whether the bit set have contains need.
+func hasSkills(have, need []uint64) bool {
+	for i, b := range need {
+		if b != 0 && (i >= len(have) || have[i]&b != b) {
+			return false
+		}
+	}
+	return true
+}
+
+// compileRoutes fills in.routes and in.trainers, and returns the number of
+// distinct shift lists: routes with equal shifts give a stop equal allowed
+// start times, so these are computed once per list (routeInfo.shifts).
+func (in *instance) compileRoutes() int {
+	p := in.p
 	trainerIdx := map[string]int{}
 	for _, r := range p.Routes {
 		if _, ok := trainerIdx[r.Vehicle]; !ok {
@@ -181,28 +235,8 @@ func compile(p *Problem, routesFirst bool, stop func() bool) *instance {
 		}
 	}
 	in.trainers = len(trainerIdx)
-	skillIdx := map[string]int{}
-	skillBits := func(ss []string) []uint64 {
-		var bits []uint64
-		for _, s := range ss {
-			id, ok := skillIdx[s]
-			if !ok {
-				id = len(skillIdx)
-				skillIdx[s] = id
-			}
-			for len(bits) <= id/64 {
-				bits = append(bits, 0)
-			}
-			bits[id/64] |= 1 << (id % 64)
-		}
-		return bits
-	}
-	routeSkills := make([][]uint64, in.m)
-	for i, r := range p.Routes {
-		routeSkills[i] = skillBits(r.Skills)
-	}
-
 	in.routes = make([]routeInfo, in.m)
+	var shiftLists [][]Window
 	for i := range p.Routes {
 		r := &p.Routes[i]
 		ri := &in.routes[i]
@@ -218,18 +252,20 @@ func compile(p *Problem, routesFirst bool, stop func() bool) *instance {
 		ri.capacity, ri.maxWork = r.Capacity, r.MaxWork
 		ri.trainer = trainerIdx[r.Vehicle]
 		ri.day = r.Day
-	}
-	// Routes with equal shifts give a stop equal allowed start times.
-	var shiftLists [][]Window
-	for i := range p.Routes {
-		j := slices.IndexFunc(shiftLists, func(ws []Window) bool { return slices.Equal(ws, p.Routes[i].Shifts) })
+		j := slices.IndexFunc(shiftLists, func(ws []Window) bool { return slices.Equal(ws, r.Shifts) })
 		if j < 0 {
 			j = len(shiftLists)
-			shiftLists = append(shiftLists, p.Routes[i].Shifts)
+			shiftLists = append(shiftLists, r.Shifts)
 		}
-		in.routes[i].shifts = j
+		ri.shifts = j
 	}
+	return len(shiftLists)
+}
 
+// compileStops fills the per-stop arrays and each stop's value: what
+// leaving it unassigned costs.
+func (in *instance) compileStops() {
+	p := in.p
 	in.loc = make([]int, in.n)
 	in.svc = make([]int64, in.n)
 	in.load = make([]int64, in.n)
@@ -238,12 +274,6 @@ func compile(p *Problem, routesFirst bool, stop func() bool) *instance {
 	in.stopVal = make([]int64, in.n)
 	in.cands = make([][]cand, in.n)
 	in.considered = make([]bool, in.n)
-	var maxEdge int64
-	for _, m := range p.Matrices {
-		for _, t := range m.Time {
-			maxEdge = max(maxEdge, t)
-		}
-	}
 	for s := range p.Stops {
 		st := &p.Stops[s]
 		in.loc[s], in.svc[s], in.load[s], in.prio[s] = st.Loc, st.Service, st.Load, st.Priority
@@ -256,134 +286,246 @@ func compile(p *Problem, routesFirst bool, stop func() bool) *instance {
 			in.stopVal[s] += in.w.Move
 		}
 	}
-	// The routes-first weight must outweigh every term below it: travel,
-	// urgent delay and the soft terms, bounded crudely but safely.
-	in.routesW = in.w.RouteUsed
-	if routesFirst {
-		bound := in.w.Travel*maxEdge*int64(in.n+2*in.m) + 1
-		bound += int64(in.n) * (in.w.Move + in.w.Continuity + in.w.Preferred + in.w.Fairness*int64(2*in.n+1))
-		if p.DayLength > 0 {
-			bound += int64(in.n) * in.w.UrgentDelay * 7
-		}
-		in.routesW = max(in.w.RouteUsed, bound)
-	}
-	for i := range p.Routes {
-		in.routes[i].usedCost = in.routesW + p.Routes[i].FixedCost
-	}
+}
 
-	var scratch routeState
-	// winOf[j] is the index in in.wins of the current stop's allowed starts
-	// on shift list j, -1 when not computed yet, -2 when empty.
-	winOf := make([]int32, len(shiftLists))
-	var buf []cand
-	for i, s32 := range priorityOrder(p) {
+// routeWeight returns the weight of a used route. Under routes-first it
+// must outweigh every term below it: travel, urgent delay and the soft
+// terms, bounded crudely but safely.
+func (in *instance) routeWeight(routesFirst bool) int64 {
+	if !routesFirst {
+		return in.w.RouteUsed
+	}
+	var maxEdge int64
+	for _, m := range in.p.Matrices {
+		for _, t := range m.Time {
+			maxEdge = max(maxEdge, t)
+		}
+	}
+	bound := in.w.Travel*maxEdge*int64(in.n+2*in.m) + 1
+	bound += int64(in.n) * (in.w.Move + in.w.Continuity + in.w.Preferred + in.w.OutsidePreferred + in.w.Fairness*int64(2*in.n+1))
+	if in.p.DayLength > 0 {
+		bound += int64(in.n) * in.w.UrgentDelay * 7
+	}
+	return max(in.w.RouteUsed, bound)
+}
+
+// compileCandidates lists, for each stop in priority order, the routes it
+// may use with its allowed start times there and the stop-route cost. It
+// calls stop every compileCheckEvery stops and, when that reports true,
+// marks the instance interrupted and leaves the rest unconsidered.
+func (in *instance) compileCandidates(skills skillIndex, routeSkills [][]uint64, shiftLists int, stop func() bool) {
+	cc := candCompiler{
+		in: in, skills: skills, routeSkills: routeSkills,
+		winOf: make([]int32, shiftLists), prefOf: make([]int32, shiftLists),
+	}
+	for i, s := range priorityOrder(in.p) {
 		if i%compileCheckEvery == 0 && stop() {
 			in.interrupted = true
-			break
+			return
 		}
-		s := int(s32)
 		in.considered[s] = true
-		st := &p.Stops[s]
-		win := mergeWindows(st.Windows)
-		if st.Pin != nil && st.Pin.HasStart {
-			win = intersectWindows(win, []Window{{st.Pin.Start, st.Pin.Start}})
-		}
-		if len(win) == 0 {
+		in.cands[s] = cc.stop(int(s))
+	}
+}
+
+// candCompiler holds what compileCandidates reuses from stop to stop.
+type candCompiler struct {
+	in          *instance
+	skills      skillIndex
+	routeSkills [][]uint64
+	// winOf[j] is the index in in.wins of the current stop's allowed starts
+	// on shift list j, -1 when not computed yet, -2 when empty.
+	winOf []int32
+	// prefOf[j] is the index in in.wins of those allowed starts that are
+	// also preferred, -2 when none is, -3 when all are (or the stop has no
+	// preference); valid where winOf[j] >= 0.
+	prefOf  []int32
+	buf     []cand
+	scratch routeState
+}
+
+// Values of candCompiler.prefOf besides an index.
+const (
+	prefNone = -2 // no allowed start is preferred
+	prefAll  = -3 // every allowed start is preferred, or none is asked for
+)
+
+// stop returns stop s's candidates: the routes that qualify (not excluded,
+// as pinned, within capacity, with the skills), where some allowed start
+// fits a shift and the stop alone fits the route. A route can give up to
+// three candidates, narrowest first (see routeCands): the search then
+// prices keeping the previous start time and starting at a preferred time
+// exactly, with the O(1) insertion test, by choosing among them.
+func (cc *candCompiler) stop(s int) []cand {
+	in, p := cc.in, cc.in.p
+	st := &p.Stops[s]
+	win := mergeWindows(st.Windows)
+	if st.Pin != nil && st.Pin.HasStart {
+		win = intersectWindows(win, []Window{{st.Pin.Start, st.Pin.Start}})
+	}
+	if len(win) == 0 {
+		return nil
+	}
+	pref := mergeWindows(st.PreferredWindows)
+	for j := range cc.winOf {
+		cc.winOf[j] = -1
+	}
+	cc.buf = cc.buf[:0]
+	earliestDay := int64(0)
+	if p.DayLength > 0 {
+		earliestDay = floorDiv(win[0].Start, p.DayLength)
+	}
+	need := cc.skills.bits(st.Skills)
+	excluded := map[string]bool{}
+	for _, e := range st.Excluded {
+		excluded[e] = true
+	}
+	preferred := map[string]bool{}
+	for _, e := range st.Preferred {
+		preferred[e] = true
+	}
+	for r := range p.Routes {
+		rt := &p.Routes[r]
+		ri := &in.routes[r]
+		if excluded[rt.Vehicle] || !pinAllows(st.Pin, rt) || (ri.capacity > 0 && st.Load > ri.capacity) || !hasSkills(cc.routeSkills[r], need) {
 			continue
 		}
-		for j := range winOf {
-			winOf[j] = -1
+		j := ri.shifts
+		if cc.winOf[j] == -1 {
+			cc.allowedStarts(j, win, pref, rt.Shifts, st.Service)
 		}
-		buf = buf[:0]
-		earliestDay := int64(0)
-		if p.DayLength > 0 {
-			earliestDay = floorDiv(win[0].Start, p.DayLength)
+		if cc.winOf[j] < 0 {
+			continue
 		}
-		need := skillBits(st.Skills)
-		excluded := map[string]bool{}
-		for _, e := range st.Excluded {
-			excluded[e] = true
-		}
-		preferred := map[string]bool{}
-		for _, e := range st.Preferred {
-			preferred[e] = true
-		}
-		for r := range p.Routes {
-			rt := &p.Routes[r]
-			ri := &in.routes[r]
-			if excluded[rt.Vehicle] {
-				continue
-			}
-			if st.Pin != nil && ((st.Pin.Vehicle != "" && st.Pin.Vehicle != rt.Vehicle) || (st.Pin.HasDay && st.Pin.Day != rt.Day)) {
-				continue
-			}
-			if ri.capacity > 0 && st.Load > ri.capacity {
-				continue
-			}
-			rs := routeSkills[r]
-			ok := true
-			for i, b := range need {
-				if b != 0 && (i >= len(rs) || rs[i]&b != b) {
-					ok = false
-					break
-				}
-			}
-			if !ok {
-				continue
-			}
-			j := ri.shifts
-			if winOf[j] == -1 {
-				var starts []Window
-				for _, sh := range rt.Shifts {
-					if sh.End-st.Service >= sh.Start {
-						starts = append(starts, Window{sh.Start, sh.End - st.Service})
-					}
-				}
-				if cw := intersectWindows(win, starts); len(cw) > 0 {
-					winOf[j] = int32(len(in.wins))
-					in.wins = append(in.wins, cw)
-				} else {
-					winOf[j] = -2
-				}
-			}
-			if winOf[j] < 0 {
-				continue
-			}
-			var pair int64
-			if st.Priority == PriorityUrgent && p.DayLength > 0 {
-				if d := int64(rt.Day) - earliestDay; d > 0 {
-					pair += d * in.w.UrgentDelay
-				}
-			}
-			if st.Previous != nil && (st.Previous.Vehicle != rt.Vehicle || st.Previous.Day != rt.Day) {
-				pair += in.w.Move
-			}
-			if len(st.History) > 0 && st.History[rt.Vehicle] == 0 {
-				someone := false
-				for _, v := range st.History {
-					if v > 0 {
-						someone = true
-					}
-				}
-				if someone {
-					pair += in.w.Continuity
-				}
-			}
-			if len(st.Preferred) > 0 && !preferred[rt.Vehicle] {
-				pair += in.w.Preferred
-			}
-			c := cand{route: int32(r), win: winOf[j], pair: pair}
-			if !in.singletonFeasible(&scratch, s, &c) {
-				continue
-			}
-			buf = append(buf, c)
-		}
-		in.cands[s] = slices.Clone(buf)
+		cc.routeCands(s, r, in.pairCost(st, rt, earliestDay, preferred), pref)
 	}
-	if !in.interrupted {
-		in.interrupted = !in.buildNeighbours(stop)
+	return slices.Clone(cc.buf)
+}
+
+// allowedStarts computes winOf[j] and prefOf[j] for the stop's merged
+// windows win and preferred windows pref on shift list shifts.
+func (cc *candCompiler) allowedStarts(j int, win, pref, shifts []Window, service int64) {
+	in := cc.in
+	cc.winOf[j], cc.prefOf[j] = -2, prefAll
+	cw := intersectWindows(win, shiftStarts(shifts, service))
+	if len(cw) == 0 {
+		return
 	}
-	return in
+	cc.winOf[j] = int32(len(in.wins))
+	in.wins = append(in.wins, cw)
+	if len(pref) == 0 {
+		return
+	}
+	switch pw := intersectWindows(cw, pref); {
+	case len(pw) == 0:
+		cc.prefOf[j] = prefNone
+	case !slices.Equal(pw, cw):
+		cc.prefOf[j] = int32(len(in.wins))
+		in.wins = append(in.wins, pw)
+	}
+}
+
+// routeCands appends stop s's candidates on route r, base being the cost
+// terms that do not depend on the start time. Where the stop can start at
+// its Previous start on its previous trainer-day, the first candidate
+// allows exactly that start and pays no move; where only some allowed
+// starts are preferred, the next allows just those; the last allows every
+// start and pays Weights.Move when the stop has a Previous placement, and
+// Weights.OutsidePreferred when some of its starts are not preferred.
+// Either may overprice a plan that happens to start at the previous or a
+// preferred time anyway; the search then finds the cheaper candidate, and
+// Evaluate prices the plan as it is.
+func (cc *candCompiler) routeCands(s, r int, base int64, pref []Window) {
+	in := cc.in
+	st, rt := &in.p.Stops[s], &in.p.Routes[r]
+	j := in.routes[r].shifts
+	full := cand{route: int32(r), win: cc.winOf[j], pair: base}
+	if st.Previous != nil {
+		full.pair += in.w.Move
+	}
+	if cc.prefOf[j] != prefAll {
+		full.pair += in.w.OutsidePreferred
+	}
+	if !in.singletonFeasible(&cc.scratch, s, &full) {
+		return
+	}
+	if pv := st.Previous; pv != nil && pv.Vehicle == rt.Vehicle && pv.Day == rt.Day && inWindows(in.wins[full.win], pv.Start) {
+		keep := cand{route: int32(r), win: int32(len(in.wins)), pair: base}
+		in.wins = append(in.wins, []Window{{pv.Start, pv.Start}})
+		if len(pref) > 0 && !inWindows(pref, pv.Start) {
+			keep.pair += in.w.OutsidePreferred
+		}
+		if in.singletonFeasible(&cc.scratch, s, &keep) {
+			cc.buf = append(cc.buf, keep)
+		} else {
+			in.wins = in.wins[:len(in.wins)-1]
+		}
+	}
+	if cc.prefOf[j] >= 0 {
+		inside := cand{route: int32(r), win: cc.prefOf[j], pair: full.pair - in.w.OutsidePreferred}
+		if in.singletonFeasible(&cc.scratch, s, &inside) {
+			cc.buf = append(cc.buf, inside)
+		}
+	}
+	cc.buf = append(cc.buf, full)
+}
+
+// inWindows reports whether t lies inside one of ws.
+func inWindows(ws []Window, t int64) bool {
+	for _, w := range ws {
+		if w.Contains(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// pinAllows reports whether pin (nil = none) lets its stop use route rt.
+func pinAllows(pin *Pin, rt *Route) bool {
+	if pin == nil {
+		return true
+	}
+	return (pin.Vehicle == "" || pin.Vehicle == rt.Vehicle) && (!pin.HasDay || pin.Day == rt.Day)
+}
+
+// shiftStarts returns the start times at which a service of length svc
+// lies inside one of shifts.
+func shiftStarts(shifts []Window, svc int64) []Window {
+	var starts []Window
+	for _, sh := range shifts {
+		if sh.End-svc >= sh.Start {
+			starts = append(starts, Window{sh.Start, sh.End - svc})
+		}
+	}
+	return starts
+}
+
+// pairCost is the part of the objective that depends only on the stop and
+// its route, not on its start time: urgent delay, continuity and preferred
+// trainers. Moves and preferred hours depend on the start; routeCands
+// prices them.
+func (in *instance) pairCost(st *Stop, rt *Route, earliestDay int64, preferred map[string]bool) int64 {
+	var pair int64
+	if st.Priority == PriorityUrgent && in.p.DayLength > 0 {
+		if d := int64(rt.Day) - earliestDay; d > 0 {
+			pair += d * in.w.UrgentDelay
+		}
+	}
+	if len(st.History) > 0 && st.History[rt.Vehicle] == 0 {
+		someone := false
+		for _, v := range st.History {
+			if v > 0 {
+				someone = true
+			}
+		}
+		if someone {
+			pair += in.w.Continuity
+		}
+	}
+	if len(st.Preferred) > 0 && !preferred[rt.Vehicle] {
+		pair += in.w.Preferred
+	}
+	return pair
 }
 
 // singletonFeasible reports whether the stop alone fits the route; rs is

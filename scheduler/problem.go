@@ -75,8 +75,11 @@ type Pin struct {
 }
 
 // Assignment is a previously published placement of a stop, used to keep
-// re-plans stable: moving the stop to another trainer or day costs
-// Weights.Move.
+// re-plans stable: serving the stop with another trainer, on another day
+// or at another start time (by any amount), or leaving it out, costs
+// Weights.Move. A published visit that starts five minutes later is a
+// change the clinic must be told about, so time counts like the trainer
+// and the day.
 type Assignment struct {
 	Vehicle string
 	Day     int
@@ -132,9 +135,15 @@ type Stop struct {
 	// Service is the service duration.
 	Service int64
 	// Windows are the allowed service START times, absolute, sorted or not,
-	// possibly overlapping (they are merged). They encode clinic hours ∩
-	// preferred windows ∩ the earliest and due day. At least one is required.
+	// possibly overlapping (they are merged). They encode the clinic's
+	// hours ∩ the earliest and due day: a hard limit. At least one is
+	// required.
 	Windows []Window
+	// PreferredWindows are the service START times the clinic prefers,
+	// absolute like Windows; empty means no preference. Starting outside
+	// them is allowed (within Windows) but costs Weights.OutsidePreferred:
+	// a clinic's wish must not make a request unplaceable.
+	PreferredWindows []Window
 	// Load counts against Route.Capacity.
 	Load int64
 	// Skills required from the trainer.
@@ -146,7 +155,8 @@ type Stop struct {
 	Preferred, Excluded []string
 	// Pin is the optional coordinator pin (hard).
 	Pin *Pin
-	// Previous is the published placement, for stability (soft).
+	// Previous is the published placement, for stability (soft): a
+	// different trainer, day or start costs Weights.Move.
 	Previous *Assignment
 	// History counts past visits at this clinic per trainer id, for
 	// continuity: serving the stop with a trainer who never visited the
@@ -155,6 +165,12 @@ type Stop struct {
 	// Group is the clinic id. Stops of one clinic share Loc, so one trip can
 	// serve several of them back to back with zero travel in between.
 	Group string
+	// OpenWindows are the start times the stop would allow without its
+	// earliest and due days (the clinic's hours over the whole horizon).
+	// Only explanations read them: a relaxation that moves the due or
+	// earliest day offers exactly these times, so it is true to the
+	// clinic's hours. Nil means unknown, and no such relaxation is offered.
+	OpenWindows []Window
 }
 
 // Weights price the objective. The solver minimises
@@ -164,9 +180,10 @@ type Stop struct {
 //	+ Travel × travel time
 //	+ RouteUsed × routes used + Σ FixedCost of used routes
 //	+ Fairness × Σ over trainers of (visits of the trainer)²
-//	+ Move × stops whose trainer or day differs from Previous
+//	+ Move × stops whose trainer, day or start differs from Previous (or left out)
 //	+ Continuity × stops served by a trainer without History at a clinic that has some
-//	+ Preferred × stops with Preferred trainers served by someone else.
+//	+ Preferred × stops with Preferred trainers served by someone else
+//	+ OutsidePreferred × stops starting outside their PreferredWindows.
 //
 // A pinned stop left unscheduled costs 10 × Scheduled[PriorityUrgent].
 type Weights struct {
@@ -178,6 +195,9 @@ type Weights struct {
 	Move        int64
 	Continuity  int64
 	Preferred   int64
+	// OutsidePreferred prices a stop served at a start time outside its
+	// non-empty Stop.PreferredWindows.
+	OutsidePreferred int64
 }
 
 // DefaultWeights returns weights for time in seconds that give strongest-first
@@ -187,7 +207,8 @@ type Weights struct {
 // fairness. Stability is priced as one hour of travel per moved stop and
 // continuity as ten minutes, since a published visit that moves costs the
 // coordinator a phone call and the clinic a new date; set Move lower for a
-// strictly travel-first order.
+// strictly travel-first order. A start outside the clinic's preferred
+// hours costs half an hour of travel: worth a detour, not a lost visit.
 func DefaultWeights() Weights {
 	return Weights{
 		Scheduled:   [4]int64{1e14, 1e13, 1e12, 1e11},
@@ -198,6 +219,8 @@ func DefaultWeights() Weights {
 		Move:        3600 * 1000,
 		Continuity:  600 * 1000,
 		Preferred:   300 * 1000,
+		// Half an hour of travel.
+		OutsidePreferred: 1800 * 1000,
 	}
 }
 
@@ -221,6 +244,9 @@ type Visit struct {
 	// Arrive is when the trainer reaches the location, Start and End bound
 	// the service (End = Start + Service).
 	Arrive, Start, End int64
+	// OutsidePreferred reports that Start lies outside the stop's
+	// non-empty PreferredWindows, so the plan can say so.
+	OutsidePreferred bool
 }
 
 // RoutePlan is the schedule of one used route.
@@ -272,6 +298,10 @@ type Unassigned struct {
 	// Relaxation is the smallest single change that would let the stop in,
 	// or "" when none was found.
 	Relaxation string
+	// Explanation is the same in structured form, for callers that word
+	// it themselves (in another language, with names for ids); nil for
+	// stops that were not explained.
+	Explanation *Explanation
 }
 
 // Cost is the objective broken down into its terms. Total is the weighted
@@ -293,12 +323,15 @@ type Cost struct {
 	FixedCost  int64
 	// FairnessSquares is Σ over trainers of (number of visits)².
 	FairnessSquares int64
-	// Moves counts stops whose trainer or day differs from Previous
-	// (including previously placed stops now unassigned).
+	// Moves counts stops whose trainer, day or start time differs from
+	// Previous (including previously placed stops now unassigned).
 	Moves int
 	// ContinuityMisses and PreferredMisses count soft-preference misses.
 	ContinuityMisses int
 	PreferredMisses  int
+	// OutsidePreferred counts served stops starting outside their
+	// non-empty PreferredWindows.
+	OutsidePreferred int
 }
 
 // Stats describes the search that produced a solution.

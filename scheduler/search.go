@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"math/rand/v2"
@@ -416,105 +417,27 @@ func (w *worker) repairGreedy(blink float64) {
 func (w *worker) repairRegret(list []int32, k int, stop func() bool) bool {
 	in := w.in
 	list = slices.Clone(list)
-	type entry struct {
-		cost int64
-		p    int
-	}
-	cache := make([][]entry, len(list))
-	eval := func(i, ci int) entry {
-		s := list[i]
-		c := &in.cands[s][ci]
-		r := int(c.route)
-		if w.closed[r] {
-			return entry{inf, -1}
-		}
-		rs := &w.routes[r]
-		ri := &in.routes[r]
-		if ri.capacity > 0 && rs.load+in.load[s] > ri.capacity {
-			return entry{inf, -1}
-		}
-		n := len(rs.seq)
-		fixed := c.pair + in.w.Fairness*(2*w.tcount[ri.trainer]+1)
-		if n == 0 {
-			fixed += ri.usedCost
-		}
-		best := entry{inf, -1}
-		lu := in.loc[s]
-		cw := in.window(c)
-		lastStart := cw[len(cw)-1].End
-		for p := 0; p <= n; p++ {
-			if min(rs.fe0[p], rs.fe1[p]) > lastStart {
-				break
-			}
-			base := int64(0)
-			if n > 0 {
-				base = ri.tt(rs.locs[p], rs.locs[p+1])
-			}
-			a, b := rs.locs[p], rs.locs[p+1]
-			tau, tub := ri.tt(a, lu), ri.tt(lu, b)
-			d := fixed + in.w.Travel*(tau+tub-base)
-			if d >= best.cost || !rs.canInsert(in, ri, int(s), cw, p, tau, tub) {
-				continue
-			}
-			if ri.maxWork > 0 && !w.maxWorkOK(rs, s, c, p) {
-				continue
-			}
-			best = entry{d, p}
-		}
-		return best
-	}
-	for i := range list {
+	// cache[i][ci] is the best insertion of list[i] by its candidate ci.
+	cache := make([][]regretEntry, len(list))
+	for i, s := range list {
 		if stop != nil && i%compileCheckEvery == 0 && stop() {
 			return false
 		}
-		cache[i] = make([]entry, len(in.cands[list[i]]))
+		cache[i] = make([]regretEntry, len(in.cands[s]))
 		for ci := range cache[i] {
-			cache[i][ci] = eval(i, ci)
+			cache[i][ci] = w.regretEval(s, &in.cands[s][ci])
 		}
 	}
 	alive := make([]bool, len(list))
 	for i := range alive {
 		alive[i] = true
 	}
-	costs := make([]int64, 0, 8)
+	var costs []int64
 	for step := 0; ; step++ {
 		if stop != nil && step%compileCheckEvery == 0 && stop() {
 			return false
 		}
-		bi, bci := -1, -1
-		var bestRegret, bestCost int64
-		for i := range list {
-			if !alive[i] {
-				continue
-			}
-			costs = costs[:0]
-			mci := -1
-			var m int64 = inf
-			for ci, e := range cache[i] {
-				if e.cost < inf {
-					costs = append(costs, e.cost)
-					if e.cost < m {
-						m, mci = e.cost, ci
-					}
-				}
-			}
-			if mci < 0 || m >= in.stopVal[list[i]] {
-				alive[i] = false
-				continue
-			}
-			slices.Sort(costs)
-			var regret int64
-			for j := 1; j < k; j++ {
-				other := in.stopVal[list[i]]
-				if j < len(costs) {
-					other = min(other, costs[j])
-				}
-				regret += other - m
-			}
-			if bi < 0 || regret > bestRegret || (regret == bestRegret && m < bestCost) {
-				bi, bci, bestRegret, bestCost = i, mci, regret, m
-			}
-		}
+		bi, bci := w.mostRegretted(list, cache, alive, k, &costs)
 		if bi < 0 {
 			return true
 		}
@@ -523,6 +446,8 @@ func (w *worker) repairRegret(list []int32, k int, stop func() bool) bool {
 		r := int(c.route)
 		w.insert(s, r, cache[bi][bci].p, c)
 		alive[bi] = false
+		// Re-evaluate what the insertion changed: the route, and under
+		// fairness every route of the same trainer.
 		t := in.routes[r].trainer
 		for i := range list {
 			if !alive[i] {
@@ -531,11 +456,105 @@ func (w *worker) repairRegret(list []int32, k int, stop func() bool) bool {
 			for ci := range cache[i] {
 				cr := int(in.cands[list[i]][ci].route)
 				if cr == r || (in.w.Fairness > 0 && in.routes[cr].trainer == t) {
-					cache[i][ci] = eval(i, ci)
+					cache[i][ci] = w.regretEval(list[i], &in.cands[list[i]][ci])
 				}
 			}
 		}
 	}
+}
+
+// regretEntry is a stop's cheapest insertion into one candidate route:
+// the cost increase and the position, or inf and -1 when it does not fit.
+type regretEntry struct {
+	cost int64
+	p    int
+}
+
+// regretEval returns stop s's cheapest insertion by candidate c.
+func (w *worker) regretEval(s int32, c *cand) regretEntry {
+	in := w.in
+	r := int(c.route)
+	if w.closed[r] {
+		return regretEntry{inf, -1}
+	}
+	rs := &w.routes[r]
+	ri := &in.routes[r]
+	if ri.capacity > 0 && rs.load+in.load[s] > ri.capacity {
+		return regretEntry{inf, -1}
+	}
+	n := len(rs.seq)
+	fixed := c.pair + in.w.Fairness*(2*w.tcount[ri.trainer]+1)
+	if n == 0 {
+		fixed += ri.usedCost
+	}
+	best := regretEntry{inf, -1}
+	lu := in.loc[s]
+	cw := in.window(c)
+	lastStart := cw[len(cw)-1].End
+	for p := 0; p <= n; p++ {
+		if min(rs.fe0[p], rs.fe1[p]) > lastStart {
+			break
+		}
+		base := int64(0)
+		if n > 0 {
+			base = ri.tt(rs.locs[p], rs.locs[p+1])
+		}
+		a, b := rs.locs[p], rs.locs[p+1]
+		tau, tub := ri.tt(a, lu), ri.tt(lu, b)
+		d := fixed + in.w.Travel*(tau+tub-base)
+		if d >= best.cost || !rs.canInsert(in, ri, int(s), cw, p, tau, tub) {
+			continue
+		}
+		if ri.maxWork > 0 && !w.maxWorkOK(rs, s, c, p) {
+			continue
+		}
+		best = regretEntry{d, p}
+	}
+	return best
+}
+
+// mostRegretted returns the index in list of the live stop with the
+// largest regret-k (ties to the cheaper best insertion) and the candidate
+// of its best insertion, or -1, -1 when none is left worth inserting. A
+// stop that no longer fits anywhere, or whose best insertion costs more
+// than leaving it out, is marked dead. costs is scratch space.
+func (w *worker) mostRegretted(list []int32, cache [][]regretEntry, alive []bool, k int, costs *[]int64) (int, int) {
+	in := w.in
+	bi, bci := -1, -1
+	var bestRegret, bestCost int64
+	for i := range list {
+		if !alive[i] {
+			continue
+		}
+		*costs = (*costs)[:0]
+		mci := -1
+		var m int64 = inf
+		for ci, e := range cache[i] {
+			if e.cost < inf {
+				*costs = append(*costs, e.cost)
+				if e.cost < m {
+					m, mci = e.cost, ci
+				}
+			}
+		}
+		if mci < 0 || m >= in.stopVal[list[i]] {
+			alive[i] = false
+			continue
+		}
+		slices.Sort(*costs)
+		var regret int64
+		for j := 1; j < k; j++ {
+			other := in.stopVal[list[i]]
+			if j < len(*costs) {
+				other = min(other, (*costs)[j])
+			}
+			regret += other - m
+		}
+		if bi < 0 || regret > bestRegret || (regret == bestRegret && m < bestCost) {
+			bi, bci, bestRegret, bestCost = i, mci, regret, m
+		}
+	}
+	return bi, bci
 }
 
 // --- removals ---
@@ -781,65 +800,7 @@ func (w *worker) construct(sp *searchParams) bool {
 	}
 	w.begin()
 	defer w.commit()
-	type prev struct {
-		s     int32
-		start int64
-	}
-	type trainerDay struct {
-		vehicle string
-		day     int
-	}
-	byRoute := map[int][]prev{}
-	routeOf := map[trainerDay]int{}
-	for r, rt := range in.p.Routes {
-		routeOf[trainerDay{rt.Vehicle, rt.Day}] = r
-	}
-	for s := range in.p.Stops {
-		pa := in.p.Stops[s].Previous
-		if pa == nil {
-			continue
-		}
-		if r, ok := routeOf[trainerDay{pa.Vehicle, pa.Day}]; ok {
-			byRoute[r] = append(byRoute[r], prev{int32(s), pa.Start})
-		}
-	}
-	for r := range in.m {
-		ps := byRoute[r]
-		slices.SortStableFunc(ps, func(a, b prev) int {
-			switch {
-			case a.start < b.start:
-				return -1
-			case a.start > b.start:
-				return 1
-			}
-			return 0
-		})
-		for _, pv := range ps {
-			var c *cand
-			for ci := range in.cands[pv.s] {
-				if int(in.cands[pv.s][ci].route) == r {
-					c = &in.cands[pv.s][ci]
-				}
-			}
-			if c == nil {
-				continue
-			}
-			rs := &w.routes[r]
-			ri := &in.routes[r]
-			k := len(rs.seq)
-			if ri.capacity > 0 && rs.load+in.load[pv.s] > ri.capacity {
-				continue
-			}
-			tau, tub := ri.tt(rs.locs[k], in.loc[pv.s]), ri.tt(in.loc[pv.s], rs.locs[k+1])
-			if !rs.canInsert(in, ri, int(pv.s), in.window(c), k, tau, tub) {
-				continue
-			}
-			if ri.maxWork > 0 && !w.maxWorkOK(rs, pv.s, c, k) {
-				continue
-			}
-			w.insert(pv.s, r, k, c)
-		}
-	}
+	w.keepPrevious()
 	if in.n <= regretConstructionLimit {
 		return w.repairRegret(slices.Clone(w.pool), 2, sp.expired)
 	}
@@ -856,6 +817,69 @@ func (w *worker) construct(sp *searchParams) bool {
 		}
 	}
 	return true
+}
+
+// keepPrevious puts every stop with a Previous placement back on its
+// previous trainer-day, in the previous order of start times, when the
+// route still has room for it at the end: by its first candidate there
+// that fits, which is the one keeping the previous start time when that
+// is still allowed (see routeCands).
+func (w *worker) keepPrevious() {
+	in := w.in
+	for r, ps := range previousByRoute(in.p) {
+		for _, s := range ps {
+			for ci := range in.cands[s] {
+				if c := &in.cands[s][ci]; int(c.route) == r && w.fitsAtEnd(s, c) {
+					w.insert(s, r, len(w.routes[r].seq), c)
+					break
+				}
+			}
+		}
+	}
+}
+
+// fitsAtEnd reports whether stop s fits at the end of candidate c's route.
+func (w *worker) fitsAtEnd(s int32, c *cand) bool {
+	in := w.in
+	r := int(c.route)
+	rs := &w.routes[r]
+	ri := &in.routes[r]
+	k := len(rs.seq)
+	if ri.capacity > 0 && rs.load+in.load[s] > ri.capacity {
+		return false
+	}
+	tau, tub := ri.tt(rs.locs[k], in.loc[s]), ri.tt(in.loc[s], rs.locs[k+1])
+	if !rs.canInsert(in, ri, int(s), in.window(c), k, tau, tub) {
+		return false
+	}
+	return ri.maxWork == 0 || w.maxWorkOK(rs, s, c, k)
+}
+
+// previousByRoute returns, per route, the stops whose Previous placement
+// is that route's trainer-day, by previous start time.
+func previousByRoute(p *Problem) [][]int32 {
+	type trainerDay struct {
+		vehicle string
+		day     int
+	}
+	routeOf := map[trainerDay]int{}
+	for r, rt := range p.Routes {
+		routeOf[trainerDay{rt.Vehicle, rt.Day}] = r
+	}
+	byRoute := make([][]int32, len(p.Routes))
+	for s := range p.Stops {
+		if pa := p.Stops[s].Previous; pa != nil {
+			if r, ok := routeOf[trainerDay{pa.Vehicle, pa.Day}]; ok {
+				byRoute[r] = append(byRoute[r], int32(s))
+			}
+		}
+	}
+	for _, ps := range byRoute {
+		slices.SortStableFunc(ps, func(a, b int32) int {
+			return cmp.Compare(p.Stops[a].Previous.Start, p.Stops[b].Previous.Start)
+		})
+	}
+	return byRoute
 }
 
 // fill inserts every unassigned stop that fits the solution as it stands,
@@ -951,10 +975,32 @@ const (
 	nDestroy
 )
 
-// run performs the whole search on this worker.
+// run performs the whole search on this worker: construct a first plan,
+// minimise the fleet when routes come first, anneal, and finally insert
+// whatever still fits.
 func (w *worker) run(sp *searchParams) {
-	in := w.in
 	start := sp.now()
+	if !w.constructFirst(sp) {
+		return
+	}
+	done := w.budget(sp, start)
+	var iter int64
+	phase2 := 0.0
+	if sp.routesFirst {
+		iter = w.minimiseRoutes(sp, start, done)
+		phase2 = sp.fraction(iter, start)
+		w.loadBest()
+	}
+	w.iterations = w.anneal(sp, iter, phase2, done)
+	w.loadBest()
+	w.fill(func() bool { return sp.ctx.Err() != nil })
+	w.saveBest()
+}
+
+// constructFirst builds the first plan and records it as the best. It
+// reports whether there is anything left to search: not when planning was
+// interrupted (w.stopped then says why) or there are no stops or routes.
+func (w *worker) constructFirst(sp *searchParams) bool {
 	w.interrupted = !w.construct(sp)
 	w.saveBest()
 	w.initialCost = w.bestCost
@@ -966,12 +1012,20 @@ func (w *worker) run(sp *searchParams) {
 		if sp.ctx.Err() != nil {
 			w.stopped = StopCancelled
 		}
-		return
+		return false
 	}
-	if in.n == 0 || in.m == 0 {
-		return
-	}
-	done := func(iter int64) (bool, float64) {
+	return w.in.n > 0 && w.in.m > 0
+}
+
+// budgetFunc reports, before iteration iter, whether the search must stop
+// and how much of its budget is spent.
+type budgetFunc func(iter int64) (stop bool, spent float64)
+
+// budget returns the stop rule shared by the search phases: a cancelled
+// context (looked at every 16 iterations), the iteration budget or the
+// clock. It records in w.stopped which one ended the search.
+func (w *worker) budget(sp *searchParams, start time.Time) budgetFunc {
+	return func(iter int64) (bool, float64) {
 		if iter&15 == 0 && sp.ctx.Err() != nil {
 			w.stopped = StopCancelled
 			return true, 1
@@ -991,29 +1045,25 @@ func (w *worker) run(sp *searchParams) {
 		}
 		return false, f
 	}
-	var iter int64
-	phase2 := 0.0
-	if sp.routesFirst {
-		iter = w.minimiseRoutes(sp, start, done)
-		phase2 = sp.fraction(iter, start)
-		w.loadBest()
-	}
-	// Simulated annealing on the full objective.
+}
+
+// anneal is the improvement phase: simulated annealing on the full
+// objective with adaptive ruin and recreate operators, from iteration iter
+// (the fleet phase may have spent the budget up to phase2) until the budget
+// or a stall ends it. It returns the iteration count.
+func (w *worker) anneal(sp *searchParams, iter int64, phase2 float64, done budgetFunc) int64 {
+	in := w.in
 	// Temperatures scale with the typical distance between neighbouring
 	// stops, so that the schedule suits any time unit; the factors were
 	// tuned on Solomon R1/RC1 instances.
 	t0 := max(1, 2*w.in.avgEdge*float64(in.w.Travel))
 	tf := max(0.01, 0.02*w.in.avgEdge*float64(in.w.Travel))
-	weights := [nDestroy]float64{6, 1, 1, 1, 0.5}
-	scores := [nDestroy]float64{}
-	uses := [nDestroy]float64{}
+	ops := operators{weights: [nDestroy]float64{6, 1, 1, 1, 0.5}}
 	cur := w.cost()
 	temp := t0
-	var f float64
 	lastBest := iter
 	for {
-		var stop bool
-		stop, f = done(iter)
+		stop, f := done(iter)
 		if stop {
 			break
 		}
@@ -1029,21 +1079,9 @@ func (w *worker) run(sp *searchParams) {
 			temp = t0 * math.Pow(tf/t0, max(0, g))
 		}
 		iter++
-		op := roulette(w.rng, weights[:])
+		op := roulette(w.rng, ops.weights[:])
 		w.begin()
-		q := 4 + w.rng.IntN(max(1, min(36, in.n*3/10)))
-		switch op {
-		case opStrings:
-			w.removeStrings(10)
-		case opRandom:
-			w.removeRandom(q)
-		case opRelated:
-			w.removeRelated(q)
-		case opWorst:
-			w.removeWorst(q)
-		case opRoute:
-			w.removeRoute()
-		}
+		w.destroy(op, 4+w.rng.IntN(max(1, min(36, in.n*3/10))))
 		w.finishRemoval()
 		if w.rng.IntN(20) == 0 {
 			w.repairRegret(w.repairList(), 2, nil)
@@ -1070,21 +1108,48 @@ func (w *worker) run(sp *searchParams) {
 		} else {
 			w.rollback()
 		}
-		scores[op] += score
-		uses[op]++
-		if iter%200 == 0 {
-			for i := range weights {
-				if uses[i] > 0 {
-					weights[i] = 0.8*weights[i] + 0.2*max(0.05, scores[i]/uses[i])
-				}
-				scores[i], uses[i] = 0, 0
-			}
-		}
+		ops.record(op, score, iter)
 	}
-	w.iterations = iter
-	w.loadBest()
-	w.fill(func() bool { return sp.ctx.Err() != nil })
-	w.saveBest()
+	return iter
+}
+
+// operators holds the adaptive weights of the removal operators and the
+// scores they earned since the weights were last updated.
+type operators struct {
+	weights, scores, uses [nDestroy]float64
+}
+
+// record credits op with score and, every 200 iterations, moves each
+// weight a fifth of the way towards its operator's mean recent score.
+func (o *operators) record(op int, score float64, iter int64) {
+	o.scores[op] += score
+	o.uses[op]++
+	if iter%200 != 0 {
+		return
+	}
+	for i := range o.weights {
+		if o.uses[i] > 0 {
+			o.weights[i] = 0.8*o.weights[i] + 0.2*max(0.05, o.scores[i]/o.uses[i])
+		}
+		o.scores[i], o.uses[i] = 0, 0
+	}
+}
+
+// destroy applies removal operator op; q is the number of stops the
+// random, related and worst removals take out.
+func (w *worker) destroy(op, q int) {
+	switch op {
+	case opStrings:
+		w.removeStrings(10)
+	case opRandom:
+		w.removeRandom(q)
+	case opRelated:
+		w.removeRelated(q)
+	case opWorst:
+		w.removeWorst(q)
+	case opRoute:
+		w.removeRoute()
+	}
 }
 
 func roulette(rng *rand.Rand, ws []float64) int {
@@ -1111,8 +1176,7 @@ func roulette(rng *rand.Rand, ws []float64) int {
 // the final distance (BENCHMARKS.md, "Improving distance during fleet
 // minimisation"). It returns the iterations spent; the best all-assigned
 // solution is kept in best.
-func (w *worker) minimiseRoutes(sp *searchParams, start time.Time, done func(int64) (bool, float64)) int64 {
-	in := w.in
+func (w *worker) minimiseRoutes(sp *searchParams, start time.Time, done budgetFunc) int64 {
 	// The phase takes at most share of the budget. Ending it early when it
 	// stalls left more time for distance but cost vehicles on r104 and
 	// r110, and vehicles come first; ending it after a quarter of the
@@ -1125,60 +1189,16 @@ func (w *worker) minimiseRoutes(sp *searchParams, start time.Time, done func(int
 	for r := range w.routes {
 		w.closed[r] = len(w.routes[r].seq) == 0
 	}
-	if len(w.pool) > 0 {
-		// Construction could not place everything: nothing to minimise.
-		clear(w.closed)
-		return 0
-	}
-	t0 := max(1, 0.5*w.in.avgEdge*float64(in.w.Travel))
-	sumAbs := func() int64 {
-		var a int64
-		for _, s := range w.pool {
-			a += w.absence[s]
-		}
-		return a
-	}
-	closeOne := func() bool {
-		w.begin()
-		best, bestLen := -1, 0
-		for r := range w.routes {
-			if !w.closed[r] && len(w.routes[r].seq) > 0 && (best < 0 || len(w.routes[r].seq) < bestLen || (len(w.routes[r].seq) == bestLen && w.rng.IntN(2) == 0)) {
-				best, bestLen = r, len(w.routes[r].seq)
-			}
-		}
-		if best < 0 {
-			return false
-		}
-		if w.rng.IntN(2) == 0 {
-			// Sometimes a random route rather than the shortest.
-			for tries := 0; tries < 5; tries++ {
-				r := w.rng.IntN(in.m)
-				if !w.closed[r] && len(w.routes[r].seq) > 0 {
-					best = r
-					break
-				}
-			}
-		}
-		for len(w.routes[best].seq) > 0 {
-			w.unassign(w.routes[best].seq[0])
-		}
-		w.finishRemoval()
-		w.closed[best] = true
-		w.repairGreedy(0)
-		w.commit()
-		return true
-	}
-	if !closeOne() {
+	if len(w.pool) > 0 || !w.closeRoute() {
+		// Construction could not place everything, or no route can be
+		// closed: nothing to minimise.
 		clear(w.closed)
 		return 0
 	}
 	w.byAbsence = true
 	defer func() { w.byAbsence = false }()
-	cur := w.cost()
-	curAbs := sumAbs()
+	fp := fleetPhase{t0: max(1, 0.5*w.in.avgEdge*float64(w.in.w.Travel)), cur: w.cost(), curAbs: w.poolAbsence()}
 	lastClosed := iter
-	var fleetState planSnapshot
-	var fleetClosed []bool
 	nextDistance := iter + fleetChunk
 	for {
 		stop, f := done(iter)
@@ -1190,14 +1210,7 @@ func (w *worker) minimiseRoutes(sp *searchParams, start time.Time, done func(int
 			// distance of the best plan at the current fleet size, so
 			// that if no route closes any more, the distance phase
 			// starts from a better minimal-fleet plan.
-			w.saveTo(&fleetState)
-			fleetClosed = append(fleetClosed[:0], w.closed...)
-			w.byAbsence = false
-			iter = w.improveBest(iter, distanceChunk, 0.2*t0, done)
-			w.byAbsence = true
-			copy(w.closed, fleetClosed)
-			w.loadPlan(fleetState.seq, fleetState.win, fleetState.pairs)
-			cur, curAbs = w.cost(), sumAbs()
+			iter = w.improveAtFleet(&fp, iter, done)
 			nextDistance = iter + fleetChunk
 			continue
 		}
@@ -1209,38 +1222,116 @@ func (w *worker) minimiseRoutes(sp *searchParams, start time.Time, done func(int
 			if sp.progress != nil {
 				sp.progress("routes", iter, w.bestCost)
 			}
-			if !closeOne() {
+			if !w.closeRoute() {
 				break
 			}
-			cur, curAbs = w.cost(), sumAbs()
+			fp.cur, fp.curAbs = w.cost(), w.poolAbsence()
 			continue
 		}
-		temp := t0 * 0.2
-		w.begin()
-		poolBefore := len(w.pool)
-		if w.rng.IntN(5) == 0 {
-			w.removeRelated(4 + w.rng.IntN(12))
-		} else {
-			w.removeStrings(10)
-		}
-		w.finishRemoval()
-		w.repairGreedy(0.01)
-		nc, na := w.cost(), sumAbs()
-		accept := len(w.pool) < poolBefore ||
-			(len(w.pool) == poolBefore && (na < curAbs || (na == curAbs && float64(nc-cur) < -temp*math.Log(1-w.rng.Float64()))))
-		if accept {
-			w.commit()
-			cur, curAbs = nc, na
-		} else {
-			w.rollback()
-		}
-		for _, s := range w.pool {
-			w.absence[s]++
-		}
-		curAbs = sumAbs()
+		w.fleetStep(&fp)
 	}
 	clear(w.closed)
 	return iter
+}
+
+// fleetPhase is the state of the fleet-minimisation phase between
+// iterations: the starting temperature, the current cost and absence sum,
+// and buffers to set the current plan aside during improveAtFleet.
+type fleetPhase struct {
+	t0          float64
+	cur, curAbs int64
+	saved       planSnapshot
+	closed      []bool
+}
+
+// poolAbsence sums the absence counters of the unassigned stops.
+func (w *worker) poolAbsence() int64 {
+	var a int64
+	for _, s := range w.pool {
+		a += w.absence[s]
+	}
+	return a
+}
+
+// closeRoute closes a used route, usually the shortest (ties at random,
+// and at random times a random one), unassigns its stops and tries to
+// place them elsewhere. It reports false when no used route is open.
+func (w *worker) closeRoute() bool {
+	in := w.in
+	w.begin()
+	best, bestLen := -1, 0
+	for r := range w.routes {
+		if !w.closed[r] && len(w.routes[r].seq) > 0 && (best < 0 || len(w.routes[r].seq) < bestLen || (len(w.routes[r].seq) == bestLen && w.rng.IntN(2) == 0)) {
+			best, bestLen = r, len(w.routes[r].seq)
+		}
+	}
+	if best < 0 {
+		return false
+	}
+	if w.rng.IntN(2) == 0 {
+		// Sometimes a random route rather than the shortest.
+		for tries := 0; tries < 5; tries++ {
+			r := w.rng.IntN(in.m)
+			if !w.closed[r] && len(w.routes[r].seq) > 0 {
+				best = r
+				break
+			}
+		}
+	}
+	for len(w.routes[best].seq) > 0 {
+		w.unassign(w.routes[best].seq[0])
+	}
+	w.finishRemoval()
+	w.closed[best] = true
+	w.repairGreedy(0)
+	w.commit()
+	return true
+}
+
+// improveAtFleet sets the current plan aside, runs distanceChunk distance
+// iterations on the best plan with the fleet held at its size, and resumes
+// the current plan. It returns the iteration count after them.
+func (w *worker) improveAtFleet(fp *fleetPhase, iter int64, done budgetFunc) int64 {
+	w.saveTo(&fp.saved)
+	fp.closed = append(fp.closed[:0], w.closed...)
+	w.byAbsence = false
+	iter = w.improveBest(iter, distanceChunk, 0.2*fp.t0, done)
+	w.byAbsence = true
+	copy(w.closed, fp.closed)
+	w.loadPlan(fp.saved.seq, fp.saved.win, fp.saved.pairs)
+	fp.cur, fp.curAbs = w.cost(), w.poolAbsence()
+	return iter
+}
+
+// fleetStep is one ruin-and-recreate iteration while stops of a closed
+// route wait in the pool: it keeps the result when fewer stops are left
+// out, or as many that were absent less often (or, at equal absence, by
+// the annealing rule), and counts one more absence for every stop still
+// left out.
+func (w *worker) fleetStep(fp *fleetPhase) {
+	temp := fp.t0 * 0.2
+	w.begin()
+	poolBefore := len(w.pool)
+	if w.rng.IntN(5) == 0 {
+		w.removeRelated(4 + w.rng.IntN(12))
+	} else {
+		w.removeStrings(10)
+	}
+	w.finishRemoval()
+	w.repairGreedy(0.01)
+	nc, na := w.cost(), w.poolAbsence()
+	accept := len(w.pool) < poolBefore ||
+		(len(w.pool) == poolBefore && (na < fp.curAbs || (na == fp.curAbs && float64(nc-fp.cur) < -temp*math.Log(1-w.rng.Float64()))))
+	if accept {
+		w.commit()
+		fp.cur = nc
+	} else {
+		w.rollback()
+	}
+	for _, s := range w.pool {
+		w.absence[s]++
+	}
+	fp.curAbs = w.poolAbsence()
 }
 
 // fleetChunk and distanceChunk set how the fleet-minimisation phase shares
@@ -1255,7 +1346,7 @@ const (
 // improveBest runs up to n annealing iterations on the best plan with the
 // fleet held at its size (empty routes closed), keeping every improvement
 // as the new best. It returns the iteration count after them.
-func (w *worker) improveBest(iter, n int64, temp float64, done func(int64) (bool, float64)) int64 {
+func (w *worker) improveBest(iter, n int64, temp float64, done budgetFunc) int64 {
 	in := w.in
 	w.loadBest()
 	for r := range w.routes {

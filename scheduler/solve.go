@@ -72,6 +72,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for the time limit; nil means time.Now.
 	Now func() time.Time
+	// Explain bounds the relaxations offered for unassigned stops.
+	Explain ExplainOptions
 }
 
 // DefaultStallIterations is a StallIterations value for interactive and
@@ -127,34 +129,11 @@ func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 		opt.Logger.Info("planning started", "stops", in.n, "routes", in.m, "workers", workers,
 			"time_limit", opt.TimeLimit, "max_iterations", maxIter)
 	}
-	var mu sync.Mutex
-	report := func(worker int, phase string, iter, best int64) {
-		if opt.Progress == nil {
-			return
+	ws := runWorkers(in, base, opt, workers, func(worker int, phase string, iter, best int64) {
+		if opt.Progress != nil {
+			opt.Progress(Progress{Worker: worker, Phase: phase, Iteration: iter, Elapsed: now().Sub(start), BestCost: best})
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		opt.Progress(Progress{Worker: worker, Phase: phase, Iteration: iter, Elapsed: now().Sub(start), BestCost: best})
-	}
-	ws := make([]*worker, workers)
-	var wg sync.WaitGroup
-	for i := range ws {
-		ws[i] = newWorker(in, opt.Seed+int64(i))
-		sp := new(base)
-		var last int64 = -1 << 62
-		sp.progress = func(phase string, iter, best int64) {
-			if iter-last < 256 && phase == "improve" {
-				return
-			}
-			last = iter
-			report(i, phase, iter, best)
-		}
-		wg.Go(func() {
-			ws[i].run(sp)
-			report(i, "done", ws[i].iterations, ws[i].bestCost)
-		})
-	}
-	wg.Wait()
+	})
 	best := ws[0]
 	var iters int64
 	for _, w := range ws {
@@ -170,7 +149,56 @@ func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 	if best.interrupted {
 		markUntried(ctx, in, sol)
 	}
-	explainUnassigned(ctx, p, sol)
+	explainUnassigned(ctx, p, sol, opt.Explain)
+	pinned := finishReasons(p, sol)
+	if opt.Logger != nil {
+		opt.Logger.Info("planning finished", "cost", sol.Cost.Total, "routes_used", sol.Cost.RoutesUsed,
+			"unassigned", len(sol.Unassigned), "travel", sol.Cost.Travel, "iterations", iters, "stopped", sol.Stats.Stopped,
+			"elapsed", now().Sub(start))
+	}
+	if len(pinned) > 0 {
+		return sol, &PinError{Stops: pinned}
+	}
+	return sol, nil
+}
+
+// runWorkers runs workers independent searches in parallel, worker i with
+// seed opt.Seed+i, and returns them when all have finished. report
+// receives each worker's progress (improvements at most every 256
+// iterations) and its end; calls to it are serialised.
+func runWorkers(in *instance, base searchParams, opt Options, workers int, report func(worker int, phase string, iter, best int64)) []*worker {
+	var mu sync.Mutex
+	serial := func(worker int, phase string, iter, best int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		report(worker, phase, iter, best)
+	}
+	ws := make([]*worker, workers)
+	var wg sync.WaitGroup
+	for i := range ws {
+		ws[i] = newWorker(in, opt.Seed+int64(i))
+		sp := new(base)
+		var last int64 = -1 << 62
+		sp.progress = func(phase string, iter, best int64) {
+			if iter-last < 256 && phase == "improve" {
+				return
+			}
+			last = iter
+			serial(i, phase, iter, best)
+		}
+		wg.Go(func() {
+			ws[i].run(sp)
+			serial(i, "done", ws[i].iterations, ws[i].bestCost)
+		})
+	}
+	wg.Wait()
+	return ws
+}
+
+// finishReasons gives every unassigned pinned stop ReasonPin and any stop
+// still without a reason ReasonNotFound. It returns the ids of the pinned
+// ones, for the PinError.
+func finishReasons(p *Problem, sol *Solution) []string {
 	var pinned []string
 	for i := range sol.Unassigned {
 		u := &sol.Unassigned[i]
@@ -182,15 +210,7 @@ func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 			u.Reason = ReasonNotFound
 		}
 	}
-	if opt.Logger != nil {
-		opt.Logger.Info("planning finished", "cost", sol.Cost.Total, "routes_used", sol.Cost.RoutesUsed,
-			"unassigned", len(sol.Unassigned), "travel", sol.Cost.Travel, "iterations", iters, "stopped", sol.Stats.Stopped,
-			"elapsed", now().Sub(start))
-	}
-	if len(pinned) > 0 {
-		return sol, &PinError{Stops: pinned}
-	}
-	return sol, nil
+	return pinned
 }
 
 // markUntried gives the unassigned stops that an interrupted compile or
@@ -220,7 +240,12 @@ func (w *worker) solution() *Solution {
 	sol := &Solution{}
 	for r := range w.routes {
 		if len(w.routes[r].seq) > 0 {
-			sol.Routes = append(sol.Routes, w.routes[r].plan(in))
+			rp := w.routes[r].plan(in)
+			for i := range rp.Visits {
+				v := &rp.Visits[i]
+				v.OutsidePreferred = outsidePreferred(&in.p.Stops[v.Stop], v.Start)
+			}
+			sol.Routes = append(sol.Routes, rp)
 		}
 	}
 	pool := slices.Clone(w.pool)
@@ -261,8 +286,11 @@ func Evaluate(p *Problem, sol *Solution) Cost {
 					c.UrgentDelayDays += d
 				}
 			}
-			if st.Previous != nil && (st.Previous.Vehicle != rt.Vehicle || st.Previous.Day != rt.Day) {
+			if moved(st, rt, v.Start) {
 				c.Moves++
+			}
+			if outsidePreferred(st, v.Start) {
+				c.OutsidePreferred++
 			}
 			if len(st.History) > 0 && st.History[rt.Vehicle] == 0 {
 				for _, n := range st.History {
@@ -297,8 +325,22 @@ func Evaluate(p *Problem, sol *Solution) Cost {
 	}
 	c.Total = unscheduled + w.UrgentDelay*c.UrgentDelayDays + w.Travel*c.Travel +
 		w.RouteUsed*int64(c.RoutesUsed) + c.FixedCost + w.Fairness*c.FairnessSquares +
-		w.Move*int64(c.Moves) + w.Continuity*int64(c.ContinuityMisses) + w.Preferred*int64(c.PreferredMisses)
+		w.Move*int64(c.Moves) + w.Continuity*int64(c.ContinuityMisses) + w.Preferred*int64(c.PreferredMisses) +
+		w.OutsidePreferred*int64(c.OutsidePreferred)
 	return c
+}
+
+// moved reports whether serving st on rt at start moves it from its
+// Previous placement: another trainer, day or start time.
+func moved(st *Stop, rt *Route, start int64) bool {
+	pv := st.Previous
+	return pv != nil && (pv.Vehicle != rt.Vehicle || pv.Day != rt.Day || pv.Start != start)
+}
+
+// outsidePreferred reports whether st, starting at start, misses its
+// non-empty PreferredWindows.
+func outsidePreferred(st *Stop, start int64) bool {
+	return len(st.PreferredWindows) > 0 && !inWindows(st.PreferredWindows, start)
 }
 
 // IsPinError reports whether err carries a *PinError, and returns it.

@@ -49,6 +49,12 @@ func indexes() []indexSpec {
 		{collection: leasesCollection, name: "resource_attempt", keys: asc("resource", "attempt")},
 		{collection: leasesCollection, name: "expires_at", keys: asc("expires_at")},
 		{collection: jobRunsCollection, name: "job_started_at", keys: asc("job", "started_at")},
+		{collection: auditCollection, name: "entity_entity_id", keys: asc("entity", "entity_id")},
+		{collection: auditCollection, name: "actor_id", keys: asc("actor_id")},
+		{collection: auditCollection, name: "at", keys: asc("at")},
+		{collection: absencesCollection, name: "trainer_id_from", keys: asc("trainer_id", "from")},
+		{collection: changeRequestsCollection, name: "request_id", keys: asc("request_id")},
+		{collection: changeRequestsCollection, name: "clinic_id_status", keys: asc("clinic_id", "status")},
 	}
 }
 

@@ -69,6 +69,25 @@ func (s *Store) Tokens(ctx context.Context, userID string) ([]models.Token, erro
 	return list, nil
 }
 
+// TokenByID returns a user's unexpired credential by its public id; an
+// expired one is models.ErrNotFound like a missing one. Feed tokens belong
+// to no user (userID "").
+func (s *Store) TokenByID(ctx context.Context, userID, tokenID string) (*models.Token, error) {
+	filter := bson.D{
+		{Key: "user_id", Value: userID},
+		{Key: "token_id", Value: tokenID},
+		{Key: "expires_at", Value: bson.D{{Key: "$gt", Value: s.timestamp()}}},
+	}
+	list, err := findAll[models.Token](ctx, s.tokens(), filter, options.Find().SetLimit(1))
+	if err == nil && len(list) == 0 {
+		err = models.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load token %s of user %s: %w", tokenID, userID, err)
+	}
+	return &list[0], nil
+}
+
 // DeleteTokenByID revokes a user's credential by its public id. Another
 // user's token is models.ErrNotFound, so ids of others cannot be probed.
 func (s *Store) DeleteTokenByID(ctx context.Context, userID, tokenID string) error {

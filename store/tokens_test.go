@@ -85,3 +85,33 @@ func TestTokens(t *testing.T) {
 		t.Errorf("unknown token: got %v, want ErrNotFound", err)
 	}
 }
+
+// TestTokenByID: a feed token (no user) is found by its public id with its
+// secret, only while unexpired, and not under another user.
+func TestTokenByID(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, clock := newStore(t)
+	feed := &models.Token{Hash: "hash-feed", ID: "feed-aaaaaaaaaaaaaaaaaaaaaaaa", Kind: models.TokenFeed,
+		ExpiresAt: clock.Now().Add(time.Hour), Secret: "the-secret"}
+	if err := s.CreateToken(ctx, feed); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.TokenByID(ctx, "", feed.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, feed) {
+		t.Errorf("read back\n%+v\nwant\n%+v", got, feed)
+	}
+	if _, err := s.TokenByID(ctx, "bbbbbbbbbbbbbbbbbbbbbbbb", feed.ID); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("under another user: got %v, want ErrNotFound", err)
+	}
+	if _, err := s.TokenByID(ctx, "", "feed-bbbbbbbbbbbbbbbbbbbbbbbb"); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("unknown id: got %v, want ErrNotFound", err)
+	}
+	clock.Advance(time.Hour)
+	if _, err := s.TokenByID(ctx, "", feed.ID); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("expired: got %v, want ErrNotFound", err)
+	}
+}

@@ -32,8 +32,8 @@ func planWeek(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	week := jobs.WeekAfter(time.Now(), loc)
 	if weekFlag != "" {
-		d, err := models.ParseDate(weekFlag)
-		if err != nil || d.Weekday() != time.Monday {
+		d := models.Date(weekFlag)
+		if !d.StartsWeek() {
 			fmt.Fprintf(stderr, "fieldvisit plan: --week %q is not the date of a Monday (YYYY-MM-DD)\n", weekFlag)
 			return exitUsage
 		}

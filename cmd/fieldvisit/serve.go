@@ -31,10 +31,13 @@ const (
 )
 
 // serve runs the web service and the scheduled jobs until ctx is
-// cancelled, then shuts down in reverse start order: stop taking requests
-// and finish those in flight, stop the jobs (waiting for running ones),
-// close the SMTP pool, disconnect from the database, stop the embedded
-// server.
+// cancelled. It starts, in this order: the listener (so a taken port fails
+// before anything else), the database, the services, the jobs' scheduler,
+// the HTTP server, then the jobs. It stops the other way round except for
+// the first two steps: HTTP first (stop taking requests, finish those in
+// flight) so that no request finds the jobs gone, then the jobs (waiting
+// for running ones and the demo's start-up plan), and last, by the deferred
+// closes, the SMTP pool and the database (with the embedded server).
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	var demoIfEmpty bool
 	cfg, code, err := loadConfig("serve", args, getenv, stderr, func(fs *flag.FlagSet) {
@@ -50,20 +53,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		log.Error("cannot start", "err", err)
 		return exitError
 	}
-	// Listen first: a taken port fails the start before the database is
-	// started, created or seeded. Connections wait in the backlog until
-	// Serve runs.
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := listen(&cfg, log)
 	if err != nil {
-		log.Error("cannot listen; is another server using the address? Choose another with FIELDVISIT_ADDR or --addr",
-			"addr", cfg.Addr, "err", err)
 		return exitError
 	}
 	defer ln.Close() // a no-op once Serve has closed it
-	// Feed URLs and links in e-mails use the address people really reach,
-	// also when FIELDVISIT_ADDR moved the port and FIELDVISIT_BASE_URL was
-	// left at its default.
-	cfg.BaseURL = cfg.PublicURL(ln.Addr())
 
 	db, err := openDatabase(ctx, cfg, log)
 	if err != nil {
@@ -72,74 +66,41 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer db.close(log)
 
+	if demoIfEmpty && cfg.CoordinatorEmail == "" {
+		// The demo's coordinator reads the coordinators' mail in the
+		// development mailbox.
+		cfg.CoordinatorEmail = demo.CoordinatorEmail
+	}
 	if demoIfEmpty {
 		if err := seedIfEmpty(ctx, db.store, loc, log); err != nil {
 			log.Error("cannot load the demo data", "err", err)
 			return exitError
 		}
 	}
-
 	svc, err := newServices(cfg, db.store, loc, log)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return exitError
 	}
 	defer svc.close()
-	sched, err := jobs.NewScheduler(jobs.SchedulerConfig{
-		PlanCron:       cfg.Jobs.PlanCron,
-		Plan:           svc.runner,
-		ReminderCron:   cfg.Jobs.ReminderCron,
-		Reminders:      svc.reminders,
-		OutboxInterval: cfg.Jobs.OutboxInterval,
-		Outbox:         svc.dispatcher,
-		TimeZone:       cfg.TimeZone,
-		Now:            time.Now,
-		Logger:         log,
-	})
+	sched, err := newJobs(cfg, svc, log)
 	if err != nil {
 		log.Error("cannot start the jobs", "err", err)
 		return exitError
 	}
-
-	// Gin's mode is process-wide; debug mode prints every route and a
-	// warning on start, noise that structured logs already cover.
-	gin.SetMode(gin.ReleaseMode)
-	api, err := handlers.New(handlers.Config{
-		Store:         db.store,
-		Logger:        log,
-		Location:      loc,
-		Now:           time.Now,
-		Ready:         db.store.Ping,
-		SecureCookies: cfg.SecureCookies,
-		MaxBodyBytes:  cfg.MaxBodyBytes,
-		Planner:       svc.runner,
-		Publisher:     svc.publisher,
-		Feeds:         svc.composer,
-		BaseURL:       cfg.BaseURL,
-		TileURL:       cfg.TileURL,
-	})
+	srv, err := newHTTPServer(cfg, db.store, svc, loc, log)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return exitError
 	}
-	srv := &http.Server{
-		Handler:           api.Handler(),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout(cfg),
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-
-	url := cfg.BaseURL
-	log.Info("listening", "addr", ln.Addr().String(), "url", url)
-	printWelcome(ctx, stdout, url, db.store, log)
-
+	log.Info("listening", "addr", ln.Addr().String(), "url", cfg.BaseURL)
+	printWelcome(ctx, stdout, cfg.BaseURL, db.store, log)
 	sched.Start()
 	log.Info("jobs started", "plan_cron", cfg.Jobs.PlanCron, "reminder_cron", cfg.Jobs.ReminderCron,
+		"housekeeping_cron", cfg.Jobs.HousekeepingCron,
 		"outbox_interval", cfg.Jobs.OutboxInterval, "time_zone", cfg.TimeZone, "smtp", svc.smtp != nil)
 	// The demo should show a plan at once, not after the first night.
 	demoPlanned := make(chan struct{})
@@ -150,16 +111,106 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}()
 
-	code = exitOK
+	code = waitForStop(ctx, served, cfg, log)
+	return shutdown(ctx, cfg, srv, served, sched, demoPlanned, code, log)
+}
+
+// listen opens cfg.Addr before the database is started, created or
+// seeded, so that a taken port fails the start at once; connections wait
+// in the backlog until Serve runs. It sets cfg.BaseURL to the address
+// people really reach, for feed URLs and links in e-mails, also when
+// FIELDVISIT_ADDR moved the port and FIELDVISIT_BASE_URL was left at its
+// default. It logs its own failure.
+func listen(cfg *config.Config, log *slog.Logger) (net.Listener, error) {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		log.Error("cannot listen; is another server using the address? Choose another with FIELDVISIT_ADDR or --addr",
+			"addr", cfg.Addr, "err", err)
+		return nil, err
+	}
+	cfg.BaseURL = cfg.PublicURL(ln.Addr())
+	return ln, nil
+}
+
+// newJobs schedules the nightly plan, the reminders, housekeeping and the
+// outbox on the services.
+func newJobs(cfg config.Config, svc *services, log *slog.Logger) (*jobs.Cron, error) {
+	schedules, err := cfg.Schedules()
+	if err != nil {
+		return nil, err
+	}
+	return jobs.NewCron(jobs.CronConfig{
+		Location:             schedules.Location,
+		PlanSchedule:         schedules.Plan,
+		Plan:                 svc.runner,
+		ReminderSchedule:     schedules.Reminders,
+		Reminders:            svc.reminders,
+		HousekeepingSchedule: schedules.Housekeeping,
+		Housekeeping:         svc.housekeeping,
+		OutboxInterval:       cfg.Jobs.OutboxInterval,
+		Outbox:               svc.dispatcher,
+		Now:                  time.Now,
+		Logger:               log,
+	})
+}
+
+// newHTTPServer builds the API and pages on st and the services, behind an
+// HTTP server with the limits above.
+func newHTTPServer(cfg config.Config, st *store.Store, svc *services, loc *time.Location, log *slog.Logger) (*http.Server, error) {
+	// Gin's mode is process-wide; debug mode prints every route and a
+	// warning on start, noise that structured logs already cover.
+	gin.SetMode(gin.ReleaseMode)
+	api, err := handlers.New(handlers.Config{
+		Store:         st,
+		Logger:        log,
+		Location:      loc,
+		Now:           time.Now,
+		Ready:         st.Ping,
+		SecureCookies: cfg.SecureCookies,
+		MaxBodyBytes:  cfg.MaxBodyBytes,
+		Planner:       svc.runner,
+		Publisher:     svc.publisher,
+		Feeds:         svc.composer,
+		BaseURL:       cfg.BaseURL,
+		TileURL:       cfg.TileURL,
+		Mail:          svc.composer,
+		// The coordinators' address, also every mail's Reply-To.
+		CoordinatorEmail: cfg.CoordinatorEmail,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout(cfg),
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}, nil
+}
+
+// waitForStop waits until ctx is cancelled (exitOK) or the HTTP server
+// fails (exitError; the error is put back on served for shutdown).
+func waitForStop(ctx context.Context, served chan error, cfg config.Config, log *slog.Logger) int {
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+		return exitOK
 	case err := <-served:
 		// Serve returns only on a listener failure before any Shutdown.
 		log.Error("HTTP server stopped", "err", err)
-		code = exitError
 		served <- err
+		return exitError
 	}
+}
+
+// shutdown shuts the HTTP server down, finishing the requests in flight, then
+// stops the jobs and waits for the demo's start-up plan, all within
+// cfg.ShutdownTimeout. It returns code, or exitError when something did
+// not stop cleanly.
+func shutdown(ctx context.Context, cfg config.Config, srv *http.Server, served chan error, sched *jobs.Cron, demoPlanned <-chan struct{}, code int, log *slog.Logger) int {
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
@@ -178,7 +229,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	<-demoPlanned // ctx is cancelled, so a demo planning run ends promptly
 	log.Info("jobs stopped")
-	return code // the deferred closes stop the mail pool, then the database
+	return code // the caller's deferred closes stop the mail pool, then the database
 }
 
 // planComingWeekIfNone plans the coming week when it has no plan yet, so a

@@ -25,21 +25,29 @@ type services struct {
 	runner     *jobs.PlanRunner
 	dispatcher *jobs.Dispatcher
 	reminders  *jobs.Reminders
+	// housekeeping archives and deletes what the other jobs leave behind.
+	housekeeping *jobs.Housekeeping
 	// smtp is nil when no SMTP host is configured: mail then goes to the
 	// development mailbox.
 	smtp *notify.SMTP
 }
 
-// newServices wires the planner, the publisher, the outbox dispatcher and
-// the reminders onto st. Close releases the SMTP connections.
+// newServices wires the planner, the publisher, the outbox dispatcher, the
+// reminders and housekeeping onto st. Close releases the SMTP connections.
 func newServices(cfg config.Config, st *store.Store, loc *time.Location, log *slog.Logger) (*services, error) {
 	from, err := mail.ParseAddress(cfg.SMTP.From)
 	if err != nil {
 		return nil, fmt.Errorf("SMTP_FROM %q: %w", cfg.SMTP.From, err)
 	}
+	// Answers go to the coordinators when their address is configured,
+	// else to the sender.
+	replyTo := from.Address
+	if cfg.CoordinatorEmail != "" {
+		replyTo = cfg.CoordinatorEmail
+	}
 	composer, err := notify.NewComposer(templates.Mail, loc, notify.ComposerConfig{
 		BaseURL:   cfg.BaseURL,
-		ReplyTo:   from.Address,
+		ReplyTo:   replyTo,
 		Organizer: notify.Person{Name: from.Name, Email: from.Address},
 	})
 	if err != nil {
@@ -90,6 +98,10 @@ func newServices(cfg config.Config, st *store.Store, loc *time.Location, log *sl
 		return nil, err
 	}
 	if s.reminders, err = jobs.NewReminders(jobs.RemindersConfig{Store: st, Composer: composer, Location: loc, Logger: log}); err != nil {
+		s.close()
+		return nil, err
+	}
+	if s.housekeeping, err = jobs.NewHousekeeping(jobs.HousekeepingConfig{Store: st, Mailbox: s.smtp == nil, Now: time.Now, Logger: log}); err != nil {
 		s.close()
 		return nil, err
 	}

@@ -33,6 +33,9 @@ func (c *check) fail(format string, args ...any) {
 	}
 }
 
+// run checks every route and unassigned stop of sol, that each stop
+// appears exactly once, and that the reported cost is the recomputed one,
+// which it returns.
 func (c *check) run(sol *scheduler.Solution) scheduler.Cost {
 	p := c.p
 	var cost scheduler.Cost
@@ -73,20 +76,7 @@ func (c *check) run(sol *scheduler.Solution) scheduler.Cost {
 			continue
 		}
 		seen[u.Stop]++
-		st := &p.Stops[u.Stop]
-		if u.Reason == "" {
-			c.fail("unassigned stop %q has no reason", st.ID)
-		}
-		cost.Unscheduled[st.Priority]++
-		if st.Pin != nil {
-			cost.UnscheduledPinned++
-			cost.Total += 10 * p.Weights.Scheduled[scheduler.PriorityUrgent]
-		} else {
-			cost.Total += p.Weights.Scheduled[st.Priority]
-		}
-		if st.Previous != nil {
-			cost.Moves++
-		}
+		c.unassigned(u, &cost)
 	}
 	for s, n := range seen {
 		if n != 1 {
@@ -99,11 +89,32 @@ func (c *check) run(sol *scheduler.Solution) scheduler.Cost {
 	w := p.Weights
 	cost.Total += w.UrgentDelay*cost.UrgentDelayDays + w.Travel*cost.Travel +
 		w.RouteUsed*int64(cost.RoutesUsed) + cost.FixedCost + w.Fairness*cost.FairnessSquares +
-		w.Move*int64(cost.Moves) + w.Continuity*int64(cost.ContinuityMisses) + w.Preferred*int64(cost.PreferredMisses)
+		w.Move*int64(cost.Moves) + w.Continuity*int64(cost.ContinuityMisses) + w.Preferred*int64(cost.PreferredMisses) +
+		w.OutsidePreferred*int64(cost.OutsidePreferred)
 	if len(c.errs) == 0 && cost != sol.Cost {
 		c.fail("reported cost %+v differs from recomputed %+v", sol.Cost, cost)
 	}
 	return cost
+}
+
+// unassigned adds what leaving u's stop out costs: its priority's weight
+// (ten urgent ones when pinned) and a move when it had a placement.
+func (c *check) unassigned(u scheduler.Unassigned, cost *scheduler.Cost) {
+	p := c.p
+	st := &p.Stops[u.Stop]
+	if u.Reason == "" {
+		c.fail("unassigned stop %q has no reason", st.ID)
+	}
+	cost.Unscheduled[st.Priority]++
+	if st.Pin != nil {
+		cost.UnscheduledPinned++
+		cost.Total += 10 * p.Weights.Scheduled[scheduler.PriorityUrgent]
+	} else {
+		cost.Total += p.Weights.Scheduled[st.Priority]
+	}
+	if st.Previous != nil {
+		cost.Moves++
+	}
 }
 
 func inAny(ws []scheduler.Window, t int64) bool {
@@ -115,6 +126,9 @@ func inAny(ws []scheduler.Window, t int64) bool {
 	return false
 }
 
+// route checks one used route: its working span, its break, each visit
+// with the travel before it, and its load; it adds the route's terms to
+// cost and its visits to the trainer's count.
 func (c *check) route(rp scheduler.RoutePlan, cost *scheduler.Cost, visits map[string]int64) {
 	p := c.p
 	rt := &p.Routes[rp.Route]
@@ -128,6 +142,48 @@ func (c *check) route(rp scheduler.RoutePlan, cost *scheduler.Cost, visits map[s
 	}
 	cost.RoutesUsed++
 	cost.FixedCost += rt.FixedCost
+	brk := c.span(rp, rt)
+	var load int64
+	prevLoc, prevEnd := rt.StartLoc, rp.Depart
+	// gap checks that travel (and the break, when it lies in the gap) fit
+	// between the end of one event and the start of the next.
+	gap := func(what string, loc int, arrive, start int64) {
+		t := travel(prevLoc, loc)
+		if arrive < prevEnd+t {
+			c.fail("route %s: %s reached at %d, but leaving at %d needs %d of travel", name, what, arrive, prevEnd, t)
+		}
+		if arrive > start {
+			c.fail("route %s: %s starts at %d before the arrival at %d", name, what, start, arrive)
+		}
+		if rp.HasBreak && rt.Break != nil && brk.Start >= prevEnd && brk.End <= start && start-prevEnd < t+rt.Break.Duration {
+			c.fail("route %s: break and travel do not both fit before %s", name, what)
+		}
+	}
+	for i, v := range rp.Visits {
+		st := &p.Stops[v.Stop]
+		what := fmt.Sprintf("stop %s", st.ID)
+		gap(what, st.Loc, v.Arrive, v.Start)
+		c.visit(rp, rt, brk, v, what)
+		if i > 0 && v.Start < rp.Visits[i-1].End {
+			c.fail("route %s: %s overlaps the previous visit", name, what)
+		}
+		load += st.Load
+		cost.Travel += travel(prevLoc, st.Loc)
+		prevLoc, prevEnd = st.Loc, v.End
+		c.stopCost(st, rt, v, cost)
+		visits[rt.Vehicle]++
+	}
+	gap("the end location", rt.EndLoc, rp.Return, rp.Return)
+	cost.Travel += travel(prevLoc, rt.EndLoc)
+	if rt.Capacity > 0 && load > rt.Capacity {
+		c.fail("route %s: load %d exceeds capacity %d", name, load, rt.Capacity)
+	}
+}
+
+// span checks the route's working span (shifts, MaxWork) and its break,
+// and returns the break as taken (zero when none).
+func (c *check) span(rp scheduler.RoutePlan, rt *scheduler.Route) scheduler.Window {
+	name := rt.ID
 	if rp.Depart < rt.Shifts[0].Start {
 		c.fail("route %s: departs at %d before its first shift starts at %d", name, rp.Depart, rt.Shifts[0].Start)
 	}
@@ -153,83 +209,61 @@ func (c *check) route(rp scheduler.RoutePlan, cost *scheduler.Cost, visits map[s
 	} else if rp.HasBreak {
 		c.fail("route %s: has a break but the route defines none", name)
 	}
-	var load int64
-	prevLoc, prevEnd := rt.StartLoc, rp.Depart
-	// gap checks that travel (and the break, when it lies in the gap) fit
-	// between the end of one event and the start of the next.
-	gap := func(what string, loc int, arrive, start int64) {
-		t := travel(prevLoc, loc)
-		if arrive < prevEnd+t {
-			c.fail("route %s: %s reached at %d, but leaving at %d needs %d of travel", name, what, arrive, prevEnd, t)
-		}
-		if arrive > start {
-			c.fail("route %s: %s starts at %d before the arrival at %d", name, what, start, arrive)
-		}
-		if rp.HasBreak && rt.Break != nil && brk.Start >= prevEnd && brk.End <= start && start-prevEnd < t+rt.Break.Duration {
-			c.fail("route %s: break and travel do not both fit before %s", name, what)
+	return brk
+}
+
+// visit checks visit v (called what) on its own: its end, its windows,
+// one shift, the break, skills, exclusions and the pin.
+func (c *check) visit(rp scheduler.RoutePlan, rt *scheduler.Route, brk scheduler.Window, v scheduler.Visit, what string) {
+	name := rt.ID
+	st := &c.p.Stops[v.Stop]
+	if v.End != v.Start+st.Service {
+		c.fail("route %s: %s ends at %d, want start+service %d", name, what, v.End, v.Start+st.Service)
+	}
+	if !inAny(st.Windows, v.Start) {
+		c.fail("route %s: %s starts at %d outside its windows", name, what, v.Start)
+	}
+	inShift := false
+	for _, sh := range rt.Shifts {
+		if sh.Start <= v.Start && v.End <= sh.End {
+			inShift = true
 		}
 	}
-	for i, v := range rp.Visits {
-		st := &p.Stops[v.Stop]
-		what := fmt.Sprintf("stop %s", st.ID)
-		gap(what, st.Loc, v.Arrive, v.Start)
-		if v.End != v.Start+st.Service {
-			c.fail("route %s: %s ends at %d, want start+service %d", name, what, v.End, v.Start+st.Service)
-		}
-		if !inAny(st.Windows, v.Start) {
-			c.fail("route %s: %s starts at %d outside its windows", name, what, v.Start)
-		}
-		inShift := false
-		for _, sh := range rt.Shifts {
-			if sh.Start <= v.Start && v.End <= sh.End {
-				inShift = true
-			}
-		}
-		if !inShift {
-			c.fail("route %s: %s [%d,%d] not inside one shift", name, what, v.Start, v.End)
-		}
-		if rp.HasBreak && brk.Start < v.End && v.Start < brk.End {
-			c.fail("route %s: break %v overlaps %s", name, brk, what)
-		}
-		if rp.HasBreak && st.Service == 0 && brk.Start < v.Start && v.Start < brk.End {
-			c.fail("route %s: %s starts during the break", name, what)
-		}
-		for _, sk := range st.Skills {
-			if !slices.Contains(rt.Skills, sk) {
-				c.fail("route %s: trainer lacks skill %q for %s", name, sk, what)
-			}
-		}
-		if slices.Contains(st.Excluded, rt.Vehicle) {
-			c.fail("route %s: trainer %s is excluded from %s", name, rt.Vehicle, what)
-		}
-		if pin := st.Pin; pin != nil {
-			if pin.Vehicle != "" && pin.Vehicle != rt.Vehicle {
-				c.fail("route %s: %s pinned to trainer %s", name, what, pin.Vehicle)
-			}
-			if pin.HasDay && pin.Day != rt.Day {
-				c.fail("route %s: %s pinned to day %d", name, what, pin.Day)
-			}
-			if pin.HasStart && pin.Start != v.Start {
-				c.fail("route %s: %s pinned to start %d, starts %d", name, what, pin.Start, v.Start)
-			}
-		}
-		if i > 0 && v.Start < rp.Visits[i-1].End {
-			c.fail("route %s: %s overlaps the previous visit", name, what)
-		}
-		load += st.Load
-		cost.Travel += travel(prevLoc, st.Loc)
-		prevLoc, prevEnd = st.Loc, v.End
-		c.stopCost(st, rt, cost)
-		visits[rt.Vehicle]++
+	if !inShift {
+		c.fail("route %s: %s [%d,%d] not inside one shift", name, what, v.Start, v.End)
 	}
-	gap("the end location", rt.EndLoc, rp.Return, rp.Return)
-	cost.Travel += travel(prevLoc, rt.EndLoc)
-	if rt.Capacity > 0 && load > rt.Capacity {
-		c.fail("route %s: load %d exceeds capacity %d", name, load, rt.Capacity)
+	if rp.HasBreak && brk.Start < v.End && v.Start < brk.End {
+		c.fail("route %s: break %v overlaps %s", name, brk, what)
+	}
+	if rp.HasBreak && st.Service == 0 && brk.Start < v.Start && v.Start < brk.End {
+		c.fail("route %s: %s starts during the break", name, what)
+	}
+	for _, sk := range st.Skills {
+		if !slices.Contains(rt.Skills, sk) {
+			c.fail("route %s: trainer lacks skill %q for %s", name, sk, what)
+		}
+	}
+	if slices.Contains(st.Excluded, rt.Vehicle) {
+		c.fail("route %s: trainer %s is excluded from %s", name, rt.Vehicle, what)
+	}
+	if pin := st.Pin; pin != nil {
+		if pin.Vehicle != "" && pin.Vehicle != rt.Vehicle {
+			c.fail("route %s: %s pinned to trainer %s", name, what, pin.Vehicle)
+		}
+		if pin.HasDay && pin.Day != rt.Day {
+			c.fail("route %s: %s pinned to day %d", name, what, pin.Day)
+		}
+		if pin.HasStart && pin.Start != v.Start {
+			c.fail("route %s: %s pinned to start %d, starts %d", name, what, pin.Start, v.Start)
+		}
 	}
 }
 
-func (c *check) stopCost(st *scheduler.Stop, rt *scheduler.Route, cost *scheduler.Cost) {
+// stopCost adds the terms of a stop served by visit v on route rt: urgent
+// delay, a move (another trainer, day or start time than Previous), a
+// continuity miss, a preferred-trainer miss and a start outside the
+// preferred windows, which v must also report.
+func (c *check) stopCost(st *scheduler.Stop, rt *scheduler.Route, v scheduler.Visit, cost *scheduler.Cost) {
 	p := c.p
 	if st.Priority == scheduler.PriorityUrgent && p.DayLength > 0 {
 		first := st.Windows[0].Start
@@ -244,8 +278,15 @@ func (c *check) stopCost(st *scheduler.Stop, rt *scheduler.Route, cost *schedule
 			cost.UrgentDelayDays += d
 		}
 	}
-	if st.Previous != nil && (st.Previous.Vehicle != rt.Vehicle || st.Previous.Day != rt.Day) {
+	if pv := st.Previous; pv != nil && (pv.Vehicle != rt.Vehicle || pv.Day != rt.Day || pv.Start != v.Start) {
 		cost.Moves++
+	}
+	outside := len(st.PreferredWindows) > 0 && !inAny(st.PreferredWindows, v.Start)
+	if outside {
+		cost.OutsidePreferred++
+	}
+	if outside != v.OutsidePreferred {
+		c.fail("route %s: stop %s starts at %d; outside its preferred windows: %t, but the plan says %t", rt.ID, st.ID, v.Start, outside, v.OutsidePreferred)
 	}
 	if st.History[rt.Vehicle] == 0 {
 		for _, n := range st.History {

@@ -10,15 +10,6 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-// Configuration keys named in construction errors, so an operator knows
-// which setting to fix.
-const (
-	KeyPlanCron       = "FIELDVISIT_PLAN_CRON"
-	KeyReminderCron   = "FIELDVISIT_REMINDER_CRON"
-	KeyTimeZone       = "FIELDVISIT_TZ"
-	KeyOutboxInterval = "FIELDVISIT_OUTBOX_INTERVAL"
-)
-
 // TickRunner runs the planning job for a cron tick (PlanRunner).
 type TickRunner interface {
 	RunTick(ctx context.Context, tick time.Time) error
@@ -29,44 +20,50 @@ type DayRunner interface {
 	Run(ctx context.Context, now time.Time) error
 }
 
-// PassRunner makes one pass of a periodic job (Dispatcher).
+// PassRunner makes one pass of a periodic job (Dispatcher, Housekeeping).
 type PassRunner interface {
 	Run(ctx context.Context) error
 }
 
-// SchedulerConfig says which jobs run when. A nil job is not scheduled (and
-// its spec is not needed).
-type SchedulerConfig struct {
-	// PlanCron is the five-field cron spec of the planning run, in TimeZone.
-	PlanCron string
-	Plan     TickRunner
-	// ReminderCron is the cron spec of the reminder run, in TimeZone.
-	ReminderCron string
-	Reminders    DayRunner
-	// OutboxInterval is the time between outbox passes (at least 1s).
+// CronConfig says which jobs run when. A nil job is not scheduled (and its
+// schedule is not needed). Schedules and the zone come parsed and checked
+// (config.Config.Schedules): there is nothing left here to get wrong.
+type CronConfig struct {
+	// Location is the service's time zone, in which schedules are read and
+	// a planning tick's date is taken.
+	Location *time.Location
+	// PlanSchedule is when the planning run starts.
+	PlanSchedule cron.Schedule
+	Plan         TickRunner
+	// ReminderSchedule is when the reminder run starts.
+	ReminderSchedule cron.Schedule
+	Reminders        DayRunner
+	// HousekeepingSchedule is when housekeeping runs.
+	HousekeepingSchedule cron.Schedule
+	Housekeeping         PassRunner
+	// OutboxInterval is the time between outbox passes (cron rounds it up
+	// to a whole second).
 	OutboxInterval time.Duration
 	Outbox         PassRunner
-	// TimeZone is the IANA zone the cron specs are read in.
-	TimeZone string
 	// Now is the clock jobs get their tick and day from; default time.Now.
 	// Cron itself wakes by the system clock.
 	Now    func() time.Time
 	Logger *slog.Logger
 }
 
-// Scheduler runs the jobs on their schedules with robfig/cron: a panicking
-// job is recovered and logged, and a job still running when its next time
+// Cron runs the jobs on their schedules with robfig/cron: a panicking job
+// is recovered and logged, and a job still running when its next time
 // comes is skipped rather than doubled. Jobs get a context that Stop
 // cancels when its own deadline passes.
-type Scheduler struct {
+type Cron struct {
 	cron   *cron.Cron
 	ctx    context.Context
 	cancel context.CancelFunc
 }
 
-// NewScheduler parses the specs and the time zone and registers the jobs;
-// an invalid setting is an error naming its configuration key.
-func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
+// NewCron registers the jobs on their schedules; a job without a schedule
+// is an error.
+func NewCron(cfg CronConfig) (*Cron, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -75,32 +72,27 @@ func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
 	if now == nil {
 		now = time.Now
 	}
-	if cfg.TimeZone == "" {
-		return nil, fmt.Errorf("%s is empty: give an IANA time zone such as Europe/Moscow", KeyTimeZone)
-	}
-	loc, err := time.LoadLocation(cfg.TimeZone)
-	if err != nil {
-		return nil, fmt.Errorf("%s=%q is not an IANA time zone such as Europe/Moscow: %w", KeyTimeZone, cfg.TimeZone, err)
-	}
-	var planSchedule, reminderSchedule cron.Schedule
 	var errs []error
-	if cfg.Plan != nil {
-		if planSchedule, err = parseSpec(KeyPlanCron, cfg.PlanCron); err != nil {
-			errs = append(errs, err)
-		}
+	if cfg.Location == nil {
+		errs = append(errs, errors.New("no time zone"))
 	}
-	if cfg.Reminders != nil {
-		if reminderSchedule, err = parseSpec(KeyReminderCron, cfg.ReminderCron); err != nil {
-			errs = append(errs, err)
-		}
+	if cfg.Plan != nil && cfg.PlanSchedule == nil {
+		errs = append(errs, errors.New("the planning job has no schedule"))
 	}
-	if cfg.Outbox != nil && cfg.OutboxInterval < time.Second {
-		errs = append(errs, fmt.Errorf("%s=%s must be at least 1s", KeyOutboxInterval, cfg.OutboxInterval))
+	if cfg.Reminders != nil && cfg.ReminderSchedule == nil {
+		errs = append(errs, errors.New("the reminder job has no schedule"))
+	}
+	if cfg.Housekeeping != nil && cfg.HousekeepingSchedule == nil {
+		errs = append(errs, errors.New("the housekeeping job has no schedule"))
+	}
+	if cfg.Outbox != nil && cfg.OutboxInterval <= 0 {
+		errs = append(errs, fmt.Errorf("outbox interval %s is not positive", cfg.OutboxInterval))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("new cron: %w", err)
 	}
 
+	loc := cfg.Location
 	cl := cronLogger{log: log}
 	c := cron.New(
 		cron.WithLocation(loc),
@@ -108,19 +100,26 @@ func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
 		cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)),
 	)
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Scheduler{cron: c, ctx: ctx, cancel: cancel}
+	s := &Cron{cron: c, ctx: ctx, cancel: cancel}
 	if cfg.Plan != nil {
-		c.Schedule(planSchedule, cron.FuncJob(func() {
-			tick := lastActivation(planSchedule, now().In(loc))
+		c.Schedule(cfg.PlanSchedule, cron.FuncJob(func() {
+			tick := lastActivation(cfg.PlanSchedule, now().In(loc))
 			if err := cfg.Plan.RunTick(s.ctx, tick); err != nil {
 				log.Error("planning job failed", "tick", tick, "error", err)
 			}
 		}))
 	}
 	if cfg.Reminders != nil {
-		c.Schedule(reminderSchedule, cron.FuncJob(func() {
+		c.Schedule(cfg.ReminderSchedule, cron.FuncJob(func() {
 			if err := cfg.Reminders.Run(s.ctx, now()); err != nil {
 				log.Error("reminder job failed", "error", err)
+			}
+		}))
+	}
+	if cfg.Housekeeping != nil {
+		c.Schedule(cfg.HousekeepingSchedule, cron.FuncJob(func() {
+			if err := cfg.Housekeeping.Run(s.ctx); err != nil {
+				log.Warn("housekeeping failed; it runs again next time", "error", err)
 			}
 		}))
 	}
@@ -134,23 +133,13 @@ func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
 	return s, nil
 }
 
-// parseSpec parses a standard five-field spec (or a descriptor such as
-// @daily), naming key in the error.
-func parseSpec(key, spec string) (cron.Schedule, error) {
-	sched, err := cron.ParseStandard(spec)
-	if err != nil {
-		return nil, fmt.Errorf("%s=%q is not a cron spec (minute hour day-of-month month day-of-week, e.g. \"0 2 * * *\"): %w", key, spec, err)
-	}
-	return sched, nil
-}
-
 // Start starts the schedule in the background; Stop ends it.
-func (s *Scheduler) Start() { s.cron.Start() }
+func (s *Cron) Start() { s.cron.Start() }
 
 // Stop stops scheduling and waits for running jobs to finish. When ctx ends
 // first, the jobs' context is cancelled and Stop still waits for them to
 // return (they honour it promptly), then reports ctx's error.
-func (s *Scheduler) Stop(ctx context.Context) error {
+func (s *Cron) Stop(ctx context.Context) error {
 	stopped := s.cron.Stop()
 	defer s.cancel()
 	select {

@@ -7,11 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/fieldvisit/fieldvisit/jobs"
 	"github.com/fieldvisit/fieldvisit/models"
 )
 
-// passFunc adapts a function to the scheduler's job interfaces.
+// passFunc adapts a function to Cron's job interfaces.
 type passFunc func(ctx context.Context) error
 
 func (f passFunc) Run(ctx context.Context) error { return f(ctx) }
@@ -24,40 +26,41 @@ type dayFunc func(ctx context.Context, now time.Time) error
 
 func (f dayFunc) Run(ctx context.Context, now time.Time) error { return f(ctx, now) }
 
-func TestNewSchedulerReportsBadSettings(t *testing.T) {
+func TestNewCronNeedsEveryScheduleOfItsJobs(t *testing.T) {
 	noop := tickFunc(func(context.Context, time.Time) error { return nil })
 	day := dayFunc(func(context.Context, time.Time) error { return nil })
 	pass := passFunc(func(context.Context) error { return nil })
-	valid := func() jobs.SchedulerConfig {
-		return jobs.SchedulerConfig{
-			PlanCron: "0 2 * * *", Plan: noop,
-			ReminderCron: "0 9 * * *", Reminders: day,
+	hourly, err := cron.ParseStandard("0 * * * *")
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := func() jobs.CronConfig {
+		return jobs.CronConfig{
+			Location:     moscow(t),
+			PlanSchedule: hourly, Plan: noop,
+			ReminderSchedule: hourly, Reminders: day,
+			HousekeepingSchedule: hourly, Housekeeping: pass,
 			OutboxInterval: 10 * time.Second, Outbox: pass,
-			TimeZone: "Europe/Moscow",
 		}
 	}
 	tests := []struct {
 		name   string
-		change func(*jobs.SchedulerConfig)
+		change func(*jobs.CronConfig)
 		want   []string // parts of the error; none means it must be accepted
 	}{
-		{"defaults", func(*jobs.SchedulerConfig) {}, nil},
-		{"descriptor", func(c *jobs.SchedulerConfig) { c.PlanCron = "@daily" }, nil},
-		{"spec with its own zone", func(c *jobs.SchedulerConfig) { c.PlanCron = "CRON_TZ=Asia/Yekaterinburg 0 2 * * 1-5" }, nil},
-		{"six fields", func(c *jobs.SchedulerConfig) { c.PlanCron = "0 0 2 * * *" }, []string{"FIELDVISIT_PLAN_CRON", `"0 0 2 * * *"`, "not a cron spec"}},
-		{"hour out of range", func(c *jobs.SchedulerConfig) { c.PlanCron = "0 25 * * *" }, []string{"FIELDVISIT_PLAN_CRON", "25"}},
-		{"bad reminder spec", func(c *jobs.SchedulerConfig) { c.ReminderCron = "nightly" }, []string{"FIELDVISIT_REMINDER_CRON", `"nightly"`}},
-		{"both specs bad", func(c *jobs.SchedulerConfig) { c.PlanCron, c.ReminderCron = "x", "y" }, []string{"FIELDVISIT_PLAN_CRON", "FIELDVISIT_REMINDER_CRON"}},
-		{"unknown zone", func(c *jobs.SchedulerConfig) { c.TimeZone = "Europe/Mordor" }, []string{"FIELDVISIT_TZ", `"Europe/Mordor"`, "IANA"}},
-		{"empty zone", func(c *jobs.SchedulerConfig) { c.TimeZone = "" }, []string{"FIELDVISIT_TZ", "empty"}},
-		{"outbox too often", func(c *jobs.SchedulerConfig) { c.OutboxInterval = 10 * time.Millisecond }, []string{"FIELDVISIT_OUTBOX_INTERVAL", "at least 1s"}},
-		{"no planning job, no spec needed", func(c *jobs.SchedulerConfig) { c.Plan, c.PlanCron = nil, "" }, nil},
+		{"all set", func(*jobs.CronConfig) {}, nil},
+		{"no planning job, no schedule needed", func(c *jobs.CronConfig) { c.Plan, c.PlanSchedule = nil, nil }, nil},
+		{"no zone", func(c *jobs.CronConfig) { c.Location = nil }, []string{"time zone"}},
+		{"planning without schedule", func(c *jobs.CronConfig) { c.PlanSchedule = nil }, []string{"planning job has no schedule"}},
+		{"reminders without schedule", func(c *jobs.CronConfig) { c.ReminderSchedule = nil }, []string{"reminder job has no schedule"}},
+		{"housekeeping without schedule", func(c *jobs.CronConfig) { c.HousekeepingSchedule = nil }, []string{"housekeeping job has no schedule"}},
+		{"outbox without interval", func(c *jobs.CronConfig) { c.OutboxInterval = 0 }, []string{"outbox interval"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := valid()
 			tt.change(&cfg)
-			s, err := jobs.NewScheduler(cfg)
+			s, err := jobs.NewCron(cfg)
 			if len(tt.want) == 0 {
 				if err != nil {
 					t.Fatalf("rejected: %v", err)
@@ -98,11 +101,11 @@ func TestWeekAfter(t *testing.T) {
 	}
 }
 
-// TestSchedulerRunsJobs runs the real cron with an outbox pass every second
+// TestCronRunsJobs runs the real cron with an outbox pass every second
 // and a planning entry every minute: the pass delivers a queued message to
 // the development mailbox, and Stop waits for a running job, cancelling it
 // when its own deadline passes.
-func TestSchedulerRunsJobs(t *testing.T) {
+func TestCronRunsJobs(t *testing.T) {
 	stores, clock := instances(t, 1)
 	s := stores[0]
 	enqueue(t, s, "m1")
@@ -110,7 +113,7 @@ func TestSchedulerRunsJobs(t *testing.T) {
 	passes := make(chan struct{}, 100)
 	blocked := make(chan struct{})
 	var once sync.Once
-	sched, err := jobs.NewScheduler(jobs.SchedulerConfig{
+	sched, err := jobs.NewCron(jobs.CronConfig{
 		OutboxInterval: time.Second,
 		Outbox: passFunc(func(ctx context.Context) error {
 			err := d.Run(ctx)
@@ -121,7 +124,7 @@ func TestSchedulerRunsJobs(t *testing.T) {
 			}
 			return err
 		}),
-		TimeZone: "Europe/Moscow",
+		Location: moscow(t),
 		Now:      clock.Now,
 	})
 	if err != nil {
