@@ -36,6 +36,19 @@ type availabilityPageView struct {
 	// Removed are the overrides ticked for removal (kept on a re-shown
 	// form).
 	Removed map[models.Date]bool
+	// Absences are the trainer's recorded absences; AbsenceForm says the
+	// form being shown again is the absence form (its errors and warning
+	// go there).
+	Absences    []absenceRow
+	AbsenceForm bool
+}
+
+// absenceRow is one absence as the page lists it.
+type absenceRow struct {
+	ID       string
+	From, To time.Time
+	Reason   string
+	Affected int
 }
 
 // overrideRow is one date override as the page lists it.
@@ -107,7 +120,19 @@ func (s *Server) availabilityPage(c *gin.Context) error {
 func (s *Server) renderAvailability(c *gin.Context, status int, t *models.Trainer, f *form, affected []stopView, removed map[models.Date]bool) error {
 	v := newAvailabilityPageView()
 	v.Version, v.Affected, v.Removed = t.Version, affected, removed
+	v.AbsenceForm = f.Value("form") == "absence"
+	absences, err := s.absences.Absences(c, t.ID)
+	if err != nil {
+		return fmt.Errorf("list absences of trainer %s: %w", t.ID, err)
+	}
+	for _, a := range absences {
+		v.Absences = append(v.Absences, absenceRow{ID: a.ID, From: a.From.Time(s.loc), To: a.To.Time(s.loc),
+			Reason: a.Reason, Affected: len(a.AffectedVisits)})
+	}
 	for _, o := range t.Overrides {
+		if o.Off && strings.HasPrefix(o.Note, "absence ") {
+			continue // an absence's day, listed (and removed) with the absence
+		}
 		v.Overrides = append(v.Overrides, overrideRow{Date: o.Date, Time: o.Date.Time(s.loc), Off: o.Off,
 			Hours: overrideText(o), Note: o.Note, Removed: removed[o.Date]})
 	}
@@ -299,4 +324,96 @@ func overrideText(o models.DateOverride) string {
 		parts = append(parts, w.Start.String()+"–"+w.End.String())
 	}
 	return strings.Join(parts, ", ")
+}
+
+// absenceFields are the fields of the absence form.
+var absenceFields = []string{"abs_from", "abs_to", "abs_reason", "abs_confirm"}
+
+// addAbsencePage answers POST /availability/absences: the API's
+// recordAbsence. Booked visits in the range are listed first and the
+// absence is recorded once confirmed.
+func (s *Server) addAbsencePage(c *gin.Context) error {
+	t, err := s.trainers.Trainer(c, caller(c).user.TrainerID)
+	if err != nil {
+		return fmt.Errorf("load trainer: %w", err)
+	}
+	posted := postedForm(c, absenceFields...)
+	f := availabilityForm(t)
+	for k, v := range posted.Values {
+		f.Values[k] = v
+	}
+	f.Values["form"] = "absence"
+	from, errFrom := models.ParseDate(f.Values["abs_from"])
+	to, errTo := models.ParseDate(f.Values["abs_to"])
+	if f.Values["abs_to"] == "" && errFrom == nil {
+		to, errTo = from, nil
+	}
+	if errFrom != nil {
+		f.fail("abs_from", s.tr(c, "availability.date.bad"))
+	}
+	switch {
+	case errTo != nil:
+		f.fail("abs_to", s.tr(c, "availability.date.bad"))
+	case errFrom == nil && to < from:
+		f.fail("abs_to", s.tr(c, "absence.order"))
+	case to < s.today():
+		f.fail("abs_to", s.tr(c, "absence.past"))
+	}
+	if f.failed() {
+		f.fail("", s.tr(c, "form.invalid"))
+		return s.renderAvailability(c, http.StatusUnprocessableEntity, t, f, nil, nil)
+	}
+	p := AbsenceParams{From: from, To: to, Reason: f.Values["abs_reason"]}
+	if f.Values["abs_confirm"] != "1" && from <= to {
+		affected, err := s.visitsBetween(c, t.ID, from, to)
+		if err != nil {
+			return err
+		}
+		if len(affected) > 0 {
+			f.Values["abs_confirm"] = "1"
+			return s.renderAvailability(c, http.StatusConflict, t, f, affected, nil)
+		}
+	}
+	_, err = s.recordAbsence(c, t, p)
+	if s.failValidation(c, f, err, map[string]string{"from": "abs_from", "to": "abs_to", "reason": "abs_reason"}) {
+		return s.renderAvailability(c, http.StatusUnprocessableEntity, t, f, nil, nil)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "flash.absence_recorded")
+	return seeOther(c, "/availability")
+}
+
+// deleteAbsencePage answers POST /availability/absences/{id}/delete: the
+// API's removeAbsence.
+func (s *Server) deleteAbsencePage(c *gin.Context) error {
+	t, err := s.trainers.Trainer(c, caller(c).user.TrainerID)
+	if err != nil {
+		return fmt.Errorf("load trainer: %w", err)
+	}
+	if err := s.removeAbsence(c, t, c.Param("absence")); err != nil {
+		return err
+	}
+	s.flash(c, "flash.absence_removed")
+	return seeOther(c, "/availability")
+}
+
+// visitsBetween are the trainer's scheduled visits on the days from..to.
+func (s *Server) visitsBetween(c *gin.Context, trainerID string, from, to models.Date) ([]stopView, error) {
+	visits, err := s.visits.Visits(c, models.VisitFilter{TrainerID: trainerID, From: from.Time(s.loc),
+		To: to.AddDays(1).Time(s.loc), Statuses: []models.VisitStatus{models.VisitScheduled}})
+	if err != nil {
+		return nil, fmt.Errorf("list visits of trainer %s: %w", trainerID, err)
+	}
+	cc := s.newClinicCache(c)
+	out := make([]stopView, 0, len(visits))
+	for i := range visits {
+		cl, err := cc.get(visits[i].ClinicID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, newStopView(&visits[i], cl))
+	}
+	return out, nil
 }

@@ -122,8 +122,7 @@ func (s *Server) renderNewRequest(c *gin.Context, status int, f *form, days []st
 // form's fields; failures show the form again with what was typed.
 func (s *Server) createRequestPage(c *gin.Context) error {
 	f := postedForm(c, requestFormFields...)
-	days := c.PostFormArray("days")
-	days = slices.DeleteFunc(slices.Clone(days), func(d string) bool { return !slices.Contains(requestFormDays, d) })
+	days := postedDays(c)
 	p := RequestParams{Kind: models.Kind(f.Values["kind"]), Topic: f.Values["topic"], Comment: f.Values["comment"],
 		Priority: models.Priority(f.Values["urgency"])}
 	if p.Kind == models.KindMicroTraining {
@@ -133,6 +132,38 @@ func (s *Server) createRequestPage(c *gin.Context) error {
 		}
 		p.Participants = n
 	}
+	windows, ok := s.preferredWindows(c, f, &days)
+	if !ok {
+		f.fail("", s.tr(c, "form.invalid"))
+		return s.renderNewRequest(c, http.StatusUnprocessableEntity, f, days)
+	}
+	p.PreferredWindows = windows
+	_, err := s.fileRequest(c, p)
+	rename := map[string]string{"priority": "urgency"}
+	for _, d := range requestFormDays {
+		rename["preferred_windows."+d+"[0]"] = "hour_to"
+	}
+	if s.failValidation(c, f, err, rename) {
+		return s.renderNewRequest(c, http.StatusUnprocessableEntity, f, days)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "flash.request_filed")
+	return seeOther(c, "/requests")
+}
+
+// postedDays are the known weekdays ticked in the form's "days".
+func postedDays(c *gin.Context) []string {
+	days := slices.Clone(c.PostFormArray("days"))
+	return slices.DeleteFunc(days, func(d string) bool { return !slices.Contains(requestFormDays, d) })
+}
+
+// preferredWindows reads the ticked days and the hours hour_from..hour_to
+// into preferred windows: hours without days mean every working day, days
+// without hours the whole working day. Unreadable hours are marked on f.
+func (s *Server) preferredWindows(c *gin.Context, f *form, days *[]string) (models.Week, bool) {
+	var week models.Week
 	var win *models.Window
 	from, to := f.Values["hour_from"], f.Values["hour_to"]
 	if from != "" || to != "" {
@@ -150,32 +181,19 @@ func (s *Server) createRequestPage(c *gin.Context) error {
 		}
 	}
 	if f.failed() {
-		f.fail("", s.tr(c, "form.invalid"))
-		return s.renderNewRequest(c, http.StatusUnprocessableEntity, f, days)
+		return week, false
 	}
-	if win != nil && len(days) == 0 {
-		days = requestFormDays[:5]
+	if win != nil && len(*days) == 0 {
+		*days = requestFormDays[:5]
 	}
-	for _, d := range days {
+	for _, d := range *days {
 		w := models.Window{Start: 8 * 60, End: 20 * 60} // a day without hours: the working day
 		if win != nil {
 			w = *win
 		}
-		setWeekday(&p.PreferredWindows, d, []models.Window{w})
+		setWeekday(&week, d, []models.Window{w})
 	}
-	_, err := s.fileRequest(c, p)
-	rename := map[string]string{"priority": "urgency"}
-	for _, d := range requestFormDays {
-		rename["preferred_windows."+d+"[0]"] = "hour_to"
-	}
-	if s.failValidation(c, f, err, rename) {
-		return s.renderNewRequest(c, http.StatusUnprocessableEntity, f, days)
-	}
-	if err != nil {
-		return err
-	}
-	s.flash(c, "flash.request_filed")
-	return seeOther(c, "/requests")
+	return week, true
 }
 
 // setWeekday sets the windows of weekday key ("mon") in w.
@@ -206,6 +224,12 @@ type requestView struct {
 	Days []preferredDay
 	// CanCancel offers the cancel button (an open request).
 	CanCancel bool
+	// CanChange offers "ask to change" (a booked visit, no change request
+	// pending); FormDays are its day checkboxes.
+	CanChange bool
+	FormDays  []dayChoice
+	// Changes are the request's change requests, newest first.
+	Changes []models.ChangeRequest
 }
 
 // preferredDay is one preferred weekday with its windows.
@@ -229,6 +253,20 @@ func (s *Server) requestPage(c *gin.Context) error {
 
 func (s *Server) renderRequest(c *gin.Context, status int, r *models.Request, f *form) error {
 	v := requestView{R: r, CanCancel: r.Status.Open()}
+	changes, err := s.changes.ChangeRequests(c, models.ChangeRequestFilter{RequestID: r.ID}, models.Page{Limit: models.MaxPageSize})
+	if err != nil {
+		return fmt.Errorf("list the change requests of request %s: %w", r.ID, err)
+	}
+	slices.Reverse(changes)
+	v.Changes = changes
+	pending := slices.ContainsFunc(changes, func(cr models.ChangeRequest) bool { return cr.Status == models.ChangePending })
+	var ticked []string
+	if f != nil {
+		ticked = postedDays(c)
+	}
+	for i, d := range requestFormDays {
+		v.FormDays = append(v.FormDays, dayChoice{Key: d, Label: fmt.Sprintf("weekday.%d", (i+1)%7), Checked: slices.Contains(ticked, d)})
+	}
 	for i := range 7 {
 		wd := time.Weekday((i + 1) % 7)
 		if ws := r.PreferredWindows.Day(wd); len(ws) > 0 {
@@ -246,6 +284,7 @@ func (s *Server) renderRequest(c *gin.Context, status int, r *models.Request, f 
 			return err
 		}
 		v.Visit = sv
+		v.CanChange = visit.Status == models.VisitScheduled && r.Status.Open() && !pending
 	}
 	return s.render(c, status, "request", "", v, f)
 }
@@ -265,5 +304,35 @@ func (s *Server) cancelRequestPage(c *gin.Context) error {
 		return err
 	}
 	s.flash(c, "flash.request_cancelled")
+	return seeOther(c, "/requests/"+r.ID)
+}
+
+// changeRequestPage answers POST /requests/{id}/change: the API's
+// fileChangeRequest with the new days and hours; the booked visit stays
+// until a coordinator decides.
+func (s *Server) changeRequestPage(c *gin.Context) error {
+	r, err := s.loadRequest(c)
+	if err != nil {
+		return err
+	}
+	f := postedForm(c, "hour_from", "hour_to", "comment")
+	days := postedDays(c)
+	windows, ok := s.preferredWindows(c, f, &days)
+	if !ok {
+		f.fail("", s.tr(c, "form.invalid"))
+		return s.renderRequest(c, http.StatusUnprocessableEntity, r, f)
+	}
+	_, err = s.fileChangeRequest(c, r, ChangeRequestParams{PreferredWindows: windows, Comment: f.Values["comment"]})
+	rename := map[string]string{"preferred_windows": ""}
+	for _, d := range requestFormDays {
+		rename["preferred_windows."+d+"[0]"] = "hour_to"
+	}
+	if s.failValidation(c, f, err, rename) {
+		return s.renderRequest(c, http.StatusUnprocessableEntity, r, f)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "flash.change_requested")
 	return seeOther(c, "/requests/"+r.ID)
 }

@@ -177,13 +177,14 @@ func TestFieldFormsRefuseWithoutCSRF(t *testing.T) {
 	e := newEnv(t)
 	before := e.snapshotDocs()
 	for who, paths := range map[string][]string{
-		clinicA:  {"/requests", "/requests/" + e.requestA.ID + "/cancel"},
-		trainerA: {"/availability"},
+		clinicA:  {"/requests", "/requests/" + e.requestA.ID + "/cancel", "/requests/" + e.requestA.ID + "/change"},
+		trainerA: {"/availability", "/availability/absences", "/availability/absences/0123456789abcdef01234567/delete"},
 	} {
 		b := e.browser()
 		b.login(who, "")
 		for _, path := range paths {
-			p := b.post(path, url.Values{"csrf_token": {"forged"}, "kind": {"onsite_support"}, "topic": {"x"}, "version": {"1"}, "mon_1_from": {"09:00"}, "mon_1_to": {"10:00"}})
+			p := b.post(path, url.Values{"csrf_token": {"forged"}, "kind": {"onsite_support"}, "topic": {"x"}, "version": {"1"}, "mon_1_from": {"09:00"}, "mon_1_to": {"10:00"},
+				"comment": {"x"}, "abs_from": {"2025-03-20"}, "abs_confirm": {"1"}})
 			if p.status != http.StatusForbidden {
 				t.Errorf("POST %s as %s with a forged token: %d", path, who, p.status)
 			}
@@ -239,3 +240,88 @@ func TestAvailabilityPage(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestAbsenceFromAvailabilityPage(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.bookVisit(e.requestA, e.trainerA, testWeek.AddDays(1), "10:30", "12:30")
+	b := e.browser()
+	b.login(trainerA, "")
+	before := e.snapshotDocs()
+	p := b.form("/availability", "/availability/absences", url.Values{"abs_from": {"2025-03-12"}, "abs_to": {"2025-03-11"}, "abs_reason": {"грипп"}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "The last day cannot be before the first.") || !strings.Contains(p.body, `value="грипп"`) {
+		t.Fatalf("reversed days: %d\n%s", p.status, p.body)
+	}
+	fields := url.Values{"abs_from": {"2025-03-11"}, "abs_to": {"2025-03-12"}, "abs_reason": {"грипп"}}
+	p = b.form("/availability", "/availability/absences", fields)
+	if p.status != http.StatusConflict || !strings.Contains(p.body, "fall on the absent days") || !strings.Contains(p.body, e.clinicA.Name) {
+		t.Fatalf("no warning about the booked visit: %d\n%s", p.status, p.body)
+	}
+	if d := before.diff(e.snapshotDocs()); d != "" {
+		t.Fatalf("an unconfirmed absence changed the database: %s", d)
+	}
+	fields.Set("abs_confirm", "1")
+	if p = b.form("/availability", "/availability/absences", fields); p.status != http.StatusSeeOther {
+		t.Fatalf("confirmed absence: %d\n%s", p.status, p.body)
+	}
+	abs, err := e.st.Absences(ctx, e.trainerA.ID)
+	if err != nil || len(abs) != 1 || len(abs[0].AffectedVisits) != 1 {
+		t.Fatalf("stored absences %+v %v", abs, err)
+	}
+	page := b.get("/availability")
+	if !strings.Contains(page.body, "/availability/absences/"+abs[0].ID+"/delete") || strings.Contains(page.body, `name="remove" value="2025-03-11"`) {
+		t.Fatalf("the page lists the absence wrongly:\n%s", page.body)
+	}
+	// Another trainer cannot remove it.
+	b2 := e.browser()
+	b2.login(trainerB, "")
+	if p := b2.form("/availability", "/availability/absences/"+abs[0].ID+"/delete", url.Values{}); p.status != http.StatusNotFound {
+		t.Errorf("another trainer removing the absence: %d", p.status)
+	}
+	if p := b.form("/availability", "/availability/absences/"+abs[0].ID+"/delete", url.Values{}); p.status != http.StatusSeeOther {
+		t.Fatalf("remove: %d\n%s", p.status, p.body)
+	}
+	tr, _ := e.st.Trainer(ctx, e.trainerA.ID)
+	if len(tr.Overrides) != 0 {
+		t.Fatalf("the absent days stayed: %+v", tr.Overrides)
+	}
+}
+
+func TestClinicAsksToChangeBookedVisit(t *testing.T) {
+	e := newEnv(t)
+	e.bookVisit(e.requestA, e.trainerA, testWeek.AddDays(1), "10:30", "12:30")
+	b := e.browser()
+	b.login(clinicA, "")
+	path := "/requests/" + e.requestA.ID
+	if p := b.get(path); !strings.Contains(p.body, `action="`+path+`/change"`) {
+		t.Fatalf("a booked request offers no change:\n%s", p.body)
+	}
+	before := e.snapshotDocs()
+	p := b.form(path, path+"/change", url.Values{})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "Tick the new days or hours") {
+		t.Fatalf("an empty change: %d\n%s", p.status, p.body)
+	}
+	p = b.form(path, path+"/change", url.Values{"days": {"thu"}, "hour_from": {"15:00"}, "hour_to": {"14:00"}, "comment": {"после обеда"}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "после обеда") || !strings.Contains(p.body, `value="thu" checked`) {
+		t.Fatalf("bad hours: %d\n%s", p.status, p.body)
+	}
+	if d := before.diff(e.snapshotDocs()); d != "" {
+		t.Fatalf("a refused change changed the database: %s", d)
+	}
+	p = b.form(path, path+"/change", url.Values{"days": {"thu"}, "hour_from": {"14:00"}, "hour_to": {"16:00"}, "comment": {"после обеда"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("change: %d\n%s", p.status, p.body)
+	}
+	crs, err := e.st.ChangeRequests(context.Background(), models.ChangeRequestFilter{RequestID: e.requestA.ID}, models.Page{Limit: 5})
+	if err != nil || len(crs) != 1 || len(crs[0].PreferredWindows.Thu) != 1 || crs[0].Comment != "после обеда" {
+		t.Fatalf("stored change requests %+v %v", crs, err)
+	}
+	if p := b.get(path); !strings.Contains(p.body, "Waiting for the coordinator") || strings.Contains(p.body, `action="`+path+`/change"`) {
+		t.Fatalf("after asking:\n%s", p.body)
+	}
+	b2 := e.browser()
+	b2.login(clinicB, "")
+	if p := b2.form("/requests", path+"/change", url.Values{"comment": {"x"}}); p.status != http.StatusNotFound {
+		t.Errorf("another clinic asking to change: %d", p.status)
+	}
+}

@@ -382,13 +382,16 @@ func TestPageRoleMatrix(t *testing.T) {
 		"POST /logout":                    {"/logout", http.StatusSeeOther, nil},
 		// The trainer's and clinic's pages; a missing id is 404 for the
 		// roles allowed (another's visit or request is 404 too).
-		"GET /visits/:id":           {"/visits/0123456789abcdef01234567", http.StatusNotFound, nil},
-		"GET /availability":         {"/availability", http.StatusOK, []string{trainerA, trainerB}},
-		"POST /availability":        {"/availability", http.StatusBadRequest, []string{trainerA, trainerB}},
-		"GET /requests/new":         {"/requests/new", http.StatusOK, []string{clinicA, clinicB}},
-		"POST /requests":            {"/requests", http.StatusUnprocessableEntity, []string{clinicA, clinicB}},
-		"GET /requests/:id":         {"/requests/0123456789abcdef01234567", http.StatusNotFound, []string{clinicA, clinicB}},
-		"POST /requests/:id/cancel": {"/requests/0123456789abcdef01234567/cancel", http.StatusNotFound, []string{clinicA, clinicB}},
+		"GET /visits/:id":                             {"/visits/0123456789abcdef01234567", http.StatusNotFound, nil},
+		"GET /availability":                           {"/availability", http.StatusOK, []string{trainerA, trainerB}},
+		"POST /availability":                          {"/availability", http.StatusBadRequest, []string{trainerA, trainerB}},
+		"GET /requests/new":                           {"/requests/new", http.StatusOK, []string{clinicA, clinicB}},
+		"POST /requests":                              {"/requests", http.StatusUnprocessableEntity, []string{clinicA, clinicB}},
+		"GET /requests/:id":                           {"/requests/0123456789abcdef01234567", http.StatusNotFound, []string{clinicA, clinicB}},
+		"POST /requests/:id/cancel":                   {"/requests/0123456789abcdef01234567/cancel", http.StatusNotFound, []string{clinicA, clinicB}},
+		"POST /requests/:id/change":                   {"/requests/0123456789abcdef01234567/change", http.StatusNotFound, []string{clinicA, clinicB}},
+		"POST /availability/absences":                 {"/availability/absences", http.StatusUnprocessableEntity, []string{trainerA, trainerB}},
+		"POST /availability/absences/:absence/delete": {"/availability/absences/0123456789abcdef01234567/delete", http.StatusNotFound, []string{trainerA, trainerB}},
 	}
 	public := map[string]bool{"GET /login": true, "POST /login": true, "GET /static/:version/*path": true}
 	for _, r := range e.srv.engine.Routes() {

@@ -118,6 +118,9 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/requests/new", []models.Role{models.RoleClinic}, s.newRequestPage},
 		{http.MethodGet, "/requests/:id", []models.Role{models.RoleClinic}, s.requestPage},
 		{http.MethodPost, "/requests/:id/cancel", []models.Role{models.RoleClinic}, s.cancelRequestPage},
+		{http.MethodPost, "/requests/:id/change", []models.Role{models.RoleClinic}, s.changeRequestPage},
+		{http.MethodPost, "/availability/absences", []models.Role{models.RoleTrainer}, s.addAbsencePage},
+		{http.MethodPost, "/availability/absences/:absence/delete", []models.Role{models.RoleTrainer}, s.deleteAbsencePage},
 		{http.MethodGet, "/board", coordinator, s.boardRedirect},
 		{http.MethodGet, "/board/:monday", coordinator, s.boardPage},
 	}
