@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"html"
@@ -20,8 +21,10 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/emersion/go-ical"
 
 	"github.com/fieldvisit/fieldvisit/handlers"
+	"github.com/fieldvisit/fieldvisit/jobs"
 	"github.com/fieldvisit/fieldvisit/models"
 )
 
@@ -35,7 +38,7 @@ func (c *fieldClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return 
 
 func (c *fieldClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
-// newFieldService is the browser tests' service with the week of
+// newFieldService is the browser tests' service (mail and planning on) with the week of
 // 2026-12-07 planned and published, its mails delivered, and the server's
 // clock injected (Monday 08:00 in Moscow).
 func newFieldService(t *testing.T) (*webService, *fieldClock, []mailMessage) {
@@ -43,7 +46,7 @@ func newFieldService(t *testing.T) (*webService, *fieldClock, []mailMessage) {
 	w := newWebService(t)
 	clock := &fieldClock{t: week.At(8*60, w.loc)}
 	api, err := handlers.New(handlers.Config{Store: w.st, Location: w.loc, Ready: w.st.Ping, Now: clock.Now,
-		Publisher: w.publisher, Feeds: w.composer})
+		Publisher: w.publisher, Feeds: w.composer, Mail: w.composer, Planner: weekPlanner(w.planner.PlanWeek)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,22 +239,61 @@ func printScreenshot(t *testing.T, ctx context.Context, name string) {
 // urlPattern finds links in mail text.
 var urlPattern = regexp.MustCompile(`https?://[^\s"<>)]+`)
 
-// TestMailLinksOpen renders the mails of a publication, takes every URL
-// out of them (text, HTML and calendar) and opens each as its recipient,
-// logged in: every one must answer 200.
-func TestMailLinksOpen(t *testing.T) {
-	w, _, mails := newFieldService(t)
-	if len(mails) == 0 {
-		t.Fatal("the publication sent no mail")
+// TestEveryMailLinkOpens makes the service write every kind of mail
+// through real actions (publication, reminders, a filed request, a change
+// asked and declined, a cancellation, an absence), takes every URL out of
+// each (text, HTML and calendar attachments) and opens it as the
+// recipient, logged in: each must answer 200.
+func TestEveryMailLinkOpens(t *testing.T) {
+	w, _, _ := newFieldService(t)
+	ctx := context.Background()
+	rem, err := jobs.NewReminders(jobs.RemindersConfig{Store: w.st, Composer: w.composer, Location: w.loc})
+	if err != nil {
+		t.Fatal(err)
 	}
+	if err := rem.Run(ctx, week.AddDays(-1).At(18*60, w.loc)); err != nil {
+		t.Fatal(err)
+	}
+	clinic := w.recipientClient(t, w.users[models.RoleClinic].Email)
+	coordinator := w.recipientClient(t, w.users[models.RoleCoordinator].Email)
+	trainer := w.recipientClient(t, w.users[models.RoleTrainer].Email)
+	booked, err := w.st.Visits(ctx, models.VisitFilter{Week: week, ClinicID: w.users[models.RoleClinic].ClinicID})
+	if err != nil || len(booked) < 2 {
+		t.Fatalf("the clinic needs two booked visits: %d %v", len(booked), err)
+	}
+	postPage(t, clinic, w.url, "/requests/new", "/requests", url.Values{"kind": {"onsite_support"}, "topic": {"Новая регистратура"}, "urgency": {"normal"}})
+	postPage(t, clinic, w.url, "/requests/"+booked[0].RequestID, "/requests/"+booked[0].RequestID+"/change", url.Values{"comment": {"лучше во вторник"}})
+	crs, err := w.st.ChangeRequests(ctx, models.ChangeRequestFilter{RequestID: booked[0].RequestID}, models.Page{Limit: 1})
+	if err != nil || len(crs) != 1 {
+		t.Fatalf("the change request was not filed: %v", err)
+	}
+	apiPost(t, coordinator, w.url, "/api/v1/requests/"+booked[0].RequestID+"/change-requests/"+crs[0].ID+"/decline", `{"reason":"вторник занят"}`)
+	r1, err := w.st.Request(ctx, booked[1].RequestID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	postPage(t, clinic, w.url, "/requests/"+r1.ID, "/requests/"+r1.ID+"/cancel", url.Values{"version": {fmt.Sprint(r1.Version)}})
+	tv := w.firstVisit(t, w.users[models.RoleTrainer].TrainerID)
+	postPage(t, trainer, w.url, "/availability", "/availability/absences", url.Values{"abs_from": {string(tv.Date)}, "abs_to": {string(tv.Date)}, "abs_confirm": {"1"}})
+
+	msgs, err := w.st.OutboxMessages(ctx, "", models.Page{Limit: models.MaxPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
 	checked := 0
-	for _, m := range mails {
-		links := mailLinks(t, m)
-		if len(links) == 0 {
-			t.Errorf("mail %q to %v has no link", m.subject, m.rcpt)
-			continue
+	for _, m := range msgs {
+		family := m.Kind
+		if i := strings.LastIndex(family, "."); i > 0 && (strings.HasPrefix(family, "clinic.") || strings.HasPrefix(family, "trainer.")) &&
+			!slices.Contains([]string{"trainer.week", "trainer.reminder", "clinic.reminder", "clinic.request_received", "clinic.change_declined"}, family) {
+			family = family[:strings.Index(family, ".")] + ".booking"
 		}
-		for _, rcpt := range m.rcpt {
+		kinds[family]++
+		links := mailLinks(t, mailMessage{text: m.Mail.Text, html: m.Mail.HTML}, m.Mail.Attachments)
+		if len(links) == 0 {
+			t.Logf("%s mail %q has no link", m.Kind, m.Mail.Subject)
+		}
+		for _, rcpt := range m.Mail.To {
 			c := w.recipientClient(t, rcpt)
 			for _, link := range links {
 				u, err := url.Parse(link)
@@ -267,19 +309,79 @@ func TestMailLinksOpen(t *testing.T) {
 				}
 				body, _ := io.ReadAll(res.Body)
 				res.Body.Close()
-				if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
-					t.Errorf("%s opening %s from %q: %d %s", rcpt, link, m.subject, res.StatusCode, firstLine(string(body)))
+				if res.StatusCode != http.StatusOK {
+					t.Errorf("%s opening %s from %s %q: %d %s", rcpt, link, m.Kind, m.Mail.Subject, res.StatusCode, firstLine(string(body)))
 				}
 				checked++
 			}
 		}
 	}
-	t.Logf("%d links opened from %d mails", checked, len(mails))
+	for _, k := range []string{"clinic.booking", "trainer.booking", "trainer.week", "clinic.reminder", "trainer.reminder",
+		"clinic.request_received", "clinic.change_declined", "coordinator.change_request", "coordinator.cancellation", "coordinator.absence"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s mail was written (kinds: %v)", k, kinds)
+		}
+	}
+	t.Logf("%d links opened from %d mails of kinds %v", checked, len(msgs), kinds)
+}
+
+// postPage posts a page's form as a logged-in client: the CSRF token comes
+// from the page at from; the answer must be a redirect (success).
+func postPage(t *testing.T, c *http.Client, base, from, action string, fields url.Values) {
+	t.Helper()
+	res, err := c.Get(base + from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("no form on %s: %d", from, res.StatusCode)
+	}
+	fields.Set("csrf_token", string(m[1]))
+	noFollow := *c
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	res, err = noFollow.PostForm(base+action, fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("POST %s: %d\n%s", action, res.StatusCode, body)
+	}
+}
+
+// apiPost posts JSON to the API with the client's session and its CSRF
+// header.
+func apiPost(t *testing.T, c *http.Client, base, path, body string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(base)
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == "fieldvisit_csrf" {
+			req.Header.Set("X-CSRF-Token", ck.Value)
+		}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode >= 300 {
+		t.Fatalf("POST %s: %d %s", path, res.StatusCode, data)
+	}
 }
 
 // mailLinks are the service's URLs in a mail: its text, its HTML and the
 // URL of its calendar events.
-func mailLinks(t *testing.T, m mailMessage) []string {
+func mailLinks(t *testing.T, m mailMessage, files []models.Attachment) []string {
 	t.Helper()
 	var out []string
 	add := func(s string) {
@@ -294,8 +396,15 @@ func mailLinks(t *testing.T, m mailMessage) []string {
 	for _, s := range urlPattern.FindAllString(m.html, -1) {
 		add(s)
 	}
-	for _, ac := range m.calendars {
-		for _, ev := range ac.cal.Events() {
+	for _, f := range files {
+		if !strings.HasPrefix(f.ContentType, "text/calendar") {
+			continue
+		}
+		cal, err := ical.NewDecoder(bytes.NewReader(f.Data)).Decode()
+		if err != nil {
+			t.Fatalf("attachment %s: %v", f.Name, err)
+		}
+		for _, ev := range cal.Events() {
 			if p := ev.Props.Get("URL"); p != nil {
 				add(p.Value)
 			}
