@@ -490,3 +490,41 @@ func completeVisitInBrowser(t *testing.T, ctx context.Context, w *webService, v 
 		t.Fatalf("after its start the visit still waits: %q", outcome)
 	}
 }
+
+// A clinic sees its booked visit in its list with date, time and trainer,
+// opens the request (with "ask to change") and the visit page the booking
+// mail links to.
+func TestClinicSeesBookedVisit(t *testing.T) {
+	w, _, _ := newFieldService(t)
+	browser := newBrowser(t)
+	ctx := tab(t, browser)
+	w.loginAs(t, ctx, models.RoleClinic)
+	vs, err := w.st.Visits(context.Background(), models.VisitFilter{Week: week, ClinicID: w.users[models.RoleClinic].ClinicID})
+	if err != nil || len(vs) == 0 {
+		t.Fatalf("no booked visit of the clinic: %v", err)
+	}
+	v := vs[0]
+	tr, err := w.st.Trainer(context.Background(), v.TrainerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list string
+	run(t, ctx, chromedp.Text(`.req-list`, &list, chromedp.ByQuery))
+	when := v.Start.In(w.loc).Format("15:04") + "–" + v.End.In(w.loc).Format("15:04")
+	if !strings.Contains(list, when) || !strings.Contains(list, tr.Name) {
+		t.Fatalf("the list lacks %s with %s:\n%s", when, tr.Name, list)
+	}
+	screenshots(t, ctx, "requests-booked")
+	checkAccessibility(t, ctx, "requests with bookings")
+	run(t, ctx, chromedp.Navigate(w.url+"/requests/"+v.RequestID), chromedp.WaitVisible(`#h-change`, chromedp.ByQuery))
+	screenshots(t, ctx, "request-booked")
+	checkAccessibility(t, ctx, "booked request")
+	run(t, ctx, chromedp.Navigate(w.url+"/visits/"+v.ID), chromedp.WaitVisible(`#h-visit`, chromedp.ByQuery))
+	var facts string
+	run(t, ctx, chromedp.Text(`.facts`, &facts, chromedp.ByQuery))
+	if !strings.Contains(facts, tr.Name) {
+		t.Fatalf("the visit page lacks the trainer: %q", facts)
+	}
+	screenshots(t, ctx, "visit-clinic")
+	checkAccessibility(t, ctx, "visit for the clinic")
+}

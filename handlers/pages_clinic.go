@@ -222,6 +222,8 @@ type requestView struct {
 	Visit *stopView
 	// Days and Hours say the preferred windows in words.
 	Days []preferredDay
+	// Earliest and Due bound the visit's dates.
+	Earliest, Due time.Time
 	// CanCancel offers the cancel button (an open request).
 	CanCancel bool
 	// CanChange offers "ask to change" (a booked visit, no change request
@@ -253,6 +255,9 @@ func (s *Server) requestPage(c *gin.Context) error {
 
 func (s *Server) renderRequest(c *gin.Context, status int, r *models.Request, f *form) error {
 	v := requestView{R: r, CanCancel: r.Status.Open()}
+	if r.EarliestDate.Valid() && r.DueDate.Valid() {
+		v.Earliest, v.Due = r.EarliestDate.Time(s.loc), r.DueDate.Time(s.loc)
+	}
 	changes, err := s.changes.ChangeRequests(c, models.ChangeRequestFilter{RequestID: r.ID}, models.Page{Limit: models.MaxPageSize})
 	if err != nil {
 		return fmt.Errorf("list the change requests of request %s: %w", r.ID, err)
