@@ -36,6 +36,12 @@ type service struct {
 
 func newService(t *testing.T) *service {
 	t.Helper()
+	return newServiceWith(t, seedWeek)
+}
+
+// newServiceWith is newService on a database seed fills.
+func newServiceWith(t *testing.T, seed func(*testing.T, *store.Store)) *service {
+	t.Helper()
 	ctx := context.Background()
 	loc, err := time.LoadLocation("Europe/Moscow")
 	if err != nil {
@@ -45,7 +51,7 @@ func newService(t *testing.T) *service {
 	if err := st.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	seedWeek(t, st)
+	seed(t, st)
 	planner, err := planning.NewPlanner(planning.Config{Store: st, Travel: travel.DefaultModel(), Location: loc, Seed: 1})
 	if err != nil {
 		t.Fatal(err)

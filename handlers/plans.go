@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -9,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/fieldvisit/fieldvisit/models"
+	"github.com/fieldvisit/fieldvisit/planning"
 	"github.com/fieldvisit/fieldvisit/publish"
 )
 
@@ -25,9 +28,18 @@ type PlanRunner interface {
 	Plan(ctx context.Context, week models.Date, trigger string) (*models.Plan, error)
 }
 
+// PlanEditor applies a coordinator's hand edit to a draft
+// (planning.Planner).
+type PlanEditor interface {
+	ApplyEdit(ctx context.Context, week models.Date, version int, e planning.Edit, by string) (*models.Plan, error)
+}
+
 // PlanPublisher publishes a plan version (publish.Publisher).
 type PlanPublisher interface {
 	Publish(ctx context.Context, week models.Date, version int) (publish.Result, error)
+	// Preview says what publishing a version would change and whom it
+	// would mail, computed by the code publishing runs.
+	Preview(ctx context.Context, week models.Date, version, against int) (*publish.ChangeSet, error)
 	// CancelVisit cancels the published visit of a cancelled request and
 	// tells the clinic and the trainer at once.
 	CancelVisit(ctx context.Context, requestID string) (bool, error)
@@ -75,13 +87,54 @@ func versionParam(c *gin.Context) (int, error) {
 	return n, nil
 }
 
-// runPlan plans the week now and answers the new draft.
+// RunParams is the optional body of POST /plans/{week}/run.
+type RunParams struct {
+	// Mode is repair (the default) or optimise.
+	Mode string `json:"mode"`
+	// MaxChanges caps the booked visits an optimising run may move.
+	MaxChanges *int `json:"max_changes"`
+}
+
+// runParams reads the optional run body: none, {} or null is a repair.
+func runParams(c *gin.Context) (planning.RunOptions, error) {
+	var p RunParams
+	if c.Request.Body != nil && c.Request.ContentLength != 0 {
+		body, err := readAll(c)
+		if err != nil {
+			return planning.RunOptions{}, err
+		}
+		if len(bytes.TrimSpace(body)) > 0 {
+			if err := jsonContentType(c); err != nil {
+				return planning.RunOptions{}, err
+			}
+			if err := decodeBytes(body, &p); err != nil {
+				return planning.RunOptions{}, err
+			}
+		}
+	}
+	o := planning.RunOptions{Mode: p.Mode, MaxChanges: p.MaxChanges}
+	if o.Mode == "" {
+		o.Mode = models.PlanRepair
+	}
+	if err := o.Validate(); err != nil {
+		var v *models.ValidationError
+		if errors.As(err, &v) && len(v.Fields) > 0 {
+			return o, badRequest(v.Fields[0].Field, v.Fields[0].Field+" "+v.Fields[0].Message)
+		}
+		return o, err
+	}
+	return o, nil
+}
+
+// runPlan plans the week now and answers the new draft: by default a
+// repair of what is booked, on request a re-optimisation.
 func (s *Server) runPlan(c *gin.Context) error {
 	week, err := weekParam(c)
 	if err != nil {
 		return err
 	}
-	if err := noParams(c); err != nil {
+	opts, err := runParams(c)
+	if err != nil {
 		return err
 	}
 	if err := s.weekInReach(week); err != nil {
@@ -90,7 +143,7 @@ func (s *Server) runPlan(c *gin.Context) error {
 	if s.planner == nil {
 		return errPlanningOff
 	}
-	plan, err := s.planner.Plan(c, week, "api:"+caller(c).user.ID)
+	plan, err := s.planner.Plan(planning.WithRunOptions(c, opts), week, "api:"+caller(c).user.ID)
 	if err != nil {
 		return fmt.Errorf("plan week %s: %w", week, err)
 	}
@@ -172,5 +225,88 @@ func (s *Server) publishPlan(c *gin.Context) error {
 	noteAudit(c, "plan.publish", "plan", models.PlanID(week, version), fmt.Sprintf("draft → published: %d created, %d moved, %d cancelled, %d unchanged, %d e-mails",
 		res.Created, res.Moved, res.Cancelled, res.Unchanged, res.Enqueued))
 	writeJSON(c, http.StatusOK, res)
+	return nil
+}
+
+// planDiff previews what publishing the version would change against what
+// is booked (or against version ?against=N) and whom it would mail.
+func (s *Server) planDiff(c *gin.Context) error {
+	week, err := weekParam(c)
+	if err != nil {
+		return err
+	}
+	version, err := versionParam(c)
+	if err != nil {
+		return err
+	}
+	q := c.Request.URL.Query()
+	if err := knownQuery(q, "against"); err != nil {
+		return err
+	}
+	against := 0
+	if a := q.Get("against"); a != "" {
+		if against, err = strconv.Atoi(a); err != nil || against < 1 {
+			return badRequest("against", "against must be a plan version, a positive integer")
+		}
+	}
+	if s.publisher == nil {
+		return errPlanningOff
+	}
+	cs, err := s.publisher.Preview(c, week, version, against)
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, cs)
+	return nil
+}
+
+// EditParams is the body of POST /plans/{week}/{version}/edits: one of
+// move {request_id, trainer_id, date, start?}, swap {request_ids: [a, b]},
+// unassign {request_id}, assign {request_id, trainer_id, date}.
+type EditParams struct {
+	Op         string            `json:"op"`
+	RequestID  string            `json:"request_id"`
+	RequestIDs []string          `json:"request_ids"`
+	TrainerID  string            `json:"trainer_id"`
+	Date       models.Date       `json:"date"`
+	Start      *models.TimeOfDay `json:"start"`
+}
+
+// editPlan applies one hand edit to a draft and answers the new draft
+// version. An edit that does not fit answers 422 saying why and writes
+// nothing; an edit of a version someone already edited answers 409.
+func (s *Server) editPlan(c *gin.Context) error {
+	week, err := weekParam(c)
+	if err != nil {
+		return err
+	}
+	version, err := versionParam(c)
+	if err != nil {
+		return err
+	}
+	var p EditParams
+	if err := bindJSON(c, &p); err != nil {
+		return err
+	}
+	e := planning.Edit{Op: p.Op, RequestID: p.RequestID, RequestIDs: p.RequestIDs, TrainerID: p.TrainerID, Date: p.Date, Start: p.Start}
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	if err := s.weekInReach(week); err != nil {
+		return err
+	}
+	if s.editor == nil {
+		return errPlanningOff
+	}
+	plan, err := s.editor.ApplyEdit(c, week, version, e, caller(c).user.ID)
+	var refused *planning.EditError
+	if errors.As(err, &refused) {
+		return &statusError{status: http.StatusUnprocessableEntity, detail: refused.Why}
+	}
+	if err != nil {
+		return fmt.Errorf("edit plan %s: %w", models.PlanID(week, version), err)
+	}
+	c.Header("Location", fmt.Sprintf("/api/v1/plans/%s/%d", plan.Week, plan.Version))
+	writeJSON(c, http.StatusCreated, plan)
 	return nil
 }

@@ -53,6 +53,7 @@ func withPlanning(t *testing.T) envOption {
 			t.Fatal(err)
 		}
 		cfg.Planner, cfg.Publisher, cfg.Feeds, cfg.BaseURL = runner, pub, comp, "https://fv.example/"
+		cfg.Editor = planner
 		cfg.Location = time.UTC
 	}
 }

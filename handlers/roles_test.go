@@ -3,8 +3,10 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fieldvisit/fieldvisit/models"
 )
@@ -173,8 +175,34 @@ func TestRoleMatrix(t *testing.T) {
 			call: func(as string) req { return req{path: api + "/plans/2025-03-10/1"} }},
 		{method: "POST", route: api + "/plans/:week/:version/publish", want: statuses(200, coord),
 			call: func(as string) req { return req{path: api + "/plans/2025-03-10/1/publish"} }},
+		{method: "POST", route: api + "/plans/:week/:version/edits", want: statuses(201, coord),
+			call: func(as string) req {
+				// A fresh draft copy of the week's latest plan to edit.
+				latest, err := e.st.LatestPlan(context.Background(), "2025-03-10")
+				if err != nil {
+					t.Fatal(err)
+				}
+				latest.Status, latest.Edited, latest.PublishedAt = models.PlanDraft, false, nil
+				if err := e.st.CreatePlan(context.Background(), latest); err != nil {
+					t.Fatal(err)
+				}
+				return req{path: api + "/plans/2025-03-10/" + strconv.Itoa(latest.Version) + "/edits",
+					body: map[string]any{"op": "unassign", "request_id": latest.Routes[0].Stops[0].RequestID}}
+			}},
+		{method: "GET", route: api + "/plans/:week/:version/diff", want: statuses(200, coord),
+			call: func(as string) req { return req{path: api + "/plans/2025-03-10/1/diff"} }},
 		{method: "GET", route: api + "/visits", want: statuses(200, everyRole...),
 			call: func(as string) req { return req{path: api + "/visits"} }},
+		// Someone else's visit is "not found", not "forbidden".
+		{method: "GET", route: api + "/visits/:id", want: merge(merge(statuses(200, everyRole...), trainerB, 404), clinicB, 404),
+			call: func(as string) req {
+				return req{path: api + "/visits/" + e.bookedVisit(e.trainerA, e.clinicA, e.clock.Now().Add(-time.Hour)).ID}
+			}},
+		{method: "POST", route: api + "/visits/:id/complete", want: merge(statuses(200, coord, trainerA), trainerB, 404),
+			call: func(as string) req {
+				v := e.bookedVisit(e.trainerA, e.clinicA, e.clock.Now().Add(-time.Hour))
+				return req{path: api + "/visits/" + v.ID + "/complete", body: map[string]any{"outcome": "done"}}
+			}},
 		{method: "GET", route: api + "/outbox", want: statuses(200, coord),
 			call: func(as string) req { return req{path: api + "/outbox"} }},
 		{method: "POST", route: api + "/outbox/:id/retry", want: statuses(200, coord),

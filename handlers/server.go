@@ -108,6 +108,8 @@ type Config struct {
 	// answers their endpoints with 503.
 	Planner   PlanRunner
 	Publisher PlanPublisher
+	// Editor applies hand edits to drafts; nil answers them with 503.
+	Editor PlanEditor
 	// Feeds writes trainers' calendar feeds; nil answers the feed
 	// endpoints with 503.
 	Feeds FeedComposer
@@ -143,6 +145,7 @@ type Server struct {
 
 	planner   PlanRunner
 	publisher PlanPublisher
+	editor    PlanEditor
 	feeds     FeedComposer
 	baseURL   string
 
@@ -195,6 +198,7 @@ func New(cfg Config) (*Server, error) {
 		outbox:           cfg.Store,
 		planner:          cfg.Planner,
 		publisher:        cfg.Publisher,
+		editor:           cfg.Editor,
 		feeds:            cfg.Feeds,
 		refs:             cfg.Store,
 		auditLog:         cfg.Store,

@@ -387,6 +387,8 @@ func (w words) note(n ExplainNote) string {
 		return w.pick("клиники заявки нет в базе", "the request's clinic does not exist")
 	case "clinic_no_place":
 		return w.pick("у клиники нет координат", "the clinic has no coordinates")
+	case "unassigned_by_coordinator":
+		return w.pick("координатор снял заявку с плана", "taken out of the plan by a coordinator")
 	case "no_slot_in_week":
 		return w.pick(
 			fmt.Sprintf("в часы работы клиники и в пожелания заявки%s нет окна в %d минут на неделе с %s", w.span(n), n.Amount, w.date(n.Week)),

@@ -16,6 +16,16 @@ const (
 	PlanSuperseded PlanStatus = "superseded"
 )
 
+// Planning modes of a run over a week with booked visits.
+const (
+	// PlanRepair keeps every booked visit's trainer, day and start unless
+	// something it depends on changed; the default.
+	PlanRepair = "repair"
+	// PlanOptimise re-optimises the week, pricing each moved booked visit
+	// and capping how many may move.
+	PlanOptimise = "optimise"
+)
+
 // PlanID names the document of one plan version: the week's Monday and the
 // version number, so the hot document of a week is found by _id.
 func PlanID(week Date, version int) string { return fmt.Sprintf("%s#%d", week, version) }
@@ -24,11 +34,13 @@ func PlanID(week Date, version int) string { return fmt.Sprintf("%s#%d", week, v
 // their reasons, and the figures a coordinator judges it by. Plans are
 // immutable apart from Status and the publish stamp.
 type Plan struct {
-	ID          string       `bson:"_id" json:"id"`
-	Week        Date         `bson:"week" json:"week"`
-	Version     int          `bson:"version" json:"version"`
-	Status      PlanStatus   `bson:"status" json:"status"`
-	Trigger     string       `bson:"trigger" json:"trigger"`
+	ID      string     `bson:"_id" json:"id"`
+	Week    Date       `bson:"week" json:"week"`
+	Version int        `bson:"version" json:"version"`
+	Status  PlanStatus `bson:"status" json:"status"`
+	Trigger string     `bson:"trigger" json:"trigger"`
+	// Mode is how the run treated booked visits: PlanRepair or PlanOptimise.
+	Mode        string       `bson:"mode,omitempty" json:"mode,omitempty"`
 	Seed        int64        `bson:"seed" json:"seed"`
 	Routes      []PlanRoute  `bson:"routes" json:"routes"`
 	Unassigned  []Unassigned `bson:"unassigned" json:"unassigned"`
@@ -36,6 +48,15 @@ type Plan struct {
 	Warnings    []string     `bson:"warnings,omitempty" json:"warnings,omitempty"`
 	CreatedAt   time.Time    `bson:"created_at" json:"created_at"`
 	PublishedAt *time.Time   `bson:"published_at,omitempty" json:"published_at,omitempty"`
+	// BasedOn is the version this one was made from by a coordinator's
+	// edit (0 for a planning run); Edited marks a version that has been
+	// edited into a newer one, which only one edit may do.
+	BasedOn int  `bson:"based_on,omitempty" json:"based_on,omitempty"`
+	Edited  bool `bson:"edited,omitempty" json:"edited,omitempty"`
+	// Edits lists the coordinators' hand edits that led to this version,
+	// oldest first; Pins is what they fix for later runs of the week.
+	Edits []PlanEdit `bson:"edits,omitempty" json:"edits,omitempty"`
+	Pins  []EditPin  `bson:"pins,omitempty" json:"pins,omitempty"`
 	// Rev guards status changes the way Version guards other documents
 	// (Version here is the plan's number within its week).
 	Rev int64 `bson:"rev" json:"rev"`
@@ -126,4 +147,37 @@ type PlanKPIs struct {
 type PriorityKPI struct {
 	Total     int `bson:"total" json:"total"`
 	Scheduled int `bson:"scheduled" json:"scheduled"`
+}
+
+// Edit operations on a draft plan.
+const (
+	EditMove     = "move"
+	EditSwap     = "swap"
+	EditUnassign = "unassign"
+	EditAssign   = "assign"
+)
+
+// PlanEdit is one coordinator's hand edit of a draft: what was asked, by
+// whom and when.
+type PlanEdit struct {
+	Op         string     `bson:"op" json:"op"`
+	RequestIDs []string   `bson:"request_ids" json:"request_ids"`
+	TrainerID  string     `bson:"trainer_id,omitempty" json:"trainer_id,omitempty"`
+	Date       Date       `bson:"date,omitempty" json:"date,omitempty"`
+	Start      *TimeOfDay `bson:"start,omitempty" json:"start,omitempty"`
+	By         string     `bson:"by" json:"by"`
+	At         time.Time  `bson:"at" json:"at"`
+	// Version is the plan version the edit was made on.
+	Version int `bson:"version" json:"version"`
+}
+
+// EditPin is what a hand edit fixes for one request in later runs of the
+// week: its trainer and day (and start, when the coordinator named one),
+// or, with Out, that it stays out of the plan.
+type EditPin struct {
+	RequestID string     `bson:"request_id" json:"request_id"`
+	TrainerID string     `bson:"trainer_id,omitempty" json:"trainer_id,omitempty"`
+	Date      Date       `bson:"date,omitempty" json:"date,omitempty"`
+	Start     *TimeOfDay `bson:"start,omitempty" json:"start,omitempty"`
+	Out       bool       `bson:"out,omitempty" json:"out,omitempty"`
 }

@@ -1,6 +1,11 @@
 package models
 
-import "time"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+)
 
 // VisitStatus is the state of a booked visit.
 type VisitStatus string
@@ -34,6 +39,62 @@ type Visit struct {
 	Sequence     int         `bson:"sequence" json:"sequence"`
 	Version      int64       `bson:"version" json:"version"`
 	UpdatedAt    time.Time   `bson:"updated_at" json:"updated_at"`
+	// RequestDigest is BookingDigest of the request when the visit was last
+	// booked: a repair keeps the visit where it is while the request still
+	// has that digest. Empty on visits booked before digests existed, which
+	// count as unchanged.
+	RequestDigest string `bson:"request_digest,omitempty" json:"-"`
+	// Outcome is what the trainer reported; set once, when the visit
+	// becomes done.
+	Outcome *VisitOutcome `bson:"outcome,omitempty" json:"outcome,omitempty"`
+	// PastOutcomes keeps the outcomes of earlier attempts when a visit
+	// reported not done is booked again for its reopened request.
+	PastOutcomes []VisitOutcome `bson:"past_outcomes,omitempty" json:"past_outcomes,omitempty"`
+}
+
+// Outcomes a trainer reports for a visit.
+const (
+	OutcomeDone    = "done"
+	OutcomeNotDone = "not_done"
+)
+
+// VisitOutcome records how a visit went. A visit with an outcome is history:
+// no plan or publication touches it again.
+type VisitOutcome struct {
+	Result              string    `bson:"result" json:"result"`
+	Note                string    `bson:"note,omitempty" json:"note,omitempty"`
+	ParticipantsTrained int       `bson:"participants_trained,omitempty" json:"participants_trained,omitempty"`
+	By                  string    `bson:"by" json:"by"`
+	At                  time.Time `bson:"at" json:"at"`
+}
+
+// Unchanged reports whether v is still exactly what a plan's stop on route
+// books: same trainer, date, start and end, and scheduled. It is the one
+// definition of "moved" that plan figures, previews and publications share;
+// moving a start by five minutes is a change.
+func (v *Visit) Unchanged(route *PlanRoute, stop *PlanStop) bool {
+	return v.Status == VisitScheduled && v.TrainerID == route.TrainerID && v.Date == route.Date &&
+		v.Start.Equal(stop.Start) && v.End.Equal(stop.End)
+}
+
+// BookingDigest fingerprints what a request asks of its visit (where, when,
+// how long, who may do it, its pin): a booked visit depends on exactly
+// these, and a repair moves it only when they change. Status, comment and
+// bookkeeping fields are left out, so publishing (which moves the status)
+// does not make the request look changed.
+func BookingDigest(r *Request) string {
+	b, _ := json.Marshal(struct {
+		Clinic    string
+		Kind      Kind
+		Skills    []string
+		Duration  int
+		Preferred Week
+		Earliest  Date
+		Due       Date
+		Pin       *Pin
+	}{r.ClinicID, r.Kind, r.Skills, r.DurationMinutes, r.PreferredWindows, r.EarliestDate, r.DueDate, r.Pin})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
 }
 
 // CalendarID is the visit of request id as calendars, mails and links name

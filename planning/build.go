@@ -32,7 +32,20 @@ type Input struct {
 	// is the previous assignment of each request, and a confirmed request's
 	// scheduled visit becomes an exact pin.
 	Published []models.Visit
-	History   History
+	// Optimise re-optimises the week: booked visits are not pinned in place,
+	// only priced for moving (Stop.Previous). Otherwise (the default, a
+	// repair) every booked visit whose request is unchanged since booking
+	// and whose trainer works that day is pinned to its trainer, day and
+	// start.
+	Optimise bool
+	// EditPins are the coordinators' hand edits of the week still in force
+	// (models.Plan.Pins of its latest version), by request id: a trainer
+	// and day (and start) to keep, or a request to leave out.
+	EditPins map[string]models.EditPin
+	History  History
+	// closed holds the requests of Published visits that were closed as
+	// done: the planner does not count those visits as moved.
+	closed map[string]bool
 	// Travel gives the travel times between places.
 	Travel travel.Source
 	// Weights prices the objective; nil means scheduler.DefaultWeights.
@@ -57,8 +70,8 @@ type Index struct {
 	// Clinics by id.
 	Clinics map[string]*models.Clinic
 	// PinSources names, per pinned request id, where its pin comes from:
-	// "request" for a coordinator's pin, "confirmed" for a confirmed
-	// published visit kept in place.
+	// PinRequest for a coordinator's pin, PinBooked for a booked visit kept
+	// in place by a repair.
 	PinSources map[string]string
 	// Unplaceable lists the requests that could not even become a stop (no
 	// allowed time in the week, a pin outside the week); Decode reports them
@@ -68,6 +81,13 @@ type Index struct {
 	// vanished, a trainer without working hours); they go into the plan.
 	Warnings []string
 }
+
+// Sources of a stop's pin in Index.PinSources.
+const (
+	PinRequest = "request"
+	PinEdit    = "edit"
+	PinBooked  = "booked"
+)
 
 // Reasons Build gives for requests it cannot turn into a stop. They share
 // the vocabulary of scheduler.Reason.
@@ -265,6 +285,11 @@ func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
 		b.unplaceable(r, ReasonUnknownClinic, fmt.Sprintf("clinic %s has no coordinates", c.ID), models.ExplainNote{Code: "clinic_no_place"})
 		return
 	}
+	edit, edited := b.in.EditPins[r.ID]
+	if edited && edit.Out && r.Pin == nil {
+		b.unplaceable(r, "unassigned", "taken out of the plan by a coordinator", models.ExplainNote{Code: "unassigned_by_coordinator"})
+		return
+	}
 	durMin := r.DurationMinutes
 	if durMin <= 0 {
 		durMin = models.DefaultDuration(r.Kind)
@@ -313,25 +338,57 @@ func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
 			return
 		}
 		s.Pin = pin
-		b.idx.PinSources[r.ID] = "request"
-	case r.Status == models.StatusConfirmed && s.Previous != nil:
-		// A confirmed booking stays where it is unless a coordinator
-		// released it (moved the request back to planned) or its trainer no
-		// longer works that day, in which case keeping it is impossible and
-		// moving it is the lesser evil.
-		if b.trainerRoute[s.Previous.Vehicle][s.Previous.Day] {
-			s.Pin = &scheduler.Pin{
-				Vehicle: s.Previous.Vehicle, Day: s.Previous.Day, HasDay: true,
-				Start: s.Previous.Start, HasStart: true,
-			}
-			b.idx.PinSources[r.ID] = "confirmed"
-		} else {
-			b.warn("request %s: confirmed visit on %s cannot be kept, trainer %s no longer works that day",
+		b.idx.PinSources[r.ID] = PinRequest
+	case edited && b.editPin(r, &s, edit):
+	case s.Previous != nil && !b.in.Optimise:
+		// A booked visit is a commitment: it stays where it is unless what
+		// it depends on changed. A changed request is placed afresh (its
+		// old slot still priced as Previous); a trainer who no longer works
+		// that day makes keeping it impossible. A slot the trainer's new
+		// hours or the other pins make infeasible is released by the
+		// planner, which then solves again.
+		switch {
+		case visit.RequestDigest != "" && visit.RequestDigest != models.BookingDigest(r):
+		case !b.trainerRoute[s.Previous.Vehicle][s.Previous.Day]:
+			b.warn("request %s: booked visit on %s cannot be kept, trainer %s no longer works that day",
 				r.ID, visit.Date, visit.TrainerID)
+		default:
+			s.Pin = BookedPin(s.Previous)
+			b.idx.PinSources[r.ID] = PinBooked
 		}
 	}
 	b.p.Stops = append(b.p.Stops, s)
 	b.idx.StopRequests = append(b.idx.StopRequests, r)
+}
+
+// editPin pins s where a coordinator's edit put it and reports whether it
+// did: an edit to a day the trainer no longer works is released with a
+// warning, and the request is placed like any other.
+func (b *builder) editPin(r *models.Request, s *scheduler.Stop, e models.EditPin) bool {
+	day := b.dayIndex(e.Date)
+	if day < 0 || !b.trainerRoute[e.TrainerID][day] {
+		b.warn("request %s: the coordinator's edit to %s on %s is released, the trainer does not work that day", r.ID, e.TrainerID, e.Date)
+		return false
+	}
+	s.Pin = &scheduler.Pin{Vehicle: e.TrainerID, Day: day, HasDay: true}
+	if e.Start != nil {
+		s.Pin.Start, s.Pin.HasStart = b.seconds(e.Date, *e.Start), true
+	}
+	b.idx.PinSources[r.ID] = PinEdit
+	// Once booked where the edit put it, the visit is a commitment like
+	// any other: its start holds too (and is released like any other's
+	// when it no longer fits).
+	if prev := s.Previous; prev != nil && !b.in.Optimise && prev.Vehicle == e.TrainerID && prev.Day == day &&
+		(!s.Pin.HasStart || s.Pin.Start == prev.Start) {
+		s.Pin = BookedPin(prev)
+		b.idx.PinSources[r.ID] = PinBooked
+	}
+	return true
+}
+
+// BookedPin pins a stop exactly where it was booked.
+func BookedPin(prev *scheduler.Assignment) *scheduler.Pin {
+	return &scheduler.Pin{Vehicle: prev.Vehicle, Day: prev.Day, HasDay: true, Start: prev.Start, HasStart: true}
 }
 
 // requestPin converts a coordinator's pin; a pin the week cannot honour at

@@ -308,27 +308,53 @@ func TestBuildStops(t *testing.T) {
 			wantWarn: "does not work",
 		},
 		{
-			name: "a confirmed published visit becomes an exact pin",
+			name: "a booked visit becomes an exact pin in a repair",
 			edit: func(in *Input, r *models.Request) {
 				r.Status = models.StatusConfirmed
+				v := publishedVisit(in, r.ID, trainerBoris, "2026-03-26", "11:00")
+				v.RequestDigest = models.BookingDigest(r)
+				in.Published = []models.Visit{v}
+			},
+			want:      []scheduler.Window{{Start: hm(8, 0), End: 6*day - 3600 + hm(19, 0)}},
+			wantPin:   &scheduler.Pin{Vehicle: trainerBoris, Day: 3, HasDay: true, Start: 3*day + hm(11, 0), HasStart: true},
+			wantPrev:  &scheduler.Assignment{Vehicle: trainerBoris, Day: 3, Start: 3*day + hm(11, 0)},
+			wantPinBy: PinBooked,
+		},
+		{
+			name: "a booked visit from before digests counts as unchanged",
+			edit: func(in *Input, r *models.Request) {
+				r.Status = models.StatusPlanned
 				in.Published = []models.Visit{publishedVisit(in, r.ID, trainerBoris, "2026-03-26", "11:00")}
 			},
 			want:      []scheduler.Window{{Start: hm(8, 0), End: 6*day - 3600 + hm(19, 0)}},
 			wantPin:   &scheduler.Pin{Vehicle: trainerBoris, Day: 3, HasDay: true, Start: 3*day + hm(11, 0), HasStart: true},
 			wantPrev:  &scheduler.Assignment{Vehicle: trainerBoris, Day: 3, Start: 3*day + hm(11, 0)},
-			wantPinBy: "confirmed",
+			wantPinBy: PinBooked,
 		},
 		{
-			name: "a released (planned) published visit is only the previous assignment",
+			name: "a booked visit whose request changed since booking is only the previous assignment",
 			edit: func(in *Input, r *models.Request) {
-				r.Status = models.StatusPlanned
+				r.Status = models.StatusConfirmed
+				v := publishedVisit(in, r.ID, trainerBoris, "2026-03-26", "11:00")
+				v.RequestDigest = models.BookingDigest(r)
+				in.Published = []models.Visit{v}
+				r.DurationMinutes += 15
+			},
+			want:     []scheduler.Window{{Start: hm(8, 0), End: 6*day - 3600 + hm(19, 0) - 15*60}},
+			wantPrev: &scheduler.Assignment{Vehicle: trainerBoris, Day: 3, Start: 3*day + hm(11, 0)},
+		},
+		{
+			name: "an optimising run only prices a booked visit's move",
+			edit: func(in *Input, r *models.Request) {
+				r.Status = models.StatusConfirmed
+				in.Optimise = true
 				in.Published = []models.Visit{publishedVisit(in, r.ID, trainerBoris, "2026-03-26", "11:00")}
 			},
 			want:     []scheduler.Window{{Start: hm(8, 0), End: 6*day - 3600 + hm(19, 0)}},
 			wantPrev: &scheduler.Assignment{Vehicle: trainerBoris, Day: 3, Start: 3*day + hm(11, 0)},
 		},
 		{
-			name: "a confirmed visit whose trainer no longer works that day moves",
+			name: "a booked visit whose trainer no longer works that day moves",
 			edit: func(in *Input, r *models.Request) {
 				r.Status = models.StatusConfirmed
 				in.Trainers[1].Overrides = []models.DateOverride{{Date: "2026-03-26", Off: true}}

@@ -192,7 +192,7 @@ func TestEveryNoteHasWords(t *testing.T) {
 		scheduler.NoteFixSkill, scheduler.NoteFixUnexclude, scheduler.NoteFixLoad, scheduler.NoteFixShiftEnd,
 		scheduler.NoteFixShiftStart, scheduler.NoteFixDueDay, scheduler.NoteFixEarliestDay, scheduler.NoteFixPinTime,
 		scheduler.NoteFixUnpin,
-		"unknown_clinic", "clinic_no_place", "no_slot_in_week", "pin_trainer_off_week", "pin_outside_week",
+		"unknown_clinic", "clinic_no_place", "no_slot_in_week", "pin_trainer_off_week", "pin_outside_week", "unassigned_by_coordinator",
 	}
 	for _, code := range codes {
 		n := models.ExplainNote{Code: string(code), Routes: route, Trainers: []models.NoteRef{{ID: trainerAnna, Name: "Anna"}},

@@ -1,10 +1,12 @@
 package planning
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/fieldvisit/fieldvisit/models"
@@ -17,9 +19,14 @@ type Store interface {
 	Trainers(ctx context.Context, f models.TrainerFilter, p models.Page) ([]models.Trainer, error)
 	Clinics(ctx context.Context, f models.ClinicFilter, p models.Page) ([]models.Clinic, error)
 	Requests(ctx context.Context, f models.RequestFilter, p models.Page) ([]models.Request, error)
+	Request(ctx context.Context, id string) (*models.Request, error)
 	Visit(ctx context.Context, id string) (*models.Visit, error)
 	Visits(ctx context.Context, f models.VisitFilter) ([]models.Visit, error)
 	CreatePlan(ctx context.Context, p *models.Plan) error
+	Plan(ctx context.Context, week models.Date, version int) (*models.Plan, error)
+	LatestPlan(ctx context.Context, week models.Date) (*models.Plan, error)
+	MarkPlanEdited(ctx context.Context, id string, rev int64) (*models.Plan, error)
+	UnmarkPlanEdited(ctx context.Context, id string, rev int64) error
 }
 
 // Config is what NewPlanner needs. Store, Travel and Location are required.
@@ -84,56 +91,269 @@ func (p *Planner) Days() int {
 	return 5
 }
 
+// RunOptions choose how a run treats the week's booked (published) visits.
+// The zero value is a repair.
+type RunOptions struct {
+	// Mode is models.PlanRepair ("" too) or models.PlanOptimise.
+	Mode string
+	// MaxChanges, in optimise mode, caps how many booked visits may move
+	// (or drop out); nil leaves it to the engine's pricing.
+	MaxChanges *int
+}
+
+// Validate refuses an unknown mode or a negative cap.
+func (o RunOptions) Validate() error {
+	v := &models.ValidationError{}
+	switch o.Mode {
+	case "", models.PlanRepair, models.PlanOptimise:
+	default:
+		v.Add("mode", "must be %s or %s", models.PlanRepair, models.PlanOptimise)
+	}
+	if o.MaxChanges != nil {
+		switch {
+		case *o.MaxChanges < 0:
+			v.Add("max_changes", "must not be negative")
+		case o.Mode != models.PlanOptimise:
+			v.Add("max_changes", "applies only to mode %s; a repair moves only what must move", models.PlanOptimise)
+		}
+	}
+	return v.Err()
+}
+
+type runOptionsKey struct{}
+
+// WithRunOptions returns ctx carrying o for PlanWeek. The options travel in
+// the context because a run goes through the jobs runner (lease, job
+// record), whose entry point other callers rely on and which has no say in
+// how a week is planned.
+func WithRunOptions(ctx context.Context, o RunOptions) context.Context {
+	return context.WithValue(ctx, runOptionsKey{}, o)
+}
+
+// runOptions returns the options ctx carries; a repair when none.
+func runOptions(ctx context.Context) RunOptions {
+	o, _ := ctx.Value(runOptionsKey{}).(RunOptions)
+	return o
+}
+
+// maxRounds bounds how often a run solves again after releasing booked
+// visits that cannot stay or holding back moves beyond the cap.
+const maxRounds = 5
+
 // PlanWeek plans the week starting on Monday week from the stored open
 // requests, trainers, clinics and the week's published visits, and saves
 // the result as a new draft version, which it returns. trigger says who
 // asked ("cron", "api", "cli") and is recorded in the plan. Pins that cannot
 // be honoured do not fail the run: they are named in the plan's warnings
 // and the requests are listed as unassigned with reason "pin".
+//
+// The run is a repair unless ctx carries other RunOptions (WithRunOptions):
+// every booked visit whose request is unchanged and whose trainer still
+// works that day is pinned to its trainer, day and start; those the pins
+// leave infeasible are released and the week solved again, so that only
+// what must move moves.
 func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string) (*models.Plan, error) {
 	if !week.StartsWeek() {
 		return nil, &models.ValidationError{Fields: []models.FieldError{{Field: "week", Message: fmt.Sprintf("%q is not the date of a Monday", week)}}}
+	}
+	opts := runOptions(ctx)
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("plan week %s: %w", week, err)
 	}
 	in, skipped, err := p.load(ctx, week)
 	if err != nil {
 		return nil, fmt.Errorf("plan week %s: %w", week, err)
 	}
+	in.Optimise = opts.Mode == models.PlanOptimise
 	prob, idx, err := Build(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("plan week %s: %w", week, err)
 	}
 	started := p.now()
-	sol, err := scheduler.Solve(ctx, prob, scheduler.Options{
-		Seed:            p.cfg.Seed,
-		TimeLimit:       p.cfg.TimeLimit,
-		StallIterations: scheduler.DefaultStallIterations(len(prob.Stops)),
-		Workers:         p.cfg.Workers,
-		Logger:          p.log,
-		Now:             p.cfg.Now,
-		Explain:         scheduler.ExplainOptions{MaxExtension: int64(p.cfg.MaxExtension / time.Second)},
-	})
-	var pinErr *scheduler.PinError
-	if err != nil && !errors.As(err, &pinErr) {
-		return nil, fmt.Errorf("plan week %s: solve: %w", week, err)
+	var (
+		sol    *scheduler.Solution
+		pinErr *scheduler.PinError
+		notes  []string
+		// released holds the booked visits whose slot no longer fits.
+		released = map[string]bool{}
+	)
+	for round := 0; ; round++ {
+		pinErr = nil
+		sol, err = scheduler.Solve(ctx, prob, scheduler.Options{
+			Seed:            p.cfg.Seed,
+			TimeLimit:       p.cfg.TimeLimit,
+			StallIterations: scheduler.DefaultStallIterations(len(prob.Stops)),
+			Workers:         p.cfg.Workers,
+			Logger:          p.log,
+			Now:             p.cfg.Now,
+			Explain:         scheduler.ExplainOptions{MaxExtension: int64(p.cfg.MaxExtension / time.Second)},
+		})
+		if err != nil && !errors.As(err, &pinErr) {
+			return nil, fmt.Errorf("plan week %s: solve: %w", week, err)
+		}
+		if round+1 >= maxRounds {
+			break
+		}
+		if pinErr != nil && releaseBooked(prob, idx, pinErr.Stops, released, &notes) {
+			continue
+		}
+		if in.Optimise && opts.MaxChanges != nil && holdBack(prob, idx, sol, *opts.MaxChanges, released) {
+			continue
+		}
+		break
 	}
 	elapsed := p.now().Sub(started)
 	plan := Decode(prob, idx, sol)
 	plan.Warnings = append(plan.Warnings, skipped...)
+	plan.Warnings = append(plan.Warnings, notes...)
 	if pinErr != nil {
 		plan.Warnings = append(plan.Warnings, pinWarnings(idx, pinErr)...)
 	}
+	plan.KPIs.Moved = movedBookings(in, plan)
+	plan.Pins = keptPins(in)
 	plan.Status = models.PlanDraft
 	plan.Trigger = trigger
+	plan.Mode = models.PlanRepair
+	if in.Optimise {
+		plan.Mode = models.PlanOptimise
+	}
 	plan.Seed = p.cfg.Seed
 	plan.KPIs.SolveMillis = elapsed.Milliseconds()
 	if err := p.cfg.Store.CreatePlan(ctx, plan); err != nil {
 		return nil, fmt.Errorf("plan week %s: save: %w", week, err)
 	}
-	p.log.Info("week planned", "week", week, "version", plan.Version, "trigger", trigger,
+	p.log.Info("week planned", "week", week, "version", plan.Version, "trigger", trigger, "mode", plan.Mode,
 		"requests", plan.KPIs.Requests, "scheduled", plan.KPIs.Scheduled, "unassigned", len(plan.Unassigned),
 		"trainer_days", plan.KPIs.TrainerDays, "travel_minutes", plan.KPIs.TravelMinutes,
 		"moved", plan.KPIs.Moved, "warnings", len(plan.Warnings), "solve", elapsed)
 	return plan, nil
+}
+
+// keptPins are the edit pins of in's open requests, carried into the new
+// plan so that they hold for the week's later runs too.
+func keptPins(in Input) []models.EditPin {
+	open := map[string]bool{}
+	for _, r := range in.Requests {
+		open[r.ID] = true
+	}
+	var out []models.EditPin
+	for _, p := range in.EditPins {
+		if open[p.RequestID] {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b models.EditPin) int { return cmp.Compare(a.RequestID, b.RequestID) })
+	return out
+}
+
+// releaseBooked unpins the booked visits among stops (whose pins the engine
+// could not honour), leaving their old slot priced as Previous, and reports
+// whether it released any. A coordinator's pin is never released.
+func releaseBooked(p *scheduler.Problem, idx *Index, stops []string, released map[string]bool, notes *[]string) bool {
+	done := false
+	for _, id := range stops {
+		if idx.PinSources[id] != PinBooked {
+			continue
+		}
+		i := stopIndex(p, id)
+		if i < 0 {
+			continue
+		}
+		p.Stops[i].Pin = nil
+		delete(idx.PinSources, id)
+		released[id] = true
+		done = true
+		*notes = append(*notes, fmt.Sprintf("request %s: its booked time no longer fits; it is placed again", id))
+	}
+	return done
+}
+
+// holdBack, when more than limit booked visits moved in sol, pins every
+// booked visit back to its booked slot except limit of the movers (the
+// strongest priorities first, then by id) and those released because their
+// slot no longer fits. It reports whether it pinned any.
+func holdBack(p *scheduler.Problem, idx *Index, sol *scheduler.Solution, limit int, released map[string]bool) bool {
+	moved := slices.DeleteFunc(movedStops(p, sol), func(i int) bool { return released[p.Stops[i].ID] })
+	if len(moved) <= limit {
+		return false
+	}
+	slices.SortFunc(moved, func(a, b int) int {
+		return cmp.Or(cmp.Compare(p.Stops[a].Priority, p.Stops[b].Priority), cmp.Compare(p.Stops[a].ID, p.Stops[b].ID))
+	})
+	free := map[int]bool{}
+	for _, i := range moved[:limit] {
+		free[i] = true
+	}
+	held := false
+	for i := range p.Stops {
+		s := &p.Stops[i]
+		if s.Previous == nil || s.Pin != nil || free[i] || released[s.ID] {
+			continue
+		}
+		s.Pin = BookedPin(s.Previous)
+		idx.PinSources[s.ID] = PinBooked
+		held = true
+	}
+	return held
+}
+
+// movedStops lists the stops with a Previous placement that sol leaves out
+// or serves on another trainer, day or start.
+func movedStops(p *scheduler.Problem, sol *scheduler.Solution) []int {
+	type at struct {
+		vehicle string
+		day     int
+		start   int64
+	}
+	placed := map[int]at{}
+	for _, rp := range sol.Routes {
+		route := &p.Routes[rp.Route]
+		for _, v := range rp.Visits {
+			placed[v.Stop] = at{route.Vehicle, route.Day, v.Start}
+		}
+	}
+	var out []int
+	for i := range p.Stops {
+		prev := p.Stops[i].Previous
+		if prev == nil {
+			continue
+		}
+		if got, ok := placed[i]; !ok || got != (at{prev.Vehicle, prev.Day, prev.Start}) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func stopIndex(p *scheduler.Problem, id string) int {
+	return slices.IndexFunc(p.Stops, func(s scheduler.Stop) bool { return s.ID == id })
+}
+
+// movedBookings counts the booked visits of the week the plan moves or
+// drops, by the definition publishing uses (models.Visit.Unchanged): a
+// visit whose request was closed as done is history and not counted.
+func movedBookings(in Input, plan *models.Plan) int {
+	type slot struct {
+		route *models.PlanRoute
+		stop  *models.PlanStop
+	}
+	stops := map[string]slot{}
+	for i := range plan.Routes {
+		for j := range plan.Routes[i].Stops {
+			stops[plan.Routes[i].Stops[j].RequestID] = slot{&plan.Routes[i], &plan.Routes[i].Stops[j]}
+		}
+	}
+	n := 0
+	for i := range in.Published {
+		v := &in.Published[i]
+		if v.Status != models.VisitScheduled || in.closed[v.RequestID] {
+			continue
+		}
+		if s, ok := stops[v.RequestID]; !ok || !v.Unchanged(s.route, s.stop) {
+			n++
+		}
+	}
+	return n
 }
 
 // pinWarnings names each request whose pin the engine could not honour.
@@ -145,8 +365,8 @@ func pinWarnings(idx *Index, e *scheduler.PinError) []string {
 	out := make([]string, 0, len(e.Stops))
 	for _, id := range e.Stops {
 		what := "pin"
-		if idx.PinSources[id] == "confirmed" {
-			what = "confirmed time"
+		if idx.PinSources[id] == PinBooked {
+			what = "booked time"
 		}
 		clinic := ""
 		if r := byID[id]; r != nil {
@@ -214,11 +434,43 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 		}
 		in.Requests = append(in.Requests, r)
 	}
+	// The coordinators' hand edits of the week stay in force.
+	switch latest, err := st.LatestPlan(ctx, week); {
+	case err == nil && len(latest.Pins) > 0:
+		in.EditPins = map[string]models.EditPin{}
+		for _, pin := range latest.Pins {
+			in.EditPins[pin.RequestID] = pin
+		}
+	case err != nil && !errors.Is(err, models.ErrNotFound):
+		return in, nil, fmt.Errorf("load the week's edits: %w", err)
+	}
+	// A booked visit whose request was closed as done is history, which
+	// neither a plan nor a publication changes.
+	in.closed = map[string]bool{}
+	open := map[string]bool{}
+	for _, r := range requests {
+		open[r.ID] = true
+	}
+	for _, v := range in.Published {
+		if open[v.RequestID] {
+			continue
+		}
+		r, err := st.Request(ctx, v.RequestID)
+		switch {
+		case err == nil && r.Status == models.StatusDone:
+			in.closed[v.RequestID] = true
+		case err != nil && !errors.Is(err, models.ErrNotFound):
+			return in, nil, fmt.Errorf("load request %s of a booked visit: %w", v.RequestID, err)
+		}
+	}
 	done, err := st.Visits(ctx, models.VisitFilter{Statuses: []models.VisitStatus{models.VisitDone}})
 	if err != nil {
 		return in, nil, fmt.Errorf("load visit history: %w", err)
 	}
 	for _, v := range done {
+		if v.Outcome != nil && v.Outcome.Result == models.OutcomeNotDone {
+			continue // the trainer never got to know the clinic
+		}
 		if in.History[v.ClinicID] == nil {
 			in.History[v.ClinicID] = map[string]int{}
 		}

@@ -164,6 +164,10 @@ func (r *run) put(ctx context.Context, key string, compose func() (notify.Messag
 	if err != nil {
 		return fmt.Errorf("compose %s: %w", key, err)
 	}
+	r.mails = append(r.mails, PlannedMail{Key: key, To: m.To, Kind: m.Kind})
+	if r.preview {
+		return nil
+	}
 	msg := OutboxMessage(key, m)
 	created, err := r.p.cfg.Store.EnqueueMail(ctx, msg)
 	if err != nil {

@@ -1,6 +1,8 @@
 // Package publish makes a draft plan the published plan of its week: it
 // turns the plan's stops into bookable visits, moves request statuses, and
-// enqueues one e-mail per recipient and change in the outbox.
+// enqueues one e-mail per recipient and change in the outbox. Done visits
+// (and booked visits whose request was closed as done) are history and
+// never changed.
 //
 // # Order of writes
 //
@@ -9,9 +11,11 @@
 // lost connection). It is built so that running it again finishes the job
 // without doing anything twice:
 //
-//  1. Visits. Each visit is compared with the plan: new ones are created
-//     (Sequence 0), changed ones updated (Sequence+1) and ones the plan
-//     dropped cancelled (Sequence+1). Every write stamps the visit with the
+//  1. Visits. One function (decide) compares each visit with the plan and
+//     produces the change set that Preview shows and this step applies, so
+//     a preview and the publication after it cannot disagree: new visits
+//     are created (Sequence 0), changed ones updated (Sequence+1) and ones
+//     the plan dropped cancelled (Sequence+1). Every write stamps the visit with the
 //     plan's version (PlanVersion), so a re-run sees that it was already
 //     applied and leaves it alone; an unchanged visit keeps its older stamp.
 //     A visit stamped with another version that is still a draft was
@@ -26,8 +30,9 @@
 //     ("visit:<id>:seq:<n>:clinic:<email>"), so enqueueing it again is a
 //     no-op. A crash between a visit write and its messages is repaired by
 //     the re-run, which enqueues the messages of every stamped visit.
-//  3. Request statuses (new → planned; back to new when a visit vanished),
-//     each a version-guarded single update that a re-run finds done.
+//  3. Request statuses (a booked request is confirmed, as its e-mail says;
+//     back to new when its visit vanished), each a version-guarded single
+//     update that a re-run finds done.
 //  4. Plan statuses, last: this plan becomes published, then any other
 //     published plan of the week superseded. Until this step the plan is
 //     still a draft, so a re-run redoes steps 1–3 (finding them done). A
@@ -98,9 +103,9 @@ type Config struct {
 // DefaultLeaseTTL is the lease a publication holds on its week.
 const DefaultLeaseTTL = 10 * time.Minute
 
-// Result counts what a publication did. Visits are Created, Moved (trainer
-// or time changed, or re-booked after a cancellation), Cancelled or left
-// Unchanged; Enqueued counts the e-mails newly put in the outbox.
+// Result counts what a publication did. Visits are Created (new, or booked
+// again after a cancellation or a visit reported not done), Moved (a booked
+// visit whose trainer, date or time changed), Cancelled or left Unchanged; Enqueued counts the e-mails newly put in the outbox.
 type Result struct {
 	Week      models.Date `json:"week"`
 	Version   int         `json:"version"`
@@ -109,6 +114,9 @@ type Result struct {
 	Cancelled int         `json:"cancelled"`
 	Unchanged int         `json:"unchanged"`
 	Enqueued  int         `json:"enqueued"`
+	// Mails lists every e-mail of the publication (newly enqueued or found
+	// in the outbox from an interrupted run), as Preview lists them.
+	Mails []PlannedMail `json:"mails,omitempty"`
 	// Warnings name what could not be done for one visit or recipient (a
 	// request cancelled meanwhile, a contact without an address).
 	Warnings []string `json:"warnings,omitempty"`
@@ -189,12 +197,16 @@ func (p *Publisher) Publish(ctx context.Context, week models.Date, version int) 
 		return res, fmt.Errorf("publish %s: %w", plan.ID, err)
 	}
 	run.res = &res
-	if err := run.syncVisits(ctx); err != nil {
+	if err := run.decide(ctx); err != nil {
+		return res, fmt.Errorf("publish %s: %w", plan.ID, err)
+	}
+	if err := run.apply(ctx); err != nil {
 		return res, fmt.Errorf("publish %s: %w", plan.ID, err)
 	}
 	if err := run.enqueue(ctx); err != nil {
 		return res, fmt.Errorf("publish %s: %w", plan.ID, err)
 	}
+	res.Mails = run.mails
 	if err := run.moveRequests(ctx); err != nil {
 		return res, fmt.Errorf("publish %s: %w", plan.ID, err)
 	}
@@ -282,9 +294,16 @@ type run struct {
 	unfinished map[int]bool
 	wanted     map[string]wanted
 	visits     map[string]*models.Visit
-	requests   map[string]*models.Request
-	clinics    map[string]*models.Clinic
-	trainers   map[string]*models.Trainer
+	// changes are decide's decisions, mails the e-mails of the run. A
+	// preview decides and composes but writes nothing; a synthetic one
+	// compares with a plan version instead of the stored visits.
+	changes   []*change
+	mails     []PlannedMail
+	preview   bool
+	synthetic bool
+	requests  map[string]*models.Request
+	clinics   map[string]*models.Clinic
+	trainers  map[string]*models.Trainer
 }
 
 func (p *Publisher) newRun(ctx context.Context, plan *models.Plan) (*run, error) {
@@ -372,140 +391,24 @@ func (r *run) request(ctx context.Context, id string) (*models.Request, error) {
 	return q, nil
 }
 
-// syncVisits is step 1: create, update and cancel visits.
-func (r *run) syncVisits(ctx context.Context) error {
-	st := r.p.cfg.Store
-	for _, route := range r.plan.Routes {
-		for _, stop := range route.Stops {
-			req, err := r.request(ctx, stop.RequestID)
-			if err != nil {
-				return err
-			}
-			if req == nil || !req.Status.Open() {
-				r.warn("request %s is no longer open; its visit is not booked", stop.RequestID)
-				delete(r.wanted, stop.RequestID)
-				continue
-			}
-			want := r.visitFor(route, stop, req)
-			cur := r.visits[stop.RequestID]
-			if cur == nil {
-				err := st.CreateVisit(ctx, want)
-				if errors.Is(err, models.ErrConflict) {
-					// It exists in another week (or appeared just now).
-					cur, err = st.Visit(ctx, want.ID)
-					if err == nil && cur.Week != r.plan.Week && cur.Status == models.VisitScheduled {
-						r.warn("request %s is booked in the week of %s; not booked again", req.ID, cur.Week)
-						delete(r.wanted, stop.RequestID)
-						continue
-					}
-				}
-				if err != nil {
-					return fmt.Errorf("book request %s: %w", req.ID, err)
-				}
-				if cur == nil {
-					r.visits[want.ID] = want
-					r.res.Created++
-					continue
-				}
-				r.visits[cur.ID] = cur
-			}
-			switch {
-			case cur.Status == models.VisitDone:
-				r.res.Unchanged++
-			case cur.PlanVersion == r.plan.Version:
-				// Written by an earlier, interrupted run of this publication.
-				r.countChange(cur)
-			case cur.Status == models.VisitCancelled || cur.TrainerID != want.TrainerID ||
-				!cur.Start.Equal(want.Start) || !cur.End.Equal(want.End) || cur.Week != want.Week:
-				next := *want
-				next.Version, next.Sequence = cur.Version, cur.Sequence+1
-				// The calendar event is the one already sent: keep its UID.
-				next.UID = cur.CalendarUID()
-				if err := st.UpdateVisit(ctx, &next); err != nil {
-					return fmt.Errorf("rebook request %s: %w", req.ID, err)
-				}
-				r.visits[next.ID] = &next
-				r.res.Moved++
-			case r.unfinished[cur.PlanVersion]:
-				if err := r.adopt(ctx, cur); err != nil {
-					return err
-				}
-				r.countChange(r.visits[cur.ID])
-			default:
-				r.res.Unchanged++
-			}
-		}
-	}
-	for _, v := range r.visits {
-		if _, ok := r.wanted[v.ID]; ok {
-			continue
-		}
-		switch {
-		case v.Status == models.VisitScheduled:
-			next := *v
-			next.Status, next.Sequence, next.PlanVersion = models.VisitCancelled, v.Sequence+1, r.plan.Version
-			if err := st.UpdateVisit(ctx, &next); err != nil {
-				return fmt.Errorf("cancel visit %s: %w", v.ID, err)
-			}
-			r.visits[v.ID] = &next
-			r.res.Cancelled++
-		case v.Status == models.VisitCancelled && v.PlanVersion == r.plan.Version:
-			r.res.Cancelled++
-		case v.Status == models.VisitCancelled && r.unfinished[v.PlanVersion]:
-			if err := r.adopt(ctx, v); err != nil {
-				return err
-			}
-			r.res.Cancelled++
-		}
-	}
-	return nil
-}
-
-// adopt stamps v, which a publication of another version wrote before it
-// stopped, with this version and nothing else, so that steps 2 and 3 finish
-// that publication's work for it: its mails are queued (any that were queued
-// already are found by their keys) and its request moved. Without this, a
-// visit the plan keeps as that run left it would count as unchanged and its
-// change would never be announced.
-func (r *run) adopt(ctx context.Context, v *models.Visit) error {
-	next := *v
-	next.PlanVersion = r.plan.Version
-	if err := r.p.cfg.Store.UpdateVisit(ctx, &next); err != nil {
-		return fmt.Errorf("adopt visit %s of unfinished version %d: %w", v.ID, v.PlanVersion, err)
-	}
-	r.visits[next.ID] = &next
-	return nil
-}
-
-// countChange counts a visit an interrupted run of this publication wrote.
-func (r *run) countChange(v *models.Visit) {
-	switch {
-	case v.Status == models.VisitCancelled:
-		r.res.Cancelled++
-	case v.Sequence == 0:
-		r.res.Created++
-	default:
-		r.res.Moved++
-	}
-}
-
 // visitFor is the visit the plan wants for one stop.
 func (r *run) visitFor(route models.PlanRoute, stop models.PlanStop, req *models.Request) *models.Visit {
 	return &models.Visit{
-		ID:           req.ID,
-		RequestID:    req.ID,
-		ClinicID:     req.ClinicID,
-		TrainerID:    route.TrainerID,
-		Week:         r.plan.Week,
-		Date:         route.Date,
-		Start:        stop.Start.UTC(),
-		End:          stop.End.UTC(),
-		Kind:         req.Kind,
-		Topic:        req.Topic,
-		Participants: req.Participants,
-		Status:       models.VisitScheduled,
-		PlanVersion:  r.plan.Version,
-		UID:          models.VisitUID(req.ID),
+		ID:            req.ID,
+		RequestID:     req.ID,
+		ClinicID:      req.ClinicID,
+		TrainerID:     route.TrainerID,
+		Week:          r.plan.Week,
+		Date:          route.Date,
+		Start:         stop.Start.UTC(),
+		End:           stop.End.UTC(),
+		Kind:          req.Kind,
+		Topic:         req.Topic,
+		Participants:  req.Participants,
+		Status:        models.VisitScheduled,
+		PlanVersion:   r.plan.Version,
+		UID:           models.VisitUID(req.ID),
+		RequestDigest: models.BookingDigest(req),
 	}
 }
 
@@ -526,9 +429,10 @@ func (r *run) changed() []*models.Visit {
 	return out
 }
 
-// moveRequests is step 3: a booked request is planned, one whose visit
-// vanished is new again, and a confirmed one that moved waits for the
-// clinic's confirmation again.
+// moveRequests is step 3: a booked visit makes its request confirmed (the
+// booking is what the clinic's e-mail confirms, and a moved booking stays
+// booked), and a request whose visit vanished is new again. A request the
+// publication leaves alone keeps its status.
 func (r *run) moveRequests(ctx context.Context) error {
 	for _, v := range r.changed() {
 		req, err := r.request(ctx, v.RequestID)
@@ -538,19 +442,19 @@ func (r *run) moveRequests(ctx context.Context) error {
 		if req == nil || !req.Status.Open() {
 			continue
 		}
-		var to models.Status
+		var steps []models.Status
 		switch {
 		case v.Status == models.VisitCancelled && req.Status != models.StatusNew:
-			to = models.StatusNew
+			steps = []models.Status{models.StatusNew}
 		case v.Status == models.VisitScheduled && req.Status == models.StatusNew:
-			to = models.StatusPlanned
-		case v.Status == models.VisitScheduled && req.Status == models.StatusConfirmed && v.Sequence > 0:
-			to = models.StatusPlanned
-		default:
-			continue
+			steps = []models.Status{models.StatusPlanned, models.StatusConfirmed}
+		case v.Status == models.VisitScheduled && req.Status == models.StatusPlanned:
+			steps = []models.Status{models.StatusConfirmed}
 		}
-		if err := r.setStatus(ctx, req, to); err != nil {
-			return err
+		for _, to := range steps {
+			if err := r.setStatus(ctx, r.requests[req.ID], to); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

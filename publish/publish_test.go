@@ -202,8 +202,10 @@ func TestPublishLifecycle(t *testing.T) {
 		if v.Sequence != 0 || v.Status != models.VisitScheduled || v.PlanVersion != v1 || v.UID != models.VisitUID(r.ID) || v.Week != week {
 			t.Errorf("visit %s: %+v", r.ID, v)
 		}
-		if s := w.status(t, r); s != models.StatusPlanned {
-			t.Errorf("request %s is %s, want planned", r.ID, s)
+		// Publishing books the visit: the request is confirmed, as the
+		// clinic's e-mail says.
+		if s := w.status(t, r); s != models.StatusConfirmed {
+			t.Errorf("request %s is %s, want confirmed", r.ID, s)
 		}
 	}
 	if p, err := w.st.PublishedPlan(ctx, week); err != nil || p.Version != v1 || p.PublishedAt == nil {
@@ -297,7 +299,10 @@ func TestPublishResumesAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	crashed.res = &Result{}
-	if err := crashed.syncVisits(ctx); err != nil {
+	if err := crashed.decide(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := crashed.apply(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := newKeys(before, w.outbox(t)); len(got) != 0 {
@@ -422,7 +427,10 @@ func TestPublishAnotherVersionAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	crashed.res = &Result{}
-	if err := crashed.syncVisits(ctx); err != nil {
+	if err := crashed.decide(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := crashed.apply(ctx); err != nil {
 		t.Fatal(err)
 	}
 

@@ -130,6 +130,40 @@ func (s *Store) SetPlanStatus(ctx context.Context, id string, rev int64, to mode
 	return &p, nil
 }
 
+// MarkPlanEdited marks plan id, provided its Rev is still rev, as edited
+// into a newer version, and returns it as stored afterwards. Of two edits
+// of the same version only the first gets past this; the other gets a
+// models.ErrConflict.
+func (s *Store) MarkPlanEdited(ctx context.Context, id string, rev int64) (*models.Plan, error) {
+	filter := bson.D{{Key: "_id", Value: id}, {Key: "rev", Value: rev}, {Key: "edited", Value: bson.D{{Key: "$ne", Value: true}}}}
+	set := bson.D{{Key: "edited", Value: true}, {Key: "rev", Value: rev + 1}}
+	var p models.Plan
+	matched, err := findOneAndUpdate(ctx, s.plans(), filter, bson.D{{Key: "$set", Value: set}}, &p)
+	if err == nil && !matched {
+		err = s.whyPlanMissed(ctx, id, rev)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mark plan %s edited: %w", id, err)
+	}
+	return &p, nil
+}
+
+// UnmarkPlanEdited undoes MarkPlanEdited after the edit could not be saved,
+// so that the version can be edited again.
+func (s *Store) UnmarkPlanEdited(ctx context.Context, id string, rev int64) error {
+	filter := bson.D{{Key: "_id", Value: id}, {Key: "rev", Value: rev}}
+	set := bson.D{{Key: "edited", Value: false}, {Key: "rev", Value: rev + 1}}
+	var p models.Plan
+	matched, err := findOneAndUpdate(ctx, s.plans(), filter, bson.D{{Key: "$set", Value: set}}, &p)
+	if err == nil && !matched {
+		err = s.whyPlanMissed(ctx, id, rev)
+	}
+	if err != nil {
+		return fmt.Errorf("unmark plan %s edited: %w", id, err)
+	}
+	return nil
+}
+
 // whyPlanMissed explains a Rev-guarded write that matched nothing.
 func (s *Store) whyPlanMissed(ctx context.Context, id string, rev int64) error {
 	p, err := findByID[models.Plan](ctx, s.plans(), id)

@@ -170,6 +170,7 @@ func newHTTPServer(cfg config.Config, st *store.Store, svc *services, loc *time.
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Planner:       svc.runner,
 		Publisher:     svc.publisher,
+		Editor:        svc.planner,
 		Feeds:         svc.composer,
 		BaseURL:       cfg.BaseURL,
 		TileURL:       cfg.TileURL,
