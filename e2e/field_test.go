@@ -479,16 +479,31 @@ func firstLine(s string) string {
 	return s
 }
 
-// completeVisitInBrowser opens visit v after its start and checks the
-// page no longer holds the outcome back.
+// completeVisitInBrowser records visit v done through its page, after
+// its start, and checks the page and the store say so.
 func completeVisitInBrowser(t *testing.T, ctx context.Context, w *webService, v models.Visit) {
 	t.Helper()
-	var outcome string
-	run(t, ctx, chromedp.Navigate(w.url+"/visits/"+v.ID), chromedp.WaitVisible(`#h-outcome`, chromedp.ByQuery),
-		chromedp.Text(`#h-outcome + *`, &outcome, chromedp.ByQuery))
-	if strings.Contains(outcome, "с начала визита") {
-		t.Fatalf("after its start the visit still waits: %q", outcome)
+	run(t, ctx, chromedp.EmulateViewport(360, 800),
+		chromedp.Navigate(w.url+"/visits/"+v.ID), chromedp.WaitVisible(`input[name="outcome"][value="done"]`, chromedp.ByQuery))
+	screenshots(t, ctx, "visit-started")
+	checkAccessibility(t, ctx, "visit after its start")
+	run(t, ctx, chromedp.EmulateViewport(360, 800),
+		chromedp.Click(`input[name="outcome"][value="done"]`, chromedp.ByQuery),
+		chromedp.SendKeys(`#f-note`, "Разобрали очередь, всё получилось", chromedp.ByQuery),
+		chromedp.Submit(`#f-note`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+	)
+	var lead string
+	run(t, ctx, chromedp.Text(`.lead`, &lead, chromedp.ByQuery))
+	if !strings.Contains(lead, "Проведён") {
+		t.Fatalf("after recording the outcome the visit reads %q", lead)
 	}
+	got, err := w.st.Visit(context.Background(), v.ID)
+	if err != nil || got.Status != models.VisitDone || got.Outcome == nil || got.Outcome.Result != models.OutcomeDone {
+		t.Fatalf("stored visit %+v %v", got, err)
+	}
+	screenshots(t, ctx, "visit-done")
+	checkAccessibility(t, ctx, "done visit")
 }
 
 // A clinic sees its booked visit in its list with date, time and trainer,

@@ -259,6 +259,9 @@ func schematic(places []mapPoint, lat, lon []float64) mapView {
 
 // visitOutcome is the view of v's outcome, or nil.
 func visitOutcome(v *models.Visit) *outcomeView {
-	_ = v // outcomes arrive with visit completion
-	return nil
+	o := v.Outcome
+	if o == nil {
+		return nil
+	}
+	return &outcomeView{Result: o.Result, Note: o.Note, ParticipantsTrained: o.ParticipantsTrained, At: o.At}
 }

@@ -26,6 +26,17 @@ func (e *env) bookVisit(r *models.Request, tr *models.Trainer, date models.Date,
 	if err := e.st.CreateVisit(ctx, v); err != nil {
 		e.t.Fatal(err)
 	}
+	// Publishing confirms the request of a booked visit.
+	cur, err := e.st.Request(ctx, r.ID)
+	for _, to := range []models.Status{models.StatusPlanned, models.StatusConfirmed} {
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		cur, err = e.st.SetRequestStatus(ctx, cur.ID, cur.Version, to)
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	cl, err := e.st.Clinic(ctx, r.ClinicID)
 	if err != nil {
 		e.t.Fatal(err)
@@ -323,5 +334,56 @@ func TestClinicAsksToChangeBookedVisit(t *testing.T) {
 	b2.login(clinicB, "")
 	if p := b2.form("/requests", path+"/change", url.Values{"comment": {"x"}}); p.status != http.StatusNotFound {
 		t.Errorf("another clinic asking to change: %d", p.status)
+	}
+}
+
+func TestVisitOutcomeFromPage(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	v := e.bookVisit(e.requestA, e.trainerA, testWeek.AddDays(1), "10:30", "11:15")
+	b := e.browser()
+	b.login(trainerA, "")
+	path := "/visits/" + v.ID
+	if p := b.get(path); !strings.Contains(p.body, "can be recorded from the start of the visit, 10:30") || strings.Contains(p.body, `action="`+path+`/complete"`) {
+		t.Fatalf("before the start:\n%s", p.body)
+	}
+	csrf := b.csrf(b.get("/account"))
+	if p := b.post(path+"/complete", url.Values{"csrf_token": {csrf}, "outcome": {"done"}}); p.status != http.StatusConflict {
+		t.Fatalf("completing before the start: %d", p.status)
+	}
+	e.clock.Advance(v.Start.Sub(e.clock.Now()) + time.Minute)
+	before := e.snapshotDocs()
+	p := b.form(path, path+"/complete", url.Values{"outcome": {"not_done"}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "Say why the visit did not take place") ||
+		!strings.Contains(p.body, `value="not_done" checked`) {
+		t.Fatalf("not done without a note: %d\n%s", p.status, p.body)
+	}
+	if d := before.diff(e.snapshotDocs()); d != "" {
+		t.Fatalf("a refused outcome changed the database: %s", d)
+	}
+	// Another trainer and a clinic cannot record it.
+	b2 := e.browser()
+	b2.login(trainerB, "")
+	if p := b2.form("/week", path+"/complete", url.Values{"outcome": {"done"}}); p.status != http.StatusNotFound {
+		t.Errorf("another trainer completing: %d", p.status)
+	}
+	bc := e.browser()
+	bc.login(clinicA, "")
+	if p := bc.form("/requests", path+"/complete", url.Values{"outcome": {"done"}}); p.status != http.StatusForbidden {
+		t.Errorf("the clinic completing: %d", p.status)
+	}
+	p = b.form(path, path+"/complete", url.Values{"outcome": {"done"}, "participants_trained": {"4"}, "note": {"все пришли"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("done: %d\n%s", p.status, p.body)
+	}
+	got, err := e.st.Visit(ctx, v.ID)
+	if err != nil || got.Status != models.VisitDone || got.Outcome == nil || got.Outcome.ParticipantsTrained != 4 {
+		t.Fatalf("stored visit %+v %v", got, err)
+	}
+	if p := b.get(path); !strings.Contains(p.body, "все пришли") || !strings.Contains(p.body, "4 participants trained") {
+		t.Fatalf("the visit page lacks the outcome:\n%s", p.body)
+	}
+	if p := bc.get("/requests/" + e.requestA.ID); !strings.Contains(p.body, "все пришли") {
+		t.Errorf("the clinic's request page lacks the outcome")
 	}
 }

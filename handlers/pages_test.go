@@ -384,6 +384,7 @@ func TestPageRoleMatrix(t *testing.T) {
 		// roles allowed (another's visit or request is 404 too).
 		"GET /visits/:id":                             {"/visits/0123456789abcdef01234567", http.StatusNotFound, nil},
 		"GET /availability":                           {"/availability", http.StatusOK, []string{trainerA, trainerB}},
+		"POST /visits/:id/complete":                   {"/visits/0123456789abcdef01234567/complete", http.StatusNotFound, []string{coord, trainerA, trainerB}},
 		"POST /availability":                          {"/availability", http.StatusBadRequest, []string{trainerA, trainerB}},
 		"GET /requests/new":                           {"/requests/new", http.StatusOK, []string{clinicA, clinicB}},
 		"POST /requests":                              {"/requests", http.StatusUnprocessableEntity, []string{clinicA, clinicB}},

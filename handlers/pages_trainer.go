@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -267,11 +268,35 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *models.Visit, f *for
 		if s.now().Before(v.Start) {
 			vv.NotYet = true
 		} else {
-			vv.CanComplete = s.completionWired()
+			vv.CanComplete = true
 		}
 	}
 	return s.render(c, status, "visit", "", vv, f)
 }
 
-// completionWired reports whether the outcome form can be posted.
-func (s *Server) completionWired() bool { return false }
+// completeVisitPage answers POST /visits/{id}/complete: the API's
+// recordOutcome with the outcome form; a refusal shows the form again.
+func (s *Server) completeVisitPage(c *gin.Context) error {
+	v, err := s.pageVisit(c)
+	if err != nil {
+		return err
+	}
+	f := postedForm(c, "outcome", "note", "participants_trained")
+	p := CompleteParams{Outcome: f.Values["outcome"], Note: f.Values["note"]}
+	if n := f.Values["participants_trained"]; n != "" {
+		count, err := strconv.Atoi(n)
+		if err != nil {
+			count = -1 // reported by the service's range check
+		}
+		p.ParticipantsTrained = &count
+	}
+	_, err = s.recordOutcome(c, v, p)
+	if s.failValidation(c, f, err, nil) {
+		return s.renderVisit(c, http.StatusUnprocessableEntity, v, f)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "flash.outcome_saved")
+	return seeOther(c, "/visits/"+v.ID)
+}

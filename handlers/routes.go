@@ -116,6 +116,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/requests", []models.Role{models.RoleClinic}, s.requestsPage},
 		// The trainer's and clinic's pages (pages_trainer.go, pages_clinic.go).
 		{http.MethodGet, "/visits/:id", anyone, s.visitPage},
+		{http.MethodPost, "/visits/:id/complete", coordinatorTrainer, s.completeVisitPage},
 		{http.MethodGet, "/availability", []models.Role{models.RoleTrainer}, s.availabilityPage},
 		{http.MethodPost, "/availability", []models.Role{models.RoleTrainer}, s.saveAvailabilityPage},
 		{http.MethodPost, "/requests", []models.Role{models.RoleClinic}, s.createRequestPage},
