@@ -254,9 +254,10 @@ func TestEveryMailLinkOpens(t *testing.T) {
 	if err := rem.Run(ctx, week.AddDays(-1).At(18*60, w.loc)); err != nil {
 		t.Fatal(err)
 	}
-	clinic := w.recipientClient(t, w.users[models.RoleClinic].Email)
-	coordinator := w.recipientClient(t, w.users[models.RoleCoordinator].Email)
-	trainer := w.recipientClient(t, w.users[models.RoleTrainer].Email)
+	people := newRecipients(t, w)
+	clinic := people.client(t, w.users[models.RoleClinic].Email)
+	coordinator := people.client(t, w.users[models.RoleCoordinator].Email)
+	trainer := people.client(t, w.users[models.RoleTrainer].Email)
 	booked, err := w.st.Visits(ctx, models.VisitFilter{Week: week, ClinicID: w.users[models.RoleClinic].ClinicID})
 	if err != nil || len(booked) < 2 {
 		t.Fatalf("the clinic needs two booked visits: %d %v", len(booked), err)
@@ -294,7 +295,7 @@ func TestEveryMailLinkOpens(t *testing.T) {
 			t.Logf("%s mail %q has no link", m.Kind, m.Mail.Subject)
 		}
 		for _, rcpt := range m.Mail.To {
-			c := w.recipientClient(t, rcpt)
+			c := people.client(t, rcpt)
 			for _, link := range links {
 				u, err := url.Parse(link)
 				if err != nil {
@@ -413,10 +414,38 @@ func mailLinks(t *testing.T, m mailMessage, files []models.Attachment) []string 
 	return out
 }
 
+// recipients hands out one logged-in client per mail recipient; the
+// password is hashed once, since bcrypt under the race detector is slow.
+type recipients struct {
+	w       *webService
+	hash    []byte
+	clients map[string]*http.Client
+}
+
+func newRecipients(t *testing.T, w *webService) *recipients {
+	t.Helper()
+	hash, err := handlers.HashPassword(webPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &recipients{w: w, hash: hash, clients: map[string]*http.Client{}}
+}
+
+// client is the logged-in client of rcpt.
+func (r *recipients) client(t *testing.T, rcpt string) *http.Client {
+	t.Helper()
+	if c, ok := r.clients[rcpt]; ok {
+		return c
+	}
+	c := r.w.recipientClient(t, rcpt, r.hash)
+	r.clients[rcpt] = c
+	return c
+}
+
 // recipientClient is an HTTP client logged in through the form as the
-// account of e-mail address rcpt, made for the test when missing: the
-// trainer or clinic the address belongs to.
-func (w *webService) recipientClient(t *testing.T, rcpt string) *http.Client {
+// account of e-mail address rcpt, made for the test when missing (with
+// password hash hash): the trainer or clinic the address belongs to.
+func (w *webService) recipientClient(t *testing.T, rcpt string, hash []byte) *http.Client {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := w.st.UserByEmail(ctx, rcpt); err != nil {
@@ -444,9 +473,7 @@ func (w *webService) recipientClient(t *testing.T, rcpt string) *http.Client {
 				t.Fatalf("mail went to %s, who is neither a trainer nor a clinic contact", rcpt)
 			}
 		}
-		if u.PasswordHash, err = handlers.HashPassword(webPassword); err != nil {
-			t.Fatal(err)
-		}
+		u.PasswordHash = hash
 		if err := w.st.CreateUser(ctx, &u); err != nil {
 			t.Fatal(err)
 		}
