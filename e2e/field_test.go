@@ -148,6 +148,9 @@ func TestClinicFilesMicroTraining(t *testing.T) {
 func TestTrainerWeekOnPhone(t *testing.T) {
 	w, clock, _ := newFieldService(t)
 	browser := newBrowser(t)
+	// The clinic's view of the same published week comes first, while
+	// its visits are still open.
+	t.Run("clinic sees its booked visit", func(t *testing.T) { clinicSeesBookedVisit(t, w, browser) })
 	ctx := tab(t, browser)
 	run(t, ctx, chromedp.EmulateViewport(360, 800))
 	w.loginAs(t, ctx, models.RoleTrainer)
@@ -533,12 +536,10 @@ func completeVisitInBrowser(t *testing.T, ctx context.Context, w *webService, v 
 	checkAccessibility(t, ctx, "done visit")
 }
 
-// A clinic sees its booked visit in its list with date, time and trainer,
+// clinicSeesBookedVisit: a clinic sees its booked visit in its list with date, time and trainer,
 // opens the request (with "ask to change") and the visit page the booking
 // mail links to.
-func TestClinicSeesBookedVisit(t *testing.T) {
-	w, _, _ := newFieldService(t)
-	browser := newBrowser(t)
+func clinicSeesBookedVisit(t *testing.T, w *webService, browser context.Context) {
 	ctx := tab(t, browser)
 	w.loginAs(t, ctx, models.RoleClinic)
 	vs, err := w.st.Visits(context.Background(), models.VisitFilter{Week: week, ClinicID: w.users[models.RoleClinic].ClinicID})
