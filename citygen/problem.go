@@ -35,17 +35,32 @@ func (w *Week) Places() []travel.Point {
 // closing; a request whose hours never allow that keeps the clinic's
 // opening of its earliest day, so that the planner explains it.
 func (w *Week) Problem(ctx context.Context, src travel.Source) (*scheduler.Problem, error) {
-	places := w.Places()
-	homeLoc := map[string]int{}
-	next := 1 + len(w.Clinics)
-	for _, t := range w.Trainers {
-		if t.StartsAtHome {
-			homeLoc[t.ID] = next
-			next++
-		}
-	}
 	p := &scheduler.Problem{DayLength: secondsPerDay, Weights: scheduler.DefaultWeights()}
+	profile, matrices, err := w.matrices(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	p.Matrices = matrices
+	p.Routes = w.routes(profile)
+	for _, r := range w.Requests {
+		p.Stops = append(p.Stops, w.stop(r))
+	}
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("generated week: %w", err)
+	}
+	return p, nil
+}
+
+// at is minute of day d as the scheduler counts time.
+func at(d, minute int) int64 { return int64(d)*secondsPerDay + int64(minute)*60 }
+
+// matrices asks src for the travel times between the week's places, once
+// per travel mode some trainer uses, and returns them with the index of
+// each mode's matrix.
+func (w *Week) matrices(ctx context.Context, src travel.Source) (map[travel.Mode]int, []scheduler.Matrix, error) {
+	places := w.Places()
 	profile := map[travel.Mode]int{}
+	var out []scheduler.Matrix
 	for _, mode := range travel.Modes() {
 		used := false
 		for _, t := range w.Trainers {
@@ -56,21 +71,29 @@ func (w *Week) Problem(ctx context.Context, src travel.Source) (*scheduler.Probl
 		}
 		m, err := src.Matrix(ctx, places, mode)
 		if err != nil {
-			return nil, fmt.Errorf("travel times by %s: %w", mode, err)
+			return nil, nil, fmt.Errorf("travel times by %s: %w", mode, err)
 		}
 		sm := scheduler.Matrix{Size: m.N, Time: make([]int64, len(m.Seconds))}
 		for i, s := range m.Seconds {
 			sm.Time[i] = int64(s)
 		}
-		profile[mode] = len(p.Matrices)
-		p.Matrices = append(p.Matrices, sm)
+		profile[mode] = len(out)
+		out = append(out, sm)
 	}
+	return profile, out, nil
+}
 
-	at := func(d, minute int) int64 { return int64(d)*secondsPerDay + int64(minute)*60 }
+// routes makes a route per trainer and working day, starting and ending at
+// the trainer's home when they start there (their place in Places) and at
+// the centre otherwise.
+func (w *Week) routes(profile map[travel.Mode]int) []scheduler.Route {
+	var out []scheduler.Route
+	next := 1 + len(w.Clinics)
 	for _, t := range w.Trainers {
 		loc := 0
 		if t.StartsAtHome {
-			loc = homeLoc[t.ID]
+			loc = next
+			next++
 		}
 		for d, spans := range t.Shifts {
 			if len(spans) == 0 {
@@ -91,43 +114,41 @@ func (w *Week) Problem(ctx context.Context, src travel.Source) (*scheduler.Probl
 					Duration: int64(t.LunchMinutes) * 60,
 				}
 			}
-			p.Routes = append(p.Routes, r)
+			out = append(out, r)
 		}
 	}
+	return out
+}
 
-	for _, r := range w.Requests {
-		c := w.Clinics[r.Clinic]
-		st := scheduler.Stop{
-			ID: r.ID, Loc: 1 + r.Clinic, Service: int64(r.Minutes) * 60, Load: 1,
-			Skills: r.Skills, Priority: r.Priority,
-			Preferred: r.PreferredTrainers, Excluded: r.ExcludedTrainers,
-			History: w.History[r.Clinic], Group: c.ID,
-		}
-		for d := r.Earliest; d <= r.Due; d++ {
-			open := c.Open[d%7]
-			from, to := max(open.From, r.Hours.From), min(open.To, r.Hours.To)-r.Minutes
-			if open.To > open.From && to >= from {
-				st.Windows = append(st.Windows, scheduler.Window{Start: at(d, from), End: at(d, to)})
-			}
-		}
-		if len(st.Windows) == 0 {
-			open := c.Open[r.Earliest%7]
-			st.Windows = []scheduler.Window{{Start: at(r.Earliest, open.From), End: at(r.Earliest, max(open.From, open.To))}}
-		}
-		if r.Pin != nil {
-			st.Pin = &scheduler.Pin{Vehicle: r.Pin.Trainer, Day: r.Pin.Day, HasDay: r.Pin.HasDay}
-			if r.Pin.HasStart {
-				st.Pin.Start, st.Pin.HasStart = at(r.Pin.Day, r.Pin.Start), true
-			}
-		}
-		if r.Previous != nil {
-			prev := *r.Previous
-			st.Previous = &prev
-		}
-		p.Stops = append(p.Stops, st)
+// stop makes r's stop, with the windows Problem describes.
+func (w *Week) stop(r Request) scheduler.Stop {
+	c := w.Clinics[r.Clinic]
+	st := scheduler.Stop{
+		ID: r.ID, Loc: 1 + r.Clinic, Service: int64(r.Minutes) * 60, Load: 1,
+		Skills: r.Skills, Priority: r.Priority,
+		Preferred: r.PreferredTrainers, Excluded: r.ExcludedTrainers,
+		History: w.History[r.Clinic], Group: c.ID,
 	}
-	if err := p.Validate(); err != nil {
-		return nil, fmt.Errorf("generated week: %w", err)
+	for d := r.Earliest; d <= r.Due; d++ {
+		open := c.Open[d%7]
+		from, to := max(open.From, r.Hours.From), min(open.To, r.Hours.To)-r.Minutes
+		if open.To > open.From && to >= from {
+			st.Windows = append(st.Windows, scheduler.Window{Start: at(d, from), End: at(d, to)})
+		}
 	}
-	return p, nil
+	if len(st.Windows) == 0 {
+		open := c.Open[r.Earliest%7]
+		st.Windows = []scheduler.Window{{Start: at(r.Earliest, open.From), End: at(r.Earliest, max(open.From, open.To))}}
+	}
+	if r.Pin != nil {
+		st.Pin = &scheduler.Pin{Vehicle: r.Pin.Trainer, Day: r.Pin.Day, HasDay: r.Pin.HasDay}
+		if r.Pin.HasStart {
+			st.Pin.Start, st.Pin.HasStart = at(r.Pin.Day, r.Pin.Start), true
+		}
+	}
+	if r.Previous != nil {
+		prev := *r.Previous
+		st.Previous = &prev
+	}
+	return st
 }

@@ -47,6 +47,12 @@ type Config struct {
 	// TileURL is the map tile template ({z}/{x}/{y}) of the trainer's day
 	// maps; pages fall back to a drawn schematic when tiles do not load.
 	TileURL string
+	// MetricsAddr is the listen address of the Prometheus /metrics
+	// endpoint; empty serves no metrics.
+	MetricsAddr string
+
+	// Limits bound each caller's and all callers' share of the service.
+	Limits Limits
 
 	// CoordinatorEmail is the coordinators' address: the Reply-To of every
 	// e-mail, the address mails tell people to write to, and where the
@@ -79,6 +85,24 @@ type Jobs struct {
 	// HousekeepingCron is the cron spec of housekeeping: archiving sent mail
 	// and old plans, deleting expired sessions and tokens.
 	HousekeepingCron string
+}
+
+// Limits bound what one caller (an account, or an address when anonymous)
+// and all callers together may take, so that no one can stall the service
+// and the background jobs always find the database. Zero turns a limit off.
+type Limits struct {
+	// PerPrincipal is how many requests of one caller are served at once.
+	PerPrincipal int
+	// Rate is how many requests a second one caller may make on average,
+	// Burst how many in a row.
+	Rate  int
+	Burst int
+	// Slots is how many requests are served at once in all.
+	Slots int
+	// QueueWait is how long a request waits for a slot before 503.
+	QueueWait time.Duration
+	// ReadTimeout is how long a GET may work before 503.
+	ReadTimeout time.Duration
 }
 
 // SMTP configures the mail server e-mails go through.
@@ -126,6 +150,14 @@ func Default() Config {
 		MaxBodyBytes:    1 << 20,
 		ShutdownTimeout: 15 * time.Second,
 		TileURL:         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+		Limits: Limits{
+			PerPrincipal: 4,
+			Rate:         10,
+			Burst:        40,
+			Slots:        8,
+			QueueWait:    2 * time.Second,
+			ReadTimeout:  15 * time.Second,
+		},
 		Jobs: Jobs{
 			PlanCron:          "0 2 * * *",
 			PlanTimeLimit:     30 * time.Second,
@@ -234,6 +266,36 @@ func (c Config) Validate() error {
 	if u, err := url.Parse(c.TileURL); err != nil || u.Scheme != "https" || u.Host == "" ||
 		!strings.Contains(c.TileURL, "{z}") || !strings.Contains(c.TileURL, "{x}") || !strings.Contains(c.TileURL, "{y}") {
 		bad("FIELDVISIT_TILE_URL", "%q is not an https tile URL with {z}, {x} and {y}", c.TileURL)
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad("FIELDVISIT_METRICS_ADDR", "%q is not host:port (e.g. 127.0.0.1:9090)", c.MetricsAddr)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			bad("FIELDVISIT_METRICS_ADDR", "port %q is not a number in 0..65535", port)
+		} else if c.MetricsAddr == c.Addr && n != 0 {
+			bad("FIELDVISIT_METRICS_ADDR", "%q is the service's own address; metrics need a listener of their own", c.MetricsAddr)
+		}
+	}
+	if c.Limits.PerPrincipal < 0 || c.Limits.PerPrincipal > 10000 {
+		bad("FIELDVISIT_LIMIT_CONCURRENT", "%d must be between 0 (no limit) and 10000", c.Limits.PerPrincipal)
+	}
+	if c.Limits.Rate < 0 || c.Limits.Rate > 100000 {
+		bad("FIELDVISIT_LIMIT_RATE", "%d must be between 0 (no limit) and 100000", c.Limits.Rate)
+	}
+	if c.Limits.Rate > 0 && (c.Limits.Burst < 1 || c.Limits.Burst > 100000) {
+		bad("FIELDVISIT_LIMIT_BURST", "%d must be between 1 and 100000 when FIELDVISIT_LIMIT_RATE is set", c.Limits.Burst)
+	}
+	if c.Limits.Slots < 0 || c.Limits.Slots > 100000 {
+		bad("FIELDVISIT_REQUEST_SLOTS", "%d must be between 0 (no limit) and 100000", c.Limits.Slots)
+	}
+	if c.Limits.Slots > 0 && c.Limits.PerPrincipal > c.Limits.Slots {
+		bad("FIELDVISIT_LIMIT_CONCURRENT", "%d must not exceed FIELDVISIT_REQUEST_SLOTS (%d), or one caller could take every slot", c.Limits.PerPrincipal, c.Limits.Slots)
+	}
+	if c.Limits.QueueWait < 0 || c.Limits.QueueWait > time.Minute {
+		bad("FIELDVISIT_QUEUE_WAIT", "%s must be between 0 and 1m", c.Limits.QueueWait)
+	}
+	if c.Limits.ReadTimeout < 0 || c.Limits.ReadTimeout > 10*time.Minute {
+		bad("FIELDVISIT_READ_TIMEOUT", "%s must be between 0 (no limit) and 10m", c.Limits.ReadTimeout)
 	}
 	if _, err := cron.ParseStandard(c.Jobs.PlanCron); err != nil {
 		bad("FIELDVISIT_PLAN_CRON", "%q is not a cron spec (minute hour day month weekday): %v", c.Jobs.PlanCron, err)

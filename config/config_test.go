@@ -74,6 +74,13 @@ func TestLoadEnvAndFlags(t *testing.T) {
 		"FIELDVISIT_SECURE_COOKIES":      "true",
 		"FIELDVISIT_MAX_BODY_BYTES":      "65536",
 		"FIELDVISIT_SHUTDOWN_TIMEOUT":    "45s",
+		"FIELDVISIT_METRICS_ADDR":        "127.0.0.1:9464",
+		"FIELDVISIT_LIMIT_CONCURRENT":    "2",
+		"FIELDVISIT_LIMIT_RATE":          "5",
+		"FIELDVISIT_LIMIT_BURST":         "20",
+		"FIELDVISIT_REQUEST_SLOTS":       "16",
+		"FIELDVISIT_QUEUE_WAIT":          "500ms",
+		"FIELDVISIT_READ_TIMEOUT":        "5s",
 		"FIELDVISIT_PLAN_CRON":           "30 1 * * 0",
 		"FIELDVISIT_PLAN_TIME_LIMIT":     "2m",
 		"FIELDVISIT_PLAN_SATURDAY":       "1",
@@ -103,6 +110,8 @@ func TestLoadEnvAndFlags(t *testing.T) {
 	fromEnv.MaxBodyBytes = 65536
 	fromEnv.ShutdownTimeout = 45 * time.Second
 	fromEnv.CoordinatorEmail = "planning@example.org"
+	fromEnv.MetricsAddr = "127.0.0.1:9464"
+	fromEnv.Limits = Limits{PerPrincipal: 2, Rate: 5, Burst: 20, Slots: 16, QueueWait: 500 * time.Millisecond, ReadTimeout: 5 * time.Second}
 	fromEnv.Jobs = Jobs{PlanCron: "30 1 * * 0", PlanTimeLimit: 2 * time.Minute, PlanSaturday: true, AutoPublish: true,
 		ReminderCron: "0 17 * * 1-5", OutboxInterval: time.Minute, OutboxMaxAttempts: 3, HousekeepingCron: "15 */2 * * *"}
 	fromEnv.SMTP = SMTP{Host: "smtp.example.org", Port: 465, Username: "mailer", Password: "hunter2",
@@ -188,6 +197,13 @@ func TestLoadRejects(t *testing.T) {
 		{"bad log format", map[string]string{"FIELDVISIT_LOG_FORMAT": "xml"}, nil, []string{"FIELDVISIT_LOG_FORMAT", "text or json"}},
 		{"bad max body", map[string]string{"FIELDVISIT_MAX_BODY_BYTES": "1MB"}, nil, []string{"FIELDVISIT_MAX_BODY_BYTES", "number"}},
 		{"tiny max body", map[string]string{"FIELDVISIT_MAX_BODY_BYTES": "10"}, nil, []string{"FIELDVISIT_MAX_BODY_BYTES"}},
+		{"bad metrics address", map[string]string{"FIELDVISIT_METRICS_ADDR": "metrics"}, nil, []string{"FIELDVISIT_METRICS_ADDR", "host:port"}},
+		{"metrics on the service's address", map[string]string{"FIELDVISIT_METRICS_ADDR": ":8080"}, nil, []string{"FIELDVISIT_METRICS_ADDR", "own"}},
+		{"negative concurrency", map[string]string{"FIELDVISIT_LIMIT_CONCURRENT": "-1"}, nil, []string{"FIELDVISIT_LIMIT_CONCURRENT"}},
+		{"caller may take every slot", map[string]string{"FIELDVISIT_LIMIT_CONCURRENT": "10", "FIELDVISIT_REQUEST_SLOTS": "4"}, nil, []string{"FIELDVISIT_LIMIT_CONCURRENT", "FIELDVISIT_REQUEST_SLOTS"}},
+		{"rate without burst", map[string]string{"FIELDVISIT_LIMIT_BURST": "0"}, nil, []string{"FIELDVISIT_LIMIT_BURST"}},
+		{"long queue wait", map[string]string{"FIELDVISIT_QUEUE_WAIT": "5m"}, nil, []string{"FIELDVISIT_QUEUE_WAIT"}},
+		{"negative read timeout", map[string]string{"FIELDVISIT_READ_TIMEOUT": "-1s"}, nil, []string{"FIELDVISIT_READ_TIMEOUT"}},
 		{"bad max attempts", map[string]string{"FIELDVISIT_OUTBOX_MAX_ATTEMPTS": "0"}, nil, []string{"FIELDVISIT_OUTBOX_MAX_ATTEMPTS"}},
 		{"unknown flag", nil, []string{"--no-such-flag"}, []string{"no-such-flag"}},
 		{"positional argument", nil, []string{"extra"}, []string{"extra"}},

@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/fieldvisit/fieldvisit/demo"
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/store"
 	"github.com/fieldvisit/fieldvisit/store/storetest"
@@ -63,17 +64,8 @@ func seed(t *testing.T, now time.Time, loc *time.Location) (demo.Accounts, city)
 	}
 }
 
-func moscow(t *testing.T) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation("Europe/Moscow")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
-
 func TestSeedBuildsAValidCity(t *testing.T) {
-	loc := moscow(t)
+	loc := testkit.Moscow(t)
 	for _, now := range []time.Time{
 		time.Date(2025, 3, 3, 9, 0, 0, 0, loc),     // a Monday morning
 		time.Date(2025, 12, 27, 23, 30, 0, 0, loc), // a Saturday night before the new year
@@ -86,6 +78,7 @@ func TestSeedBuildsAValidCity(t *testing.T) {
 }
 
 func checkCity(t *testing.T, now time.Time, loc *time.Location, accs demo.Accounts, c city) {
+	t.Helper()
 	if got := len(c.clinics); got < 40 {
 		t.Errorf("%d clinics, want at least 40", got)
 	}

@@ -76,74 +76,94 @@ func requests(rng *rand.Rand, today models.Date, trainers []*models.Trainer, cli
 	last := today.AddDays(horizonDays - 1)
 	out := make([]*models.Request, 0, randomRequests+3)
 	for range randomRequests {
-		kind := weighted(rng, models.Kinds, []int{35, 30, 20, 15})
-		prio := weighted(rng, models.Priorities, []int{10, 20, 45, 25})
-		if kind == models.KindDifficultCase {
-			// Difficult cases rarely wait.
-			prio = weighted(rng, models.Priorities, []int{35, 40, 20, 5})
-		}
-		tp := topics[kind][rng.IntN(len(topics[kind]))]
-		clinic := clinics[rng.IntN(len(clinics))]
+		out = append(out, randomRequest(rng, today, last, clinics))
+	}
+	return append(out, fixedRequests(today, last, trainers, clinics)...)
+}
 
-		earliest := weekdayOnOrAfter(today.AddDays(rng.IntN(10)))
-		var span int
-		switch prio {
-		case models.PriorityUrgent:
-			span = rng.IntN(3)
-		case models.PriorityHigh:
-			span = 1 + rng.IntN(4)
-		case models.PriorityNormal:
-			span = 3 + rng.IntN(6)
-		default:
-			span = 5 + rng.IntN(8)
-		}
-		due := min(earliest.AddDays(span), last)
-		if due < earliest {
-			due = earliest
-		}
+// randomRequest draws one request of a random kind, priority, topic and
+// clinic, due within a span its priority allows and by last at the latest.
+func randomRequest(rng *rand.Rand, today, last models.Date, clinics []*models.Clinic) *models.Request {
+	kind := weighted(rng, models.Kinds, []int{35, 30, 20, 15})
+	prio := weighted(rng, models.Priorities, []int{10, 20, 45, 25})
+	if kind == models.KindDifficultCase {
+		// Difficult cases rarely wait.
+		prio = weighted(rng, models.Priorities, []int{35, 40, 20, 5})
+	}
+	tp := topics[kind][rng.IntN(len(topics[kind]))]
+	clinic := clinics[rng.IntN(len(clinics))]
 
-		r := &models.Request{
-			ClinicID:        clinic.ID,
-			Kind:            kind,
-			Topic:           tp.text,
-			Skills:          slices.Clone(tp.skills),
-			DurationMinutes: models.DefaultDuration(kind),
-			EarliestDate:    earliest,
-			DueDate:         due,
-			Priority:        prio,
-			Status:          models.StatusNew,
-		}
-		switch kind {
-		case models.KindMicroTraining:
-			r.DurationMinutes = []int{30, 45, 60}[rng.IntN(3)]
-			r.Participants = 3 + rng.IntN(6)
-			if rng.IntN(10) < 6 {
-				// Staff can leave the desk only at a quiet hour.
-				r.PreferredWindows = onWorkdays([]models.Window{[]models.Window{w(13, 0, 15, 0), w(15, 0, 17, 0)}[rng.IntN(2)]})
-			}
-		case models.KindOnsiteSupport:
-			r.DurationMinutes = []int{90, 120, 180}[rng.IntN(3)]
-			if rng.IntN(10) < 3 {
-				r.PreferredWindows = onWorkdays([]models.Window{w(8, 0, 12, 0)})
-			}
-		default:
-			if rng.IntN(10) < 2 {
-				r.PreferredWindows = onWorkdays([]models.Window{w(10, 0, 13, 0), w(14, 0, 18, 0)})
-			}
-		}
-		if rng.IntN(10) < 3 {
-			r.Comment = comments[rng.IntN(len(comments))]
-		}
-		out = append(out, r)
+	earliest := weekdayOnOrAfter(today.AddDays(rng.IntN(10)))
+	due := min(earliest.AddDays(dueSpan(rng, prio)), last)
+	if due < earliest {
+		due = earliest
 	}
 
-	// Two visits a coordinator has fixed: one to a trainer and a day, one to
-	// an exact time. Both fit the trainer's hours and the clinic's.
+	r := &models.Request{
+		ClinicID:        clinic.ID,
+		Kind:            kind,
+		Topic:           tp.text,
+		Skills:          slices.Clone(tp.skills),
+		DurationMinutes: models.DefaultDuration(kind),
+		EarliestDate:    earliest,
+		DueDate:         due,
+		Priority:        prio,
+		Status:          models.StatusNew,
+	}
+	shapeByKind(rng, r)
+	if rng.IntN(10) < 3 {
+		r.Comment = comments[rng.IntN(len(comments))]
+	}
+	return r
+}
+
+// dueSpan draws how many days after its earliest date a request of prio is
+// due: the more urgent, the sooner.
+func dueSpan(rng *rand.Rand, prio models.Priority) int {
+	switch prio {
+	case models.PriorityUrgent:
+		return rng.IntN(3)
+	case models.PriorityHigh:
+		return 1 + rng.IntN(4)
+	case models.PriorityNormal:
+		return 3 + rng.IntN(6)
+	default:
+		return 5 + rng.IntN(8)
+	}
+}
+
+// shapeByKind draws the duration, participants and preferred times that
+// suit r's kind.
+func shapeByKind(rng *rand.Rand, r *models.Request) {
+	switch r.Kind {
+	case models.KindMicroTraining:
+		r.DurationMinutes = []int{30, 45, 60}[rng.IntN(3)]
+		r.Participants = 3 + rng.IntN(6)
+		if rng.IntN(10) < 6 {
+			// Staff can leave the desk only at a quiet hour.
+			r.PreferredWindows = onWorkdays([]models.Window{[]models.Window{w(13, 0, 15, 0), w(15, 0, 17, 0)}[rng.IntN(2)]})
+		}
+	case models.KindOnsiteSupport:
+		r.DurationMinutes = []int{90, 120, 180}[rng.IntN(3)]
+		if rng.IntN(10) < 3 {
+			r.PreferredWindows = onWorkdays([]models.Window{w(8, 0, 12, 0)})
+		}
+	default:
+		if rng.IntN(10) < 2 {
+			r.PreferredWindows = onWorkdays([]models.Window{w(10, 0, 13, 0), w(14, 0, 18, 0)})
+		}
+	}
+}
+
+// fixedRequests are the same three every time: two visits a coordinator
+// has fixed, one to a trainer and a day, one to an exact time (both fit the
+// trainer's hours and the clinic's), and one nobody has the skills for.
+func fixedRequests(today, last models.Date, trainers []*models.Trainer, clinics []*models.Clinic) []*models.Request {
 	anna, sergey := trainers[0], trainers[5]
 	annaDay := workingDay(anna, weekdayOnOrAfter(today.AddDays(3)))
 	ten := models.TimeOfDay(10 * 60)
-	out = append(out,
-		&models.Request{
+	return []*models.Request{
+		{
 			ClinicID: clinics[0].ID, Kind: models.KindMicroTraining,
 			Topic:  "Микро-тренинг: запись к врачу через ЕМИАС за три минуты",
 			Skills: []string{SkillMicroTraining, SkillEMIAS}, DurationMinutes: 45, Participants: 6,
@@ -151,7 +171,7 @@ func requests(rng *rand.Rand, today models.Date, trainers []*models.Trainer, cli
 			Pin:     &models.Pin{TrainerID: anna.ID, Date: annaDay, Start: &ten},
 			Comment: "Согласовано с главным врачом: начало ровно в 10:00.",
 		},
-		&models.Request{
+		{
 			ClinicID: clinics[27].ID, Kind: models.KindDifficultCase,
 			Topic:  "Пациенты без записи требуют приёма у терапевта",
 			Skills: []string{SkillConflict, SkillRegistratura}, DurationMinutes: 90,
@@ -160,15 +180,14 @@ func requests(rng *rand.Rand, today models.Date, trainers []*models.Trainer, cli
 			Pin: &models.Pin{TrainerID: sergey.ID},
 		},
 		// Nobody has sign language: the plan shows why this one waits.
-		&models.Request{
+		{
 			ClinicID: clinics[3].ID, Kind: models.KindOnsiteSupport,
 			Topic:  "Обслуживание пациентов с нарушением слуха у стойки регистратуры",
 			Skills: []string{SkillRegistratura, SkillSignLanguage}, DurationMinutes: 120,
 			EarliestDate: weekdayOnOrAfter(today.AddDays(2)), DueDate: last,
 			Priority: models.PriorityNormal, Status: models.StatusNew,
 		},
-	)
-	return out
+	}
 }
 
 // weekdayOnOrAfter moves a weekend date to the following Monday, so that

@@ -4,95 +4,17 @@ import (
 	"bytes"
 	"encoding/base64"
 	"io"
-	"log"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
-	"net"
 	"net/mail"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/emersion/go-ical"
-	gosmtp "github.com/emersion/go-smtp"
+
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 )
-
-// smtpServer is a real SMTP server (go-smtp) on a loopback port that keeps
-// what it receives.
-type smtpServer struct {
-	mu   sync.Mutex
-	msgs []received
-}
-
-type received struct {
-	rcpt []string
-	data []byte
-}
-
-func (s *smtpServer) NewSession(*gosmtp.Conn) (gosmtp.Session, error) {
-	return &smtpSession{srv: s}, nil
-}
-
-type smtpSession struct {
-	srv  *smtpServer
-	rcpt []string
-}
-
-func (s *smtpSession) Mail(string, *gosmtp.MailOptions) error { return nil }
-func (s *smtpSession) Rcpt(to string, _ *gosmtp.RcptOptions) error {
-	s.rcpt = append(s.rcpt, to)
-	return nil
-}
-func (s *smtpSession) Data(r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.srv.mu.Lock()
-	s.srv.msgs = append(s.srv.msgs, received{rcpt: s.rcpt, data: data})
-	s.srv.mu.Unlock()
-	return nil
-}
-func (s *smtpSession) Reset()        { s.rcpt = nil }
-func (s *smtpSession) Logout() error { return nil }
-
-// startSMTP serves until the test ends and returns the server and its port.
-func startSMTP(t *testing.T) (*smtpServer, int) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	box := &smtpServer{}
-	srv := gosmtp.NewServer(box)
-	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true
-	srv.ErrorLog = log.New(io.Discard, "", 0)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(l)
-	}()
-	t.Cleanup(func() {
-		_ = srv.Close()
-		<-done
-	})
-	return box, l.Addr().(*net.TCPAddr).Port
-}
-
-// since returns the messages received after the first n.
-func (s *smtpServer) since(n int) []received {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]received(nil), s.msgs[n:]...)
-}
-
-func (s *smtpServer) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.msgs)
-}
 
 // mailMessage is an arrived e-mail taken apart with the standard library
 // and go-ical, independently of the code that wrote it.
@@ -114,18 +36,18 @@ type attachedCalendar struct {
 	cal        *ical.Calendar
 }
 
-func parseMail(t *testing.T, r received) mailMessage {
+func parseMail(t *testing.T, r testkit.Mail) mailMessage {
 	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(r.data))
+	msg, err := mail.ReadMessage(bytes.NewReader(r.Data))
 	if err != nil {
-		t.Fatalf("unreadable message: %v\n%s", err, r.data)
+		t.Fatalf("unreadable message: %v\n%s", err, r.Data)
 	}
 	dec := new(mime.WordDecoder)
 	subject, err := dec.DecodeHeader(msg.Header.Get("Subject"))
 	if err != nil {
 		t.Fatalf("subject %q: %v", msg.Header.Get("Subject"), err)
 	}
-	out := mailMessage{rcpt: r.rcpt, to: msg.Header.Get("To"), subject: subject, messageID: msg.Header.Get("Message-Id")}
+	out := mailMessage{rcpt: r.To, to: msg.Header.Get("To"), subject: subject, messageID: msg.Header.Get("Message-Id")}
 	walkPart(t, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body, &out)
 	return out
 }

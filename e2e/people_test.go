@@ -123,11 +123,11 @@ type arrived struct {
 // drainArrived runs the dispatcher and answers what arrived, with Reply-To.
 func (s *service) drainArrived(t *testing.T) []arrived {
 	t.Helper()
-	before := s.smtp.count()
+	before := s.smtp.Count()
 	s.drain(t)
 	var out []arrived
-	for _, r := range s.smtp.since(before) {
-		msg, err := mail.ReadMessage(bytes.NewReader(r.data))
+	for _, r := range s.smtp.Since(before) {
+		msg, err := mail.ReadMessage(bytes.NewReader(r.Data))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/jobs"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/notify"
@@ -31,7 +32,7 @@ type service struct {
 	composer   *notify.Composer
 	publisher  *publish.Publisher
 	dispatcher *jobs.Dispatcher
-	smtp       *smtpServer
+	smtp       *testkit.SMTPServer
 }
 
 func newService(t *testing.T) *service {
@@ -42,15 +43,8 @@ func newService(t *testing.T) *service {
 // newServiceWith is newService on a database seed fills.
 func newServiceWith(t *testing.T, seed func(*testing.T, *store.Store)) *service {
 	t.Helper()
-	ctx := context.Background()
-	loc, err := time.LoadLocation("Europe/Moscow")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := store.New(storetest.Database(t), nil)
-	if err := st.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
+	loc := testkit.Moscow(t)
+	st := storetest.Store(t, nil)
 	seed(t, st)
 	planner, err := planning.NewPlanner(planning.Config{Store: st, Travel: travel.DefaultModel(), Location: loc, Seed: 1})
 	if err != nil {
@@ -64,8 +58,8 @@ func newServiceWith(t *testing.T, seed func(*testing.T, *store.Store)) *service 
 	if err != nil {
 		t.Fatal(err)
 	}
-	box, port := startSMTP(t)
-	sender := notify.NewSMTP(notify.SMTPConfig{Host: "127.0.0.1", Port: port, TLS: notify.TLSNone, From: "Fieldvisit <plan@fieldvisit.test>"})
+	box := testkit.NewSMTPServer(t, testkit.SMTPOptions{})
+	sender := notify.NewSMTP(notify.SMTPConfig{Host: box.Host(), Port: box.Port(), TLS: notify.TLSNone, From: "Fieldvisit <plan@fieldvisit.test>"})
 	t.Cleanup(func() { _ = sender.Close() })
 	dispatcher, err := jobs.NewDispatcher(jobs.DispatcherConfig{Store: st, Sender: sender, SendTimeout: 10 * time.Second})
 	if err != nil {
@@ -77,7 +71,7 @@ func newServiceWith(t *testing.T, seed func(*testing.T, *store.Store)) *service 
 // drain runs the dispatcher and returns the mails that arrived meanwhile.
 func (s *service) drain(t *testing.T) []mailMessage {
 	t.Helper()
-	before := s.smtp.count()
+	before := s.smtp.Count()
 	if err := s.dispatcher.Run(context.Background()); err != nil {
 		t.Fatalf("dispatch: %v", err)
 	}
@@ -89,7 +83,7 @@ func (s *service) drain(t *testing.T) []mailMessage {
 		t.Fatalf("%d messages still pending after the dispatcher ran, first %s: %s", len(pending), pending[0].ID, pending[0].LastError)
 	}
 	var out []mailMessage
-	for _, r := range s.smtp.since(before) {
+	for _, r := range s.smtp.Since(before) {
 		out = append(out, parseMail(t, r))
 	}
 	return out

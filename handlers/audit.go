@@ -199,7 +199,7 @@ func clip(s string, n int) string {
 // JSON field that differs, in name order, with book-keeping fields
 // (version, stamps) left out and long values shortened.
 func changeSummary(before, after any) string {
-	b, a := jsonFields(before), jsonFields(after)
+	b, a := auditFields(before), auditFields(after)
 	keys := make([]string, 0, len(a))
 	for k := range a {
 		keys = append(keys, k)
@@ -225,7 +225,7 @@ func changeSummary(before, after any) string {
 	return strings.Join(parts, "; ")
 }
 
-func jsonFields(v any) map[string]json.RawMessage {
+func auditFields(v any) map[string]json.RawMessage {
 	out := map[string]json.RawMessage{}
 	if data, err := json.Marshal(v); err == nil {
 		_ = json.Unmarshal(data, &out)

@@ -156,8 +156,8 @@ type loginResult struct {
 	User      *models.User `json:"user"`
 }
 
-// login checks e-mail and password, rate limiting attempts per e-mail and
-// per client address, and opens a session.
+// login checks e-mail and password (checkLogin, which limits failures) and
+// opens a session.
 func (s *Server) login(c *gin.Context) error {
 	var p loginParams
 	if err := bindJSON(c, &p); err != nil {
@@ -186,9 +186,10 @@ func (s *Server) login(c *gin.Context) error {
 }
 
 // checkLogin checks an e-mail and password for the API and the login page
-// alike: attempts are rate limited per e-mail and per client address
-// (*rateLimitedError), and a wrong e-mail costs as much as a wrong password
-// (a deniedError wrapping models.ErrUnauthenticated).
+// alike: failures slow further attempts per (client address, e-mail) and
+// per client address (loginLimiter; *rateLimitedError), and a wrong e-mail
+// costs as much as a wrong password (a deniedError wrapping
+// models.ErrUnauthenticated).
 func (s *Server) checkLogin(c *gin.Context, email, password string) (*models.User, error) {
 	ip := c.ClientIP()
 	if wait, ok := s.logins.take(email, ip); !ok {
@@ -200,12 +201,14 @@ func (s *Server) checkLogin(c *gin.Context, email, password string) (*models.Use
 	case err == nil:
 		hash = user.PasswordHash
 	case !errors.Is(err, models.ErrNotFound):
+		s.logins.release(email, ip)
 		return nil, err
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || user == nil {
+		s.logins.failed(email, ip)
 		return nil, &deniedError{sentinel: models.ErrUnauthenticated, reason: "wrong e-mail or password"}
 	}
-	s.logins.refund(email, ip)
+	s.logins.succeeded(email, ip)
 	return user, nil
 }
 

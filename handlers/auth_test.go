@@ -1,6 +1,10 @@
 package handlers
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -110,38 +114,80 @@ func TestLoginRefusals(t *testing.T) {
 	e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/me"}).want(t, http.StatusUnauthorized).problem(t)
 }
 
+// loginFrom logs in over a connection from the loopback address ip (any
+// 127.x.y.z reaches the test server), as a client elsewhere would, and
+// answers the status and Retry-After.
+func (e *env) loginFrom(t *testing.T, ip, who, password string) (int, string) {
+	t.Helper()
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	client := &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}}
+	defer client.CloseIdleConnections()
+	body, _ := json.Marshal(map[string]string{"email": e.users[who].Email, "password": password})
+	res, err := client.Post(e.http.URL+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	_, _ = io.Copy(io.Discard, res.Body)
+	return res.StatusCode, res.Header.Get("Retry-After")
+}
+
+// TestLoginRateLimit: failures slow the address they come from, with waits
+// that double, while the owner logging in from their own address is let in.
 func TestLoginRateLimit(t *testing.T) {
 	e := newEnv(t)
-	// Per e-mail: five failures, then 429 even with the right password.
-	for range emailBurst {
-		e.login(t, coord, "wrong", http.StatusUnauthorized)
+	const attacker, owner = "127.0.0.2", "127.0.0.3"
+	for range pairFree {
+		if st, _ := e.loginFrom(t, attacker, coord, "wrong"); st != http.StatusUnauthorized {
+			t.Fatalf("free failure: %d", st)
+		}
 	}
-	_, _, res := e.login(t, coord, testPassword, http.StatusTooManyRequests)
-	if got := res.header.Get("Retry-After"); got != "60" {
-		t.Errorf("Retry-After = %q, want 60", got)
+	// From the attacker's address: 429 even with the right password, and no
+	// session is opened.
+	before := e.snapshot()
+	if st, after := e.loginFrom(t, attacker, coord, testPassword); st != http.StatusTooManyRequests || after != "30" {
+		t.Errorf("after %d failures: %d, Retry-After %q; want 429 after 30", pairFree, st, after)
 	}
-	// Another account from the same address is not limited yet.
-	e.login(t, trainerA, testPassword, http.StatusOK)
-	// A minute later one more attempt is allowed, and a success is not counted.
-	e.clock.Advance(emailInterval)
-	e.login(t, coord, testPassword, http.StatusOK)
-	e.login(t, coord, testPassword, http.StatusOK)
-	e.login(t, coord, "wrong", http.StatusUnauthorized)
-	e.login(t, coord, testPassword, http.StatusTooManyRequests)
+	if d := before.diff(e.snapshot()); d != "" {
+		t.Errorf("a refused login wrote: %s", d)
+	}
+	// The owner, from their own address, logs in.
+	if st, _ := e.loginFrom(t, owner, coord, testPassword); st != http.StatusOK {
+		t.Errorf("the owner from their own address: %d, want 200", st)
+	}
+	// Another account from the attacker's address is not limited yet.
+	if st, _ := e.loginFrom(t, attacker, trainerA, testPassword); st != http.StatusOK {
+		t.Errorf("another account from the same address: %d", st)
+	}
+	// After the wait one more attempt; another failure doubles the wait.
+	e.clock.Advance(pairLockout)
+	if st, _ := e.loginFrom(t, attacker, coord, "wrong"); st != http.StatusUnauthorized {
+		t.Errorf("after the wait: %d", st)
+	}
+	if st, after := e.loginFrom(t, attacker, coord, testPassword); st != http.StatusTooManyRequests || after != "60" {
+		t.Errorf("second lockout: %d, Retry-After %q; want 429 after 60", st, after)
+	}
+	if st := e.srv.logins.stats(); st.Pair != 2 || st.Refused != 2 {
+		t.Errorf("lockouts %+v, want 2 started and 2 attempts refused", st)
+	}
 
 	// Per address: failures spread over several accounts, none of them at
-	// its own limit, hit the address limit.
+	// its own limit, hit the address limit; other addresses are not slowed.
 	e2 := newEnv(t)
 	accounts := roleNames[1:]
-	for i := range ipBurst {
-		e2.login(t, accounts[i%len(accounts)], "wrong", http.StatusUnauthorized)
+	for i := range addressFree {
+		e2.loginFrom(t, attacker, accounts[i%len(accounts)], "wrong")
 	}
-	res = e2.do(req{method: http.MethodPost, path: "/api/v1/auth/login", body: map[string]string{"email": e2.users[coord].Email, "password": testPassword}}).want(t, http.StatusTooManyRequests)
-	if got := res.header.Get("Retry-After"); got != "3" {
-		t.Errorf("Retry-After = %q, want 3", got)
+	if st, after := e2.loginFrom(t, attacker, coord, testPassword); st != http.StatusTooManyRequests || after != "2" {
+		t.Errorf("address over its limit: %d, Retry-After %q; want 429 after 2", st, after)
 	}
-	e2.clock.Advance(ipInterval)
-	e2.login(t, coord, testPassword, http.StatusOK)
+	if st, _ := e2.loginFrom(t, owner, coord, testPassword); st != http.StatusOK {
+		t.Errorf("another address: %d", st)
+	}
+	e2.clock.Advance(addressLockout)
+	if st, _ := e2.loginFrom(t, attacker, coord, testPassword); st != http.StatusOK {
+		t.Errorf("after the address's wait: %d", st)
+	}
 }
 
 func TestAPITokens(t *testing.T) {

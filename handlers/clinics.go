@@ -69,10 +69,7 @@ func (s *Server) listClinics(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := list[models.Clinic]{Items: nonNil(items)}
-	if len(items) > 0 {
-		out.Next = nextCursor(len(items), page, items[len(items)-1].ID)
-	}
+	out := pageOf(items, page, func(cl models.Clinic) string { return cl.ID })
 	for i := range out.Items {
 		presentClinic(&out.Items[i])
 	}

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -103,8 +104,182 @@ func decodeStrict(r io.Reader, dst any) error {
 	return nil
 }
 
-// decodeBytes is decodeStrict over a byte slice.
-func decodeBytes(b []byte, dst any) error { return decodeStrict(bytes.NewReader(b), dst) }
+// decodeBytes is decodeStrict over a byte slice, after checkKeys: keys must
+// match fields exactly and appear once per object.
+func decodeBytes(b []byte, dst any) error {
+	if err := checkKeys(b, reflect.TypeOf(dst)); err != nil {
+		return err
+	}
+	return decodeStrict(bytes.NewReader(b), dst)
+}
+
+// checkKeys walks the JSON in body alongside the Go type t it is about to be
+// decoded into and refuses, as a 400 naming the key, what encoding/json
+// would let pass: a key given twice in one object (the decoder keeps the
+// last without a word) and a key that matches a field only when case is
+// ignored ("Topic" for "topic"). It also refuses control characters in
+// string values (checkControl). Malformed JSON is left to the decoder, which
+// explains it better.
+func checkKeys(body []byte, t reflect.Type) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	w := keyWalker{dec: dec}
+	err := w.value(t, "")
+	var bad *badRequestError
+	if errors.As(err, &bad) {
+		return err
+	}
+	return nil
+}
+
+// keyWalker reads one JSON value token by token; see checkKeys.
+type keyWalker struct{ dec *json.Decoder }
+
+// unmarshalerType is json.Unmarshaler: a type that decodes itself has no
+// fields checkKeys can know.
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// value checks the next value, which is decoded into t (nil: unknown, so
+// only duplicates are checked) at path (the field name problems give).
+func (w keyWalker) value(t reflect.Type, path string) error {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t != nil && (t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(unmarshalerType)) {
+		t = nil
+	}
+	tok, err := w.dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('{'):
+		return w.object(t, path)
+	case json.Delim('['):
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
+		for i := 0; w.dec.More(); i++ {
+			if err := w.value(elem, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		_, err = w.dec.Token() // ]
+		return err
+	}
+	if s, ok := tok.(string); ok {
+		return checkControl(path, s)
+	}
+	return nil
+}
+
+// multilineFields are the JSON fields that hold free text of several lines;
+// every other string is one line.
+var multilineFields = []string{"comment", "notes"}
+
+// checkControl refuses control characters in the string value of field: a
+// NUL or an escape sequence stored in a topic or a name would reach mails,
+// calendars and pages. Multi-line fields may break lines and indent
+// (models.ControlCharacter); passwords are secrets, compared and never
+// shown, so they are left as typed.
+func checkControl(field, s string) error {
+	name := field[strings.LastIndex(field, ".")+1:]
+	if name == "password" {
+		return nil
+	}
+	multiline := slices.Contains(multilineFields, name)
+	r, bad := models.ControlCharacter(s, multiline)
+	switch {
+	case !bad:
+		return nil
+	case multiline:
+		return badRequest(field, fmt.Sprintf("%s must not contain control characters other than line breaks and tabs (found %U)", field, r))
+	default:
+		return badRequest(field, fmt.Sprintf("%s must be one line without control characters (found %U)", field, r))
+	}
+}
+
+// object checks the members of an object whose { has been read.
+func (w keyWalker) object(t reflect.Type, path string) error {
+	var fields map[string]reflect.Type
+	if t != nil && t.Kind() == reflect.Struct {
+		fields = jsonFields(t, map[string]reflect.Type{})
+	}
+	seen := map[string]bool{}
+	for w.dec.More() {
+		tok, err := w.dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := tok.(string)
+		field := key
+		if path != "" {
+			field = path + "." + key
+		}
+		if seen[key] {
+			return badRequest(field, fmt.Sprintf("the key %q is given twice; give each key once", field))
+		}
+		seen[key] = true
+		var ft reflect.Type
+		switch {
+		case fields != nil:
+			var ok bool
+			if ft, ok = fields[key]; !ok {
+				for name := range fields {
+					if strings.EqualFold(name, key) {
+						return badRequest(field, fmt.Sprintf("unknown field %q: keys are case-sensitive, did you mean %q?", field, name))
+					}
+				}
+			}
+		case t != nil && t.Kind() == reflect.Map:
+			ft = t.Elem()
+		}
+		if err := w.value(ft, field); err != nil {
+			return err
+		}
+	}
+	_, err := w.dec.Token() // }
+	return err
+}
+
+// jsonFields adds the JSON names of struct t's fields, and their types, to
+// into, including the fields of embedded structs without a name of their
+// own, the way encoding/json promotes them. A struct's own fields win over
+// promoted ones of the same name.
+func jsonFields(t reflect.Type, into map[string]reflect.Type) map[string]reflect.Type {
+	var embedded []reflect.Type
+	for f := range t.Fields() {
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		if f.Anonymous && name == "" {
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				embedded = append(embedded, ft)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if _, taken := into[name]; !taken {
+			into[name] = ft
+		}
+	}
+	for _, e := range embedded {
+		jsonFields(e, into)
+	}
+	return into
+}
 
 // decodeError explains a json.Decoder error in terms of the request.
 func decodeError(err error) error {

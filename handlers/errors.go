@@ -73,6 +73,7 @@ func problemFor(err error) (Problem, bool) {
 		bad        *badRequestError
 		status     *statusError
 		limited    *rateLimitedError
+		overload   *overloadError
 		conflict   *models.ConflictError
 		tooLarge   *http.MaxBytesError
 	)
@@ -97,6 +98,13 @@ func problemFor(err error) (Problem, bool) {
 	case errors.As(err, &limited):
 		return Problem{Type: "urn:fieldvisit:problem:rate-limited", Title: "Too many requests",
 			Status: http.StatusTooManyRequests, Detail: limited.Error()}, false
+	case errors.As(err, &overload):
+		if overload.status == http.StatusServiceUnavailable {
+			return Problem{Type: "urn:fieldvisit:problem:busy", Title: "Service busy",
+				Status: overload.status, Detail: overload.detail}, false
+		}
+		return Problem{Type: "urn:fieldvisit:problem:rate-limited", Title: "Too many requests",
+			Status: overload.status, Detail: overload.detail}, false
 	case errors.Is(err, models.ErrNotFound):
 		return Problem{Type: "urn:fieldvisit:problem:not-found", Title: "Not found",
 			Status: http.StatusNotFound, Detail: "no such resource"}, false
@@ -151,6 +159,19 @@ func (s *Server) renderErrors(c *gin.Context) {
 // writeProblem renders err as problem+json and logs unexpected ones; on
 // a browser page path it renders the friendly error page instead.
 func (s *Server) writeProblem(c *gin.Context, err error) {
+	var overload *overloadError
+	if !errors.As(err, &overload) && isTimeout(err) {
+		// A database that did not answer in time (or a caller that gave
+		// up waiting) is a busy service, not a broken one.
+		s.log.WarnContext(c.Request.Context(), "request timed out",
+			slog.String("request_id", requestID(c)), slog.String("path", loggedPath(c)), slog.Any("error", err))
+		err = errDatabaseBusy(err)
+		s.observeRefusal(err)
+	}
+	var later interface{ retryAfter() time.Duration }
+	if errors.As(err, &later) {
+		c.Header("Retry-After", retryAfterHeader(later.retryAfter()))
+	}
 	if isPagePath(c.Request.URL.Path) {
 		s.writeErrorPage(c, err)
 		return

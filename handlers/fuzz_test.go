@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,6 +47,11 @@ func FuzzDecodeRequest(f *testing.F) {
 		`{"pin":{"start":"99:99"}}`,
 		`{"topic":"\u0000","skills":[""]}`,
 		`{"a":1}`, `[]`, `null`, `{} {}`, `{"kind":`,
+		`{"clinic_id":"0123456789abcdef01234567","kind":"follow_up","topic":"x","topic":"y"}`,
+		`{"clinic_id":"0123456789abcdef01234567","kind":"follow_up","Topic":"x"}`,
+		`{"clinic_id":"0123456789abcdef01234567","kind":"follow_up","topic":"x","PIN":{"trainer_id":"0123456789abcdef01234568"}}`,
+		`{"clinic_id":"0123456789abcdef01234567","kind":"follow_up","topic":"x","pin":{"date":"2025-03-11","date":"2025-03-12"}}`,
+		`{"clinic_id":"0123456789abcdef01234567","kind":"follow_up","topic":"x","preferred_windows":{"mon":[{"start":"09:00","end":"12:00","End":"13:00"}]}}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -57,6 +63,9 @@ func FuzzDecodeRequest(f *testing.F) {
 				t.Fatalf("unexpected kind of error %T: %v", err, err)
 			}
 			return
+		}
+		if dup, cased := suspectKeys(body); dup != "" || cased != "" {
+			t.Fatalf("accepted a body with key %q twice or key %q not in lower case", dup, cased)
 		}
 		if r.Status != models.StatusNew || r.DurationMinutes < 15 || r.DueDate < r.EarliestDate || r.Skills == nil {
 			t.Fatalf("accepted an invalid request: %+v", r)
@@ -93,6 +102,10 @@ func FuzzDecodeAvailability(f *testing.F) {
 		`{"weekly":{"mon":[{"start":9,"end":"10:00"}]}}`,
 		`{"weekly":{"mon":[{"start":"09:00","end":"10:00"}]},"extra":true}`,
 		`{}`, `null`, `"x"`, `{"weekly":`,
+		`{"weekly":{"mon":[{"start":"09:00","end":"13:00"}],"mon":[]}}`,
+		`{"Weekly":{"mon":[{"start":"09:00","end":"13:00"}]}}`,
+		`{"overrides":[{"date":"2025-03-11","Off":true}]}`,
+		`{"lunch":{"earliest":"12:00","latest":"14:00","minutes":30,"minutes":0}}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -103,6 +116,9 @@ func FuzzDecodeAvailability(f *testing.F) {
 				t.Fatalf("unexpected kind of error %T: %v", err, err)
 			}
 			return
+		}
+		if dup, cased := suspectKeys(body); dup != "" || cased != "" {
+			t.Fatalf("accepted a body with key %q twice or key %q not in lower case", dup, cased)
 		}
 		if err := a.Validate(); err != nil {
 			t.Fatalf("accepted invalid availability: %v", err)
@@ -128,4 +144,50 @@ func FuzzDecodeAvailability(f *testing.F) {
 			}
 		}
 	})
+}
+
+// suspectKeys is the fuzz targets' own account of the keys in body, written
+// independently of checkKeys: a key given twice in one object, and a key
+// with an upper-case letter (every field of the request and availability
+// bodies is lower case, and neither holds a map). Both must be refused.
+func suspectKeys(body []byte) (dup, cased string) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var objects []map[string]bool // the keys seen in each open object
+	expectKey := func() bool { return len(objects) > 0 && objects[len(objects)-1] != nil }
+	var inKey []bool // per open container: is the next string a key?
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return dup, cased
+		}
+		switch tok {
+		case json.Delim('{'):
+			objects = append(objects, map[string]bool{})
+			inKey = append(inKey, true)
+			continue
+		case json.Delim('['):
+			objects = append(objects, nil)
+			inKey = append(inKey, false)
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			objects, inKey = objects[:len(objects)-1], inKey[:len(inKey)-1]
+		default:
+			if k, ok := tok.(string); ok && expectKey() && inKey[len(inKey)-1] {
+				seen := objects[len(objects)-1]
+				if seen[k] && dup == "" {
+					dup = k
+				}
+				if strings.ToLower(k) != k && cased == "" {
+					cased = k
+				}
+				seen[k] = true
+				inKey[len(inKey)-1] = false
+				continue
+			}
+		}
+		// A value ended: in an object, a key comes next.
+		if len(inKey) > 0 && objects[len(objects)-1] != nil {
+			inKey[len(inKey)-1] = true
+		}
+	}
 }

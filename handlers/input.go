@@ -56,8 +56,19 @@ func versionOf(v int64) func() (int64, error) {
 	return func() (int64, error) { return v, nil }
 }
 
-// pageParams reads limit and after from the query.
+// pageParams reads limit and after from the query; after is a document id.
 func pageParams(q url.Values) (models.Page, error) {
+	return pageParamsWith(q, func(after string) error {
+		if !models.ValidID(after) {
+			return badRequest("after", "after must be an id from a previous page's next")
+		}
+		return nil
+	})
+}
+
+// pageParamsWith reads limit and after from the query, checking a
+// non-empty after with checkAfter: collections differ in what an id is.
+func pageParamsWith(q url.Values, checkAfter func(after string) error) (models.Page, error) {
 	p := models.Page{Limit: models.DefaultPageSize, After: q.Get("after")}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -66,10 +77,22 @@ func pageParams(q url.Values) (models.Page, error) {
 		}
 		p.Limit = n
 	}
-	if p.After != "" && !models.ValidID(p.After) {
-		return p, badRequest("after", "after must be an id from a previous page's next")
+	if p.After != "" {
+		if err := checkAfter(p.After); err != nil {
+			return p, err
+		}
 	}
 	return p, nil
+}
+
+// pageOf is one page of items, with the cursor of the next page when this
+// one is full; id reads an item's id.
+func pageOf[T any](items []T, page models.Page, id func(T) string) list[T] {
+	out := list[T]{Items: nonNil(items)}
+	if len(items) > 0 {
+		out.Next = nextCursor(len(items), page, id(items[len(items)-1]))
+	}
+	return out
 }
 
 // nextCursor is the cursor after a page of n items whose last id is last:

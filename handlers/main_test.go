@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/store"
 	"github.com/fieldvisit/fieldvisit/store/storetest"
@@ -29,24 +29,6 @@ import (
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode)
 	storetest.Main(m)
-}
-
-// testClock is a settable clock shared by the server and the store.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 // testWeek is the week the planning tests plan: the one after the test
@@ -74,7 +56,7 @@ type env struct {
 	st    *store.Store
 	srv   *Server
 	http  *httptest.Server
-	clock *testClock
+	clock *testkit.Clock
 	doc   *openapi3.T
 	route routers.Router
 
@@ -91,11 +73,8 @@ type envOption func(*Config)
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	ctx := context.Background()
-	clock := &testClock{t: time.Date(2025, 3, 5, 9, 0, 0, 0, time.UTC)} // a Wednesday
-	st := store.New(storetest.Database(t), clock.Now)
-	if err := st.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
+	clock := testkit.NewClock(time.Date(2025, 3, 5, 9, 0, 0, 0, time.UTC)) // a Wednesday
+	st := storetest.Store(t, clock.Now)
 	cfg := Config{Store: st, Now: clock.Now, Ready: st.Ping, PasswordCost: bcrypt.MinCost}
 	for _, o := range opts {
 		o(&cfg)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -35,20 +34,7 @@ func outboxID(field, id string) error {
 
 // outboxPage reads limit and after; outbox ids are keys, not ObjectIDs.
 func outboxPage(q url.Values) (models.Page, error) {
-	p := models.Page{Limit: models.DefaultPageSize, After: q.Get("after")}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > models.MaxPageSize {
-			return p, badRequest("limit", "limit must be an integer between 1 and "+strconv.Itoa(models.MaxPageSize))
-		}
-		p.Limit = n
-	}
-	if p.After != "" {
-		if err := outboxID("after", p.After); err != nil {
-			return p, err
-		}
-	}
-	return p, nil
+	return pageParamsWith(q, func(after string) error { return outboxID("after", after) })
 }
 
 // listOutbox answers the outbox messages of one status (default failed,
@@ -71,10 +57,7 @@ func (s *Server) listOutbox(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := list[models.OutboxMessage]{Items: nonNil(items)}
-	if len(items) > 0 {
-		out.Next = nextCursor(len(items), page, items[len(items)-1].ID)
-	}
+	out := pageOf(items, page, func(o models.OutboxMessage) string { return o.ID })
 	writeJSON(c, http.StatusOK, out)
 	return nil
 }

@@ -63,15 +63,16 @@ func (s *Server) renderAccount(c *gin.Context, status int, p accountPage, f *for
 }
 
 // changePassword answers POST /account/password: the current password must
-// be right, the new one 8–72 bytes and typed twice alike.
+// be right, the new one 8–72 characters (and at most 72 bytes, bcrypt's
+// limit) and typed twice alike.
 func (s *Server) changePassword(c *gin.Context) error {
 	f := postedForm(c, "current", "new", "repeat")
 	u := *caller(c).user
 	if bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(f.Values["current"])) != nil {
 		f.fail("current", s.tr(c, "account.password.wrong"))
 	}
-	if n := len(f.Values["new"]); n < minPasswordLength || n > 72 {
-		f.fail("new", s.tr(c, "account.password.length"))
+	if problem := passwordProblem(f.Values["new"]); problem != "" {
+		f.fail("new", s.tr(c, "account.password."+problem))
 	} else if f.Values["new"] != f.Values["repeat"] {
 		f.fail("repeat", s.tr(c, "account.password.mismatch"))
 	}

@@ -178,12 +178,12 @@ func TestLoginFailureMessageKeepsEmail(t *testing.T) {
 		t.Fatalf("empty login: %d\n%s", p.status, p.body)
 	}
 	// The API's rate limit applies to the form too.
-	for range emailBurst {
+	for range pairFree {
 		p = b.post("/login", url.Values{"csrf_token": {b.csrf(p)}, "email": {"limit@example.org"}, "password": {"wrong"}})
 	}
 	p = b.post("/login", url.Values{"csrf_token": {b.csrf(p)}, "email": {"limit@example.org"}, "password": {"wrong"}})
 	if p.status != http.StatusTooManyRequests || !strings.Contains(p.body, "Слишком много") {
-		t.Fatalf("after %d failures: %d", emailBurst, p.status)
+		t.Fatalf("after %d failures: %d", pairFree, p.status)
 	}
 }
 
@@ -263,8 +263,13 @@ func TestAccountFormsKeepTypedValues(t *testing.T) {
 		t.Fatalf("token: %d", p.status)
 	}
 	p = b.post("/account/password", url.Values{"csrf_token": {b.csrf(acc)}, "current": {"wrong"}, "new": {"short"}, "repeat": {"short"}})
-	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "The current password is wrong.") || !strings.Contains(p.body, "8 to 72 bytes") {
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "The current password is wrong.") || !strings.Contains(p.body, "8 to 72 characters") {
 		t.Fatalf("bad password form: %d", p.status)
+	}
+	long := strings.Repeat("ж", 37) // 37 characters, 74 bytes
+	p = b.post("/account/password", url.Values{"csrf_token": {b.csrf(acc)}, "current": {testPassword}, "new": {long}, "repeat": {long}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "longer than 72 bytes") {
+		t.Fatalf("a password over bcrypt's 72 bytes: %d", p.status)
 	}
 	p = b.post("/account/password", url.Values{"csrf_token": {b.csrf(acc)}, "current": {testPassword}, "new": {"a new long password"}, "repeat": {"a new long password"}})
 	if p.status != http.StatusSeeOther {

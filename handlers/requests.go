@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
 	"slices"
@@ -125,13 +126,60 @@ func (s *Server) requestFilter(c *gin.Context) (models.RequestFilter, models.Pag
 		}
 		f.Kind = k
 	}
-	if p := caller(c); p.is(models.RoleClinic) {
+	switch p := caller(c); {
+	case p.is(models.RoleClinic):
 		if f.ClinicID != "" && f.ClinicID != p.user.ClinicID {
 			return f, page, forbidden("a clinic lists only its own requests")
 		}
 		f.ClinicID = p.user.ClinicID
+	case p.is(models.RoleTrainer):
+		ids, err := s.trainerRequestIDs(c, p.user.TrainerID)
+		if err != nil {
+			return f, page, err
+		}
+		f.IDs = ids
 	}
 	return f, page, nil
+}
+
+// offeredWeeks is how many weeks, the current one first, a trainer sees the
+// requests of the stops offered to them in each week's latest plan.
+const offeredWeeks = 5
+
+// trainerRequestIDs lists the requests a trainer may see: those of their
+// visits and of the stops offered to them in the latest plan of this week
+// and the next ones (offeredWeeks). Other requests, with their clinics'
+// comments, are none of their business.
+func (s *Server) trainerRequestIDs(ctx context.Context, trainerID string) ([]string, error) {
+	visits, err := s.visits.Visits(ctx, models.VisitFilter{TrainerID: trainerID})
+	if err != nil {
+		return nil, fmt.Errorf("list the visits of trainer %s: %w", trainerID, err)
+	}
+	ids := map[string]bool{}
+	for _, v := range visits {
+		ids[v.RequestID] = true
+	}
+	monday := s.today().Monday()
+	for i := range offeredWeeks {
+		week := monday.AddDays(7 * i)
+		p, err := s.plans.LatestPlan(ctx, week)
+		if errors.Is(err, models.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load the plan of week %s: %w", week, err)
+		}
+		for _, r := range p.Routes {
+			if r.TrainerID != trainerID {
+				continue
+			}
+			for _, st := range r.Stops {
+				ids[st.RequestID] = true
+			}
+		}
+	}
+	// Never nil: a nil list would filter nothing.
+	return append([]string{}, slices.Sorted(maps.Keys(ids))...), nil
 }
 
 // listRequests answers requests by id (creation order), filtered.
@@ -144,10 +192,7 @@ func (s *Server) listRequests(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := list[models.Request]{Items: nonNil(items)}
-	if len(items) > 0 {
-		out.Next = nextCursor(len(items), page, items[len(items)-1].ID)
-	}
+	out := pageOf(items, page, func(r models.Request) string { return r.ID })
 	for i := range out.Items {
 		presentRequest(&out.Items[i])
 	}
@@ -219,8 +264,17 @@ func (s *Server) loadRequest(c *gin.Context) (*models.Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p := caller(c); p.is(models.RoleClinic) && r.ClinicID != p.user.ClinicID {
+	switch p := caller(c); {
+	case p.is(models.RoleClinic) && r.ClinicID != p.user.ClinicID:
 		return nil, fmt.Errorf("request %s of another clinic: %w", id, models.ErrNotFound)
+	case p.is(models.RoleTrainer):
+		ids, err := s.trainerRequestIDs(c, p.user.TrainerID)
+		if err != nil {
+			return nil, err
+		}
+		if _, found := slices.BinarySearch(ids, r.ID); !found {
+			return nil, fmt.Errorf("request %s is not on trainer %s's visits or plan: %w", id, p.user.TrainerID, models.ErrNotFound)
+		}
 	}
 	return r, nil
 }

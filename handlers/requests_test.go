@@ -123,6 +123,7 @@ func TestRequestListFilters(t *testing.T) {
 	e.do(req{as: coord, method: http.MethodPost, path: "/api/v1/requests", body: body}).want(t, http.StatusCreated).decode(t, &later)
 	planned := e.createRequest(e.clinicB.ID)
 	e.do(req{as: coord, method: http.MethodPost, path: "/api/v1/requests/" + planned.ID + "/status", body: map[string]any{"status": "planned", "version": 1}}).want(t, http.StatusOK)
+	e.visitOf(e.requestA, e.trainerA) // a trainer sees the requests of their visits only
 
 	for _, tc := range []struct {
 		as, query string
@@ -137,7 +138,8 @@ func TestRequestListFilters(t *testing.T) {
 		{coord, "?week=2025-03-10", []string{e.requestA.ID, e.requestB.ID, planned.ID}},
 		{coord, "?kind=micro_training", []string{later.ID}},
 		{coord, "?priority=normal&clinic_id=" + e.clinicB.ID, []string{e.requestB.ID, planned.ID}},
-		{trainerA, "?status=new", []string{e.requestA.ID, e.requestB.ID, later.ID}},
+		{trainerA, "?status=new", []string{e.requestA.ID}},
+		{trainerB, "", nil},
 		{clinicA, "", []string{e.requestA.ID, later.ID}},
 		{clinicB, "?status=planned", []string{planned.ID}},
 	} {

@@ -63,6 +63,7 @@ func (e *env) currentVersion(kind, id string) int64 {
 // answer a problem and write nothing.
 func TestRoleMatrix(t *testing.T) {
 	e := newEnv(t, withPlanning(t))
+	e.visitOf(e.requestA, e.trainerA) // trainer A visits request A; trainer B has nothing to do with it
 	type matrixCase struct {
 		method, route string
 		public        bool
@@ -145,8 +146,9 @@ func TestRoleMatrix(t *testing.T) {
 			call: func(as string) req { return req{path: api + "/requests"} }},
 		{method: "POST", route: api + "/requests", want: statuses(201, coord, clinicA),
 			call: func(as string) req { return req{path: api + "/requests", body: requestBody(e.clinicA.ID)} }},
-		// Another clinic's request is "not found" for a clinic, not "forbidden".
-		{method: "GET", route: api + "/requests/:id", want: merge(statuses(200, coord, trainerA, trainerB, clinicA), clinicB, 404),
+		// Another clinic's request is "not found" for a clinic, not "forbidden";
+		// so is a request for a trainer who neither visits it nor is offered it.
+		{method: "GET", route: api + "/requests/:id", want: merge(merge(statuses(200, coord, trainerA, clinicA), clinicB, 404), trainerB, 404),
 			call: func(as string) req { return req{path: reqA(as)} }},
 		{method: "PUT", route: api + "/requests/:id", want: merge(statuses(200, coord, clinicA), clinicB, 404),
 			call: func(as string) req {

@@ -78,7 +78,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, api + "/plans/:week/:version/publish", coordinator, s.publishPlan},
 		{http.MethodGet, api + "/plans/:week/:version/diff?against", coordinator, s.planDiff},
 		{http.MethodPost, api + "/plans/:week/:version/edits", coordinator, s.editPlan},
-		{http.MethodGet, api + "/visits?week&trainer_id&clinic_id&status", anyone, s.listVisits},
+		{http.MethodGet, api + "/visits?week&trainer_id&clinic_id&status&limit&after", anyone, s.listVisits},
 		{http.MethodGet, api + "/visits/:id", anyone, s.getVisit},
 		{http.MethodPost, api + "/visits/:id/complete", coordinatorTrainer, s.completeVisit},
 		{http.MethodGet, api + "/outbox?status&limit&after", coordinator, s.listOutbox},
@@ -144,7 +144,7 @@ func (s *Server) router() (*gin.Engine, error) {
 	e.ContextWithFallback = true
 	e.RedirectTrailingSlash = false
 	e.HandleMethodNotAllowed = true
-	e.Use(withRequestID, s.accessLog, s.recoverPanics, s.renderErrors, s.limitBody, s.withLocation)
+	e.Use(withRequestID, s.observe, s.accessLog, s.recoverPanics, s.renderErrors, s.limit, s.limitBody, s.withLocation)
 	e.NoRoute(handle(func(*gin.Context) error {
 		return &statusError{status: http.StatusNotFound, detail: "no such endpoint"}
 	}))

@@ -129,6 +129,12 @@ type Config struct {
 	// TileURL is the map tile template of the trainers' day maps
 	// (OpenStreetMap's when empty).
 	TileURL string
+	// Limits bound each caller's and all callers' share of the service;
+	// the zero value sets no limit.
+	Limits Limits
+	// Observer receives request measurements (metrics); nil measures
+	// nothing.
+	Observer Observer
 }
 
 // Server holds the API's dependencies; its methods are the handlers.
@@ -164,6 +170,8 @@ type Server struct {
 	secureCookies bool
 	maxBodyBytes  int64
 	logins        *loginLimiter
+	limits        *limiter
+	observer      Observer
 	openAPI       []byte
 	passwordCost  int
 	// dummyHash is compared against when a login names an unknown e-mail,
@@ -215,6 +223,7 @@ func New(cfg Config) (*Server, error) {
 		ready:            cfg.Ready,
 		secureCookies:    cfg.SecureCookies,
 		maxBodyBytes:     cfg.MaxBodyBytes,
+		observer:         cfg.Observer,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -243,10 +252,14 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.passwordCost, s.dummyHash = cfg.PasswordCost, hash
 	}
-	s.logins = newLoginLimiter(s.now)
 	s.tileURL, s.fieldStore = cfg.TileURL, fieldStoreOf(cfg.Store)
 	if s.tileURL == "" {
 		s.tileURL = defaultTileURL
+	}
+	s.logins = newLoginLimiter(s.now, s.log)
+	s.limits = newLimiter(cfg.Limits)
+	if s.observer == nil {
+		s.observer = nopObserver{}
 	}
 	doc, err := openAPIJSON()
 	if err != nil {

@@ -68,8 +68,10 @@ func (s *Server) issueAPIToken(ctx context.Context, userID string, p tokenParams
 		days = *p.ExpiresInDays
 	}
 	v := &models.ValidationError{}
-	if name := strings.TrimSpace(p.Name); name == "" || len(name) > 100 {
-		v.Add("name", "is required, at most 100 characters")
+	if name := strings.TrimSpace(p.Name); name == "" || models.TextLength(name) > models.MaxShortLength {
+		v.Add("name", "is required, at most %d characters", models.MaxShortLength)
+	} else if r, bad := models.ControlCharacter(name, false); bad {
+		v.Add("name", "must be one line without control characters (found %U)", r)
 	}
 	if days < 1 || days > maxTokenDays {
 		v.Add("expires_in_days", "must be between 1 and %d", maxTokenDays)

@@ -68,10 +68,7 @@ func (s *Server) listTrainers(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := list[models.Trainer]{Items: nonNil(items)}
-	if len(items) > 0 {
-		out.Next = nextCursor(len(items), page, items[len(items)-1].ID)
-	}
+	out := pageOf(items, page, func(t models.Trainer) string { return t.ID })
 	for i := range out.Items {
 		presentTrainer(&out.Items[i])
 	}

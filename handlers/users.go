@@ -11,8 +11,39 @@ import (
 	"github.com/fieldvisit/fieldvisit/models"
 )
 
-// minPasswordLength applies to accounts made through the API.
-const minPasswordLength = 8
+// Password limits, in characters as the OpenAPI counts them. bcrypt reads
+// only the first 72 bytes, so a password must also fit in 72 bytes of UTF-8:
+// a longer one would be checked only in part. The two limits get their own
+// messages (passwordProblem).
+const (
+	minPasswordLength = 8
+	maxPasswordLength = 72
+	maxPasswordBytes  = 72
+)
+
+// passwordProblem says what is wrong with a new password: "length" (not 8
+// to 72 characters), "bytes" (over bcrypt's 72 bytes) or "" (nothing).
+func passwordProblem(pw string) string {
+	if n := models.TextLength(pw); n < minPasswordLength || n > maxPasswordLength {
+		return "length"
+	}
+	if len(pw) > maxPasswordBytes {
+		return "bytes"
+	}
+	return ""
+}
+
+// PasswordError explains passwordProblem in English, for the API and the
+// command line; nil when the password is acceptable.
+func PasswordError(pw string) error {
+	switch passwordProblem(pw) {
+	case "length":
+		return fmt.Errorf("must be %d to %d characters long", minPasswordLength, maxPasswordLength)
+	case "bytes":
+		return fmt.Errorf("must fit in %d bytes of UTF-8 (the bcrypt limit); letters outside Latin take 2 or more bytes each, so use fewer of them", maxPasswordBytes)
+	}
+	return nil
+}
 
 // UserParams is the body of POST /users.
 type UserParams struct {
@@ -36,10 +67,7 @@ func (s *Server) listUsers(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := list[models.User]{Items: nonNil(items)}
-	if len(items) > 0 {
-		out.Next = nextCursor(len(items), page, items[len(items)-1].ID)
-	}
+	out := pageOf(items, page, func(u models.User) string { return u.ID })
 	writeJSON(c, http.StatusOK, out)
 	return nil
 }
@@ -60,8 +88,8 @@ func (s *Server) createUser(c *gin.Context) error {
 	if err := u.Validate(); err != nil {
 		errors.As(err, &v)
 	}
-	if len(p.Password) < minPasswordLength || len(p.Password) > 72 {
-		v.Add("password", "must be %d to 72 bytes long", minPasswordLength)
+	if err := PasswordError(p.Password); err != nil {
+		v.Add("password", "%s", err)
 	}
 	if err := v.Err(); err != nil {
 		return err

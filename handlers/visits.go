@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -23,11 +24,15 @@ type VisitStore interface {
 // visitStatuses are the statuses a visit filter accepts.
 var visitStatuses = []models.VisitStatus{models.VisitScheduled, models.VisitDone, models.VisitCancelled}
 
-// listVisits answers published visits ordered by start: a coordinator's
-// choice, a trainer's own, a clinic's own.
+// listVisits answers published visits a page at a time, ordered by id like
+// every list: a coordinator's choice, a trainer's own, a clinic's own.
 func (s *Server) listVisits(c *gin.Context) error {
 	q := c.Request.URL.Query()
-	var f models.VisitFilter
+	page, err := pageParams(q)
+	if err != nil {
+		return err
+	}
+	f := models.VisitFilter{Page: &page}
 	if w := q.Get("week"); w != "" {
 		d := models.Date(w)
 		if !d.StartsWeek() {
@@ -70,7 +75,11 @@ func (s *Server) listVisits(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, list[models.Visit]{Items: nonNil(items)})
+	out := list[models.Visit]{Items: nonNil(items)}
+	if len(items) > 0 {
+		out.Next = nextCursor(len(items), page, items[len(items)-1].ID)
+	}
+	writeJSON(c, http.StatusOK, out)
 	return nil
 }
 
@@ -129,7 +138,7 @@ func (p *CompleteParams) validate() error {
 	default:
 		v.Add("outcome", "must be done or not_done")
 	}
-	if len(p.Note) > maxOutcomeNote {
+	if utf8.RuneCountInString(p.Note) > maxOutcomeNote {
 		v.Add("note", "must be at most %d characters", maxOutcomeNote)
 	}
 	if n := p.ParticipantsTrained; n != nil && (*n < 0 || *n > 1000) {
@@ -208,7 +217,7 @@ func (s *Server) closeRequest(ctx context.Context, req *models.Request, p Comple
 		next.Status = models.StatusNew
 		note := fmt.Sprintf("Not done (%s): %s", now.In(s.loc).Format("2006-01-02"), strings.TrimSpace(p.Note))
 		next.Comment = strings.TrimSpace(strings.TrimSpace(req.Comment) + "\n" + note)
-		if len(next.Comment) > 4000 {
+		if utf8.RuneCountInString(next.Comment) > 4000 {
 			next.Comment = note // the newest word matters most
 		}
 		if err := s.requests.UpdateRequest(ctx, &next); err != nil {

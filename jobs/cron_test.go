@@ -9,6 +9,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/jobs"
 	"github.com/fieldvisit/fieldvisit/models"
 )
@@ -36,7 +37,7 @@ func TestNewCronNeedsEveryScheduleOfItsJobs(t *testing.T) {
 	}
 	valid := func() jobs.CronConfig {
 		return jobs.CronConfig{
-			Location:     moscow(t),
+			Location:     testkit.Moscow(t),
 			PlanSchedule: hourly, Plan: noop,
 			ReminderSchedule: hourly, Reminders: day,
 			HousekeepingSchedule: hourly, Housekeeping: pass,
@@ -83,7 +84,7 @@ func TestNewCronNeedsEveryScheduleOfItsJobs(t *testing.T) {
 }
 
 func TestWeekAfter(t *testing.T) {
-	loc := moscow(t)
+	loc := testkit.Moscow(t)
 	tests := []struct {
 		tick time.Time
 		want models.Date
@@ -106,8 +107,7 @@ func TestWeekAfter(t *testing.T) {
 // the development mailbox, and Stop waits for a running job, cancelling it
 // when its own deadline passes.
 func TestCronRunsJobs(t *testing.T) {
-	stores, clock := instances(t, 1)
-	s := stores[0]
+	s, clock := instance(t)
 	enqueue(t, s, "m1")
 	d := newDispatcher(t, s, clock, nil, "a", 8)
 	passes := make(chan struct{}, 100)
@@ -124,7 +124,7 @@ func TestCronRunsJobs(t *testing.T) {
 			}
 			return err
 		}),
-		Location: moscow(t),
+		Location: testkit.Moscow(t),
 		Now:      clock.Now,
 	})
 	if err != nil {

@@ -57,10 +57,11 @@ type DispatcherConfig struct {
 	Backoff Backoff
 	// Rand returns jitter in [0, 1); default math/rand/v2's Float64.
 	Rand func() float64
-	// SendTimeout bounds one delivery; default 1m.
+	// SendTimeout bounds one delivery; default 30s.
 	SendTimeout time.Duration
 	// LeaseTTL is how long a claimed message is left alone by other
-	// dispatchers; it must exceed SendTimeout. Default SendTimeout + 1m.
+	// dispatchers; it must exceed SendTimeout. Default SendTimeout + 20s,
+	// so the message of a dispatcher that died is sent within a minute.
 	LeaseTTL time.Duration
 	// Batch is how many due messages one query fetches; default 50.
 	Batch int
@@ -99,10 +100,10 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 		cfg.Rand = rand.Float64
 	}
 	if cfg.SendTimeout <= 0 {
-		cfg.SendTimeout = time.Minute
+		cfg.SendTimeout = 30 * time.Second
 	}
 	if cfg.LeaseTTL <= 0 {
-		cfg.LeaseTTL = cfg.SendTimeout + time.Minute
+		cfg.LeaseTTL = cfg.SendTimeout + 20*time.Second
 	}
 	if cfg.LeaseTTL <= cfg.SendTimeout {
 		return nil, fmt.Errorf("new dispatcher: lease TTL %s must exceed the send timeout %s, or a slow send could be claimed twice", cfg.LeaseTTL, cfg.SendTimeout)

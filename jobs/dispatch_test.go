@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/jobs"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/notify"
@@ -40,9 +41,18 @@ func TestBackoffDelay(t *testing.T) {
 	}
 }
 
+// mailDispatcher returns a dispatcher of instance "a" on s (see
+// newDispatcher) that sends to a test SMTP server of its own, running when
+// up is true and down (refusing connections) until started otherwise.
+func mailDispatcher(t *testing.T, s *store.Store, clock *testkit.Clock, up bool, maxAttempts int) (*jobs.Dispatcher, *testkit.SMTPServer) {
+	t.Helper()
+	server := testkit.NewSMTPServer(t, testkit.SMTPOptions{Stopped: !up})
+	return newDispatcher(t, s, clock, sender(t, server), "a", maxAttempts), server
+}
+
 // newDispatcher returns a dispatcher on s with a fixed jitter of 0, so every
 // wait is exactly half its backoff step: 30s, 1m, 2m, 4m…
-func newDispatcher(t *testing.T, s *store.Store, clock *testClock, sender notify.Sender, holder string, maxAttempts int) *jobs.Dispatcher {
+func newDispatcher(t *testing.T, s *store.Store, clock *testkit.Clock, sender notify.Sender, holder string, maxAttempts int) *jobs.Dispatcher {
 	t.Helper()
 	d, err := jobs.NewDispatcher(jobs.DispatcherConfig{
 		Store:       s,
@@ -72,10 +82,8 @@ func runPass(t *testing.T, d *jobs.Dispatcher) {
 // wait and are retried on the backoff schedule (not before), and once it is
 // back each arrives exactly once.
 func TestDispatchRetriesUntilSMTPIsBack(t *testing.T) {
-	stores, clock := instances(t, 1)
-	s := stores[0]
-	server := newMailServer(t)
-	d := newDispatcher(t, s, clock, server.sender(t), "a", 8)
+	s, clock := instance(t)
+	d, server := mailDispatcher(t, s, clock, false, 8)
 	ids := []string{"visit:v1:seq:0:clinic:head@clinic.example", "visit:v2:seq:0:clinic:head@clinic.example", "week:2026-12-07:1:trainer:t1"}
 	enqueue(t, s, ids...)
 	start := clock.Now()
@@ -101,12 +109,7 @@ func TestDispatchRetriesUntilSMTPIsBack(t *testing.T) {
 	for _, step := range steps {
 		clock.Advance(step.advance)
 		if step.serverUp {
-			server.mu.Lock()
-			up := server.srv != nil
-			server.mu.Unlock()
-			if !up {
-				server.start()
-			}
+			server.Start()
 		}
 		runPass(t, d)
 		for _, id := range ids {
@@ -121,7 +124,7 @@ func TestDispatchRetriesUntilSMTPIsBack(t *testing.T) {
 		}
 	}
 
-	got := server.byMessageID()
+	got := byMessageID(t, server)
 	if len(got) != len(ids) {
 		t.Fatalf("received %v, want each of %d messages", got, len(ids))
 	}
@@ -130,9 +133,9 @@ func TestDispatchRetriesUntilSMTPIsBack(t *testing.T) {
 			t.Errorf("message %s arrived %d times, want exactly once", id, n)
 		}
 	}
-	for _, m := range server.messages() {
-		if len(m.to) != 1 || m.to[0] != "head@clinic.example" {
-			t.Errorf("message %s went to %v", m.messageID, m.to)
+	for _, m := range server.Messages() {
+		if len(m.To) != 1 || m.To[0] != "head@clinic.example" {
+			t.Errorf("message %s went to %v", m.Header(t).Get("Message-ID"), m.To)
 		}
 	}
 }
@@ -140,10 +143,8 @@ func TestDispatchRetriesUntilSMTPIsBack(t *testing.T) {
 // TestDispatchStopsPassDuringOutage: once three messages in a row fail, a
 // pass leaves the rest for the next one without spending their attempts.
 func TestDispatchStopsPassDuringOutage(t *testing.T) {
-	stores, clock := instances(t, 1)
-	s := stores[0]
-	server := newMailServer(t)
-	d := newDispatcher(t, s, clock, server.sender(t), "a", 8)
+	s, clock := instance(t)
+	d, _ := mailDispatcher(t, s, clock, false, 8)
 	ids := []string{"m1", "m2", "m3", "m4", "m5"}
 	enqueue(t, s, ids...)
 	attempts := func() []int {
@@ -168,10 +169,8 @@ func TestDispatchStopsPassDuringOutage(t *testing.T) {
 // is sent once the server answers.
 func TestDispatchGivesUpThenRetry(t *testing.T) {
 	ctx := context.Background()
-	stores, clock := instances(t, 1)
-	s := stores[0]
-	server := newMailServer(t)
-	d := newDispatcher(t, s, clock, server.sender(t), "a", 3)
+	s, clock := instance(t)
+	d, server := mailDispatcher(t, s, clock, false, 3)
 	const id = "visit:v1:seq:0:clinic:head@clinic.example"
 	enqueue(t, s, id)
 
@@ -186,9 +185,9 @@ func TestDispatchGivesUpThenRetry(t *testing.T) {
 	if len(failed) != 1 || failed[0].ID != id || failed[0].Attempts != 3 || !strings.Contains(failed[0].LastError, "connect") {
 		t.Fatalf("failed messages = %+v, want %s after 3 attempts with the connection error", failed, id)
 	}
-	server.start()
+	server.Start()
 	runPass(t, d) // a failed message is not retried by itself
-	if n := len(server.messages()); n != 0 {
+	if n := len(server.Messages()); n != 0 {
 		t.Fatalf("%d messages sent before the retry, want 0", n)
 	}
 
@@ -197,7 +196,7 @@ func TestDispatchGivesUpThenRetry(t *testing.T) {
 	}
 	runPass(t, d)
 	runPass(t, d)
-	if got := server.byMessageID(); len(got) != 1 || got[notify.MessageID(id, "fieldvisit.test")] != 1 {
+	if got := byMessageID(t, server); len(got) != 1 || got[notify.MessageID(id, "fieldvisit.test")] != 1 {
 		t.Fatalf("received %v, want %s once", got, id)
 	}
 	if m := message(t, s, id); m.Status != models.OutboxSent || m.Attempts != 1 {
@@ -211,11 +210,8 @@ func TestDispatchGivesUpThenRetry(t *testing.T) {
 // TestDispatchPermanentRefusalFailsAtOnce: a 5xx reply is not retried.
 func TestDispatchPermanentRefusalFailsAtOnce(t *testing.T) {
 	ctx := context.Background()
-	stores, clock := instances(t, 1)
-	s := stores[0]
-	server := newMailServer(t)
-	server.start()
-	d := newDispatcher(t, s, clock, server.sender(t), "a", 8)
+	s, clock := instance(t)
+	d, _ := mailDispatcher(t, s, clock, true, 8)
 	m := &models.OutboxMessage{ID: "m1", Mail: models.Mail{To: []string{"nobody@clinic.example"}, Subject: "s", Text: "t"}}
 	if _, err := s.EnqueueMail(ctx, m); err != nil {
 		t.Fatal(err)
@@ -228,8 +224,7 @@ func TestDispatchPermanentRefusalFailsAtOnce(t *testing.T) {
 }
 
 func TestDispatchToDevelopmentMailbox(t *testing.T) {
-	stores, clock := instances(t, 1)
-	s := stores[0]
+	s, clock := instance(t)
 	d := newDispatcher(t, s, clock, nil, "a", 8)
 	enqueue(t, s, "m1", "m2")
 	runPass(t, d)
@@ -250,13 +245,13 @@ func TestDispatchCrashSafety(t *testing.T) {
 	tests := []struct {
 		name string
 		// crash makes instance A claim id and die; it returns when A is gone.
-		crash func(t *testing.T, a *store.Store, clock *testClock, server *mailServer)
+		crash func(t *testing.T, a *store.Store, clock *testkit.Clock, server *testkit.SMTPServer)
 		// arrivals is how many copies reach the server in all.
 		arrivals int
 	}{
 		{
 			name: "lease claimed, then the holder died",
-			crash: func(t *testing.T, a *store.Store, clock *testClock, _ *mailServer) {
+			crash: func(t *testing.T, a *store.Store, clock *testkit.Clock, _ *testkit.SMTPServer) {
 				if _, err := a.ClaimLease(context.Background(), jobs.OutboxResource(id), "a", time.Minute); err != nil {
 					t.Fatal(err)
 				}
@@ -265,22 +260,18 @@ func TestDispatchCrashSafety(t *testing.T) {
 		},
 		{
 			name: "context cancelled while sending",
-			crash: func(t *testing.T, a *store.Store, clock *testClock, server *mailServer) {
+			crash: func(t *testing.T, a *store.Store, clock *testkit.Clock, server *testkit.SMTPServer) {
 				ctx, cancel := context.WithCancel(context.Background())
 				inMail := make(chan struct{})
 				release := make(chan struct{})
-				server.mu.Lock()
-				server.hook = func() { close(inMail); <-release }
-				server.mu.Unlock()
-				d := newDispatcher(t, a, clock, server.sender(t), "a", 8)
+				server.OnMail(func() { close(inMail); <-release })
+				d := newDispatcher(t, a, clock, sender(t, server), "a", 8)
 				done := make(chan error)
 				go func() { done <- d.Run(ctx) }()
 				<-inMail // A has claimed the message and is talking to the server
 				cancel()
 				err := <-done
-				server.mu.Lock()
-				server.hook = nil
-				server.mu.Unlock()
+				server.OnMail(nil)
 				close(release)
 				if !errors.Is(err, context.Canceled) {
 					t.Fatalf("cancelled pass: err = %v, want context.Canceled", err)
@@ -290,13 +281,11 @@ func TestDispatchCrashSafety(t *testing.T) {
 		},
 		{
 			name: "server took it, the holder died before marking",
-			crash: func(t *testing.T, a *store.Store, clock *testClock, server *mailServer) {
+			crash: func(t *testing.T, a *store.Store, clock *testkit.Clock, server *testkit.SMTPServer) {
 				ctx, cancel := context.WithCancel(context.Background())
-				server.mu.Lock()
 				var once sync.Once
-				server.afterData = func() { once.Do(cancel) }
-				server.mu.Unlock()
-				d := newDispatcher(t, a, clock, server.sender(t), "a", 8)
+				server.AfterData(func() { once.Do(cancel) })
+				d := newDispatcher(t, a, clock, sender(t, server), "a", 8)
 				if err := d.Run(ctx); !errors.Is(err, context.Canceled) {
 					t.Fatalf("cancelled pass: err = %v, want context.Canceled", err)
 				}
@@ -308,19 +297,18 @@ func TestDispatchCrashSafety(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			stores, clock := instances(t, 2)
 			a, b := stores[0], stores[1]
-			server := newMailServer(t)
-			server.start()
+			server := testkit.NewSMTPServer(t, testkit.SMTPOptions{})
 			enqueue(t, a, id)
 
 			tt.crash(t, a, clock, server)
 			if m := message(t, b, id); m.Status != models.OutboxPending || m.Attempts != 0 {
 				t.Fatalf("after the crash: %s after %d attempts, want pending after 0", m.Status, m.Attempts)
 			}
-			before := len(server.messages())
+			before := len(server.Messages())
 
-			other := newDispatcher(t, b, clock, server.sender(t), "b", 8)
+			other := newDispatcher(t, b, clock, sender(t, server), "b", 8)
 			runPass(t, other)
-			if n := len(server.messages()); n != before {
+			if n := len(server.Messages()); n != before {
 				t.Fatalf("B sent while A's lease was live (%d → %d messages)", before, n)
 			}
 			clock.Advance(time.Minute + time.Second)
@@ -330,7 +318,7 @@ func TestDispatchCrashSafety(t *testing.T) {
 			if m := message(t, b, id); m.Status != models.OutboxSent {
 				t.Fatalf("after B's passes: %s, want sent", m.Status)
 			}
-			got := server.byMessageID()
+			got := byMessageID(t, server)
 			if len(got) != 1 || got[notify.MessageID(id, "fieldvisit.test")] != tt.arrivals {
 				t.Fatalf("received %v, want %d copies of one Message-ID", got, tt.arrivals)
 			}

@@ -15,8 +15,7 @@ import (
 // housekeeping archives it, prunes the leases its delivery left behind and
 // deletes the expired token; an outbox pass alone does none of it.
 func TestHousekeeping(t *testing.T) {
-	stores, clock := instances(t, 1)
-	s := stores[0]
+	s, clock := instance(t)
 	ctx := context.Background()
 	d := newDispatcher(t, s, clock, nil, "a", 8)
 	enqueue(t, s, "m1", "m2")
@@ -65,11 +64,8 @@ func TestHousekeeping(t *testing.T) {
 // published ones staying.
 func TestHousekeepingKeepsHotCollectionsSmall(t *testing.T) {
 	ctx := context.Background()
-	stores, clock := instances(t, 1)
-	s := stores[0]
-	server := newMailServer(t)
-	server.start()
-	d := newDispatcher(t, s, clock, server.sender(t), "a", 8)
+	s, clock := instance(t)
+	d, server := mailDispatcher(t, s, clock, true, 8)
 	h, err := jobs.NewHousekeeping(jobs.HousekeepingConfig{Store: s, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +129,7 @@ func TestHousekeepingKeepsHotCollectionsSmall(t *testing.T) {
 			}
 		}
 	}
-	if got := server.byMessageID(); len(got) != 1 || got[notify.MessageID(id, "fieldvisit.test")] != 1 {
+	if got := byMessageID(t, server); len(got) != 1 || got[notify.MessageID(id, "fieldvisit.test")] != 1 {
 		t.Fatalf("received %v, want %s once", got, id)
 	}
 }

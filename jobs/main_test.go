@@ -2,18 +2,10 @@ package jobs_test
 
 import (
 	"context"
-	"io"
-	"log"
-	"net"
-	"net/mail"
-	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	gosmtp "github.com/emersion/go-smtp"
-
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/notify"
 	"github.com/fieldvisit/fieldvisit/store"
@@ -22,202 +14,42 @@ import (
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-// testClock is the clock every store and job of a test shares.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newTestClock() *testClock {
-	return &testClock{t: time.Date(2026, 12, 3, 2, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // instances returns n stores on one fresh database, each through a client
-// of its own, as n instances of the service would have, sharing clock.
-func instances(t *testing.T, n int) ([]*store.Store, *testClock) {
+// of its own, as n instances of the service would have, sharing a clock that
+// reads a Thursday night until the test moves it.
+func instances(t *testing.T, n int) ([]*store.Store, *testkit.Clock) {
 	t.Helper()
-	ctx := context.Background()
-	clock := newTestClock()
-	db := storetest.Database(t)
-	first := store.New(db, clock.Now)
-	if err := first.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	stores := []*store.Store{first}
-	for range n - 1 {
-		client, err := store.Connect(ctx, storetest.URI(t), storetest.Embedded(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if err := client.Disconnect(context.Background()); err != nil {
-				t.Errorf("disconnect: %v", err)
-			}
-		})
-		stores = append(stores, store.New(client.Database(db.Name()), clock.Now))
-	}
-	return stores, clock
+	clock := testkit.NewClock(time.Date(2026, 12, 3, 2, 0, 0, 0, time.UTC))
+	return storetest.Instances(t, n, clock.Now), clock
 }
 
-// received is one message a test SMTP server accepted.
-type received struct {
-	messageID string
-	to        []string
-	header    mail.Header
-}
-
-// mailServer is a real SMTP server (emersion/go-smtp) on a loopback port
-// that keeps what it receives. It can be stopped and started again on the
-// same port, to play a mail server that is down for a while.
-type mailServer struct {
-	t    *testing.T
-	addr string
-
-	mu  sync.Mutex
-	got []received
-	// hook, when set, runs in each MAIL FROM; afterData runs once a
-	// message's data has been read and kept, before the reply is sent.
-	hook      func()
-	afterData func()
-
-	srv    *gosmtp.Server
-	served chan struct{}
-}
-
-// newMailServer picks a free loopback port and returns a server for it that
-// is not listening yet: until start, connections are refused.
-func newMailServer(t *testing.T) *mailServer {
+// instance returns one store on a fresh database and its clock.
+func instance(t *testing.T) (*store.Store, *testkit.Clock) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	ms := &mailServer{t: t, addr: addr}
-	t.Cleanup(ms.stop)
-	return ms
+	stores, clock := instances(t, 1)
+	return stores[0], clock
 }
 
-func (ms *mailServer) start() {
-	ms.t.Helper()
-	l, err := net.Listen("tcp", ms.addr)
-	if err != nil {
-		ms.t.Fatalf("listen %s: %v", ms.addr, err)
-	}
-	srv := gosmtp.NewServer(gosmtp.BackendFunc(func(*gosmtp.Conn) (gosmtp.Session, error) {
-		return &session{ms: ms}, nil
-	}))
-	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true
-	srv.ErrorLog = log.New(io.Discard, "", 0)
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = srv.Serve(l)
-	}()
-	ms.mu.Lock()
-	ms.srv, ms.served = srv, served
-	ms.mu.Unlock()
-}
-
-func (ms *mailServer) stop() {
-	ms.mu.Lock()
-	srv, served := ms.srv, ms.served
-	ms.srv, ms.served = nil, nil
-	ms.mu.Unlock()
-	if srv != nil {
-		_ = srv.Close()
-		<-served
-	}
-}
-
-// sender returns the service's SMTP sender pointed at the server.
-func (ms *mailServer) sender(t *testing.T) *notify.SMTP {
-	host, port, _ := net.SplitHostPort(ms.addr)
-	p, _ := strconv.Atoi(port)
+// sender returns the service's SMTP sender pointed at server.
+func sender(t *testing.T, server *testkit.SMTPServer) *notify.SMTP {
+	t.Helper()
 	s := notify.NewSMTP(notify.SMTPConfig{
-		Host: host, Port: p, TLS: notify.TLSNone, From: "Fieldvisit <plan@centre.example>",
+		Host: server.Host(), Port: server.Port(), TLS: notify.TLSNone, From: "Fieldvisit <plan@centre.example>",
 		Timeout: 10 * time.Second, MessageIDDomain: "fieldvisit.test",
 	})
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
 
-// received returns how many times each Message-ID arrived.
-func (ms *mailServer) byMessageID() map[string]int {
-	ms.mu.Lock()
-	defer ms.mu.Unlock()
+// byMessageID returns how many times each Message-ID arrived at server.
+func byMessageID(t *testing.T, server *testkit.SMTPServer) map[string]int {
+	t.Helper()
 	n := map[string]int{}
-	for _, r := range ms.got {
-		n[r.messageID]++
+	for _, m := range server.Messages() {
+		n[m.Header(t).Get("Message-ID")]++
 	}
 	return n
 }
-
-func (ms *mailServer) messages() []received {
-	ms.mu.Lock()
-	defer ms.mu.Unlock()
-	return append([]received(nil), ms.got...)
-}
-
-type session struct {
-	ms *mailServer
-	to []string
-}
-
-func (s *session) Mail(string, *gosmtp.MailOptions) error {
-	s.ms.mu.Lock()
-	hook := s.ms.hook
-	s.ms.mu.Unlock()
-	if hook != nil {
-		hook()
-	}
-	return nil
-}
-
-func (s *session) Rcpt(to string, _ *gosmtp.RcptOptions) error {
-	if strings.HasPrefix(to, "nobody@") {
-		return &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
-	}
-	s.to = append(s.to, to)
-	return nil
-}
-
-func (s *session) Data(r io.Reader) error {
-	msg, err := mail.ReadMessage(r)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(io.Discard, msg.Body); err != nil {
-		return err
-	}
-	s.ms.mu.Lock()
-	s.ms.got = append(s.ms.got, received{messageID: msg.Header.Get("Message-ID"), to: s.to, header: msg.Header})
-	after := s.ms.afterData
-	s.ms.mu.Unlock()
-	if after != nil {
-		after()
-	}
-	return nil
-}
-
-func (s *session) Reset()        { s.to = nil }
-func (s *session) Logout() error { return nil }
 
 // enqueue puts one pending message per id into the outbox.
 func enqueue(t *testing.T, s *store.Store, ids ...string) {

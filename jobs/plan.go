@@ -58,7 +58,8 @@ type PlanRunnerConfig struct {
 	// the week it plans) is read.
 	Location *time.Location
 	// LeaseTTL is how long a claim lasts without renewal: how long another
-	// instance waits before taking over from a holder that died. Default 2m.
+	// instance waits before taking over from a holder that died. Default
+	// 30s: short, because the holder renews it while it works.
 	LeaseTTL time.Duration
 	// RenewEvery is how often the holder renews; default a third of LeaseTTL.
 	RenewEvery time.Duration
@@ -89,7 +90,7 @@ func NewPlanRunner(cfg PlanRunnerConfig) (*PlanRunner, error) {
 		cfg.Holder = HolderID()
 	}
 	if cfg.LeaseTTL <= 0 {
-		cfg.LeaseTTL = 2 * time.Minute
+		cfg.LeaseTTL = 30 * time.Second
 	}
 	if cfg.RenewEvery <= 0 {
 		cfg.RenewEvery = cfg.LeaseTTL / 3

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/jobs"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/publish"
@@ -68,7 +69,7 @@ func (p *savingPlanner) PlanWeek(ctx context.Context, week models.Date, trigger 
 func newRunner(t *testing.T, s *store.Store, planner jobs.WeekPlanner, holder string, renewEvery time.Duration, pub jobs.Publisher) *jobs.PlanRunner {
 	t.Helper()
 	r, err := jobs.NewPlanRunner(jobs.PlanRunnerConfig{
-		Store: s, Planner: planner, Holder: holder, Location: moscow(t),
+		Store: s, Planner: planner, Holder: holder, Location: testkit.Moscow(t),
 		LeaseTTL: time.Minute, RenewEvery: renewEvery,
 		Publisher: pub, AutoPublish: pub != nil,
 	})
@@ -76,15 +77,6 @@ func newRunner(t *testing.T, s *store.Store, planner jobs.WeekPlanner, holder st
 		t.Fatal(err)
 	}
 	return r
-}
-
-func moscow(t *testing.T) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation("Europe/Moscow")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
 }
 
 // TestPlanTickRunsOnce: two instances, each with its own client, fire for
@@ -98,7 +90,7 @@ func TestPlanTickRunsOnce(t *testing.T) {
 		holder := fmt.Sprintf("instance-%d", i)
 		runners = append(runners, newRunner(t, s, &savingPlanner{store: s, holder: holder, calls: calls}, holder, 20*time.Second, nil))
 	}
-	loc := moscow(t)
+	loc := testkit.Moscow(t)
 	const ticks = 12
 	first := time.Date(2026, 12, 1, 2, 0, 0, 0, loc) // a Tuesday
 	for i := range ticks {
@@ -157,7 +149,7 @@ func TestPlanTakeoverAfterExpiry(t *testing.T) {
 	ctx := context.Background()
 	stores, clock := instances(t, 2)
 	calls := &callLog{}
-	loc := moscow(t)
+	loc := testkit.Moscow(t)
 	tick := time.Date(2026, 12, 3, 2, 0, 0, 0, loc)
 
 	// A never renews within the test: its interval is longer than the test.
@@ -257,8 +249,7 @@ func (p *recordingPublisher) Publish(_ context.Context, week models.Date, versio
 
 func TestPlanManualRunsAndAutoPublish(t *testing.T) {
 	ctx := context.Background()
-	stores, _ := instances(t, 1)
-	s := stores[0]
+	s, _ := instance(t)
 	calls := &callLog{}
 	pub := &recordingPublisher{}
 	r := newRunner(t, s, &savingPlanner{store: s, holder: "a", calls: calls}, "a", 20*time.Second, pub)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/jobs"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/notify"
@@ -16,7 +17,7 @@ import (
 
 func newComposer(t *testing.T) *notify.Composer {
 	t.Helper()
-	c, err := notify.NewComposer(templates.Mail, moscow(t), notify.ComposerConfig{
+	c, err := notify.NewComposer(templates.Mail, testkit.Moscow(t), notify.ComposerConfig{
 		BaseURL: "https://fieldvisit.example", ReplyTo: "coordinators@centre.example",
 	})
 	if err != nil {
@@ -30,7 +31,7 @@ func newComposer(t *testing.T) *notify.Composer {
 func seedVisits(t *testing.T, s *store.Store) (trainerID, clinicID string) {
 	t.Helper()
 	ctx := context.Background()
-	loc := moscow(t)
+	loc := testkit.Moscow(t)
 	place := models.Place{Address: "Тверская ул., 1", Lat: 55.76, Lon: 37.61}
 	tr := &models.Trainer{Name: "Анна Петрова", Email: "anna@centre.example", Skills: []string{"conflict"},
 		StartPlace: place, EndPlace: place, MaxVisitsDay: 4, MaxWorkMinutes: 480, TravelMode: models.TravelTransit, Lang: "ru"}
@@ -59,10 +60,9 @@ func seedVisits(t *testing.T, s *store.Store) (trainerID, clinicID string) {
 
 func TestRemindersDayBefore(t *testing.T) {
 	ctx := context.Background()
-	stores, _ := instances(t, 1)
-	s := stores[0]
+	s, _ := instance(t)
 	trainerID, _ := seedVisits(t, s)
-	r, err := jobs.NewReminders(jobs.RemindersConfig{Store: s, Composer: newComposer(t), Location: moscow(t), Holder: "a"})
+	r, err := jobs.NewReminders(jobs.RemindersConfig{Store: s, Composer: newComposer(t), Location: testkit.Moscow(t), Holder: "a"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,8 +124,7 @@ func TestRemindersDayBefore(t *testing.T) {
 // scheduled, but nobody is reminded of it.
 func TestRemindersSkipClosedRequests(t *testing.T) {
 	ctx := context.Background()
-	stores, _ := instances(t, 1)
-	s := stores[0]
+	s, _ := instance(t)
 	trainerID, clinicID := seedVisits(t, s)
 	req := &models.Request{ClinicID: clinicID, Kind: models.KindOnsiteSupport, Topic: "запись", DurationMinutes: 60,
 		EarliestDate: "2026-12-04", DueDate: "2026-12-04", Priority: models.PriorityNormal, Status: models.StatusPlanned}
@@ -165,8 +164,7 @@ func TestRemindersSkipClosedRequests(t *testing.T) {
 // reminded of.
 func TestRemindersToleratesDeletedClinic(t *testing.T) {
 	ctx := context.Background()
-	stores, _ := instances(t, 1)
-	s := stores[0]
+	s, _ := instance(t)
 	trainerID, _ := seedVisits(t, s)
 	fridayVisit(t, s, "v-gone", trainerID, "gone-clinic", 12*60)
 	if err := remindOfFriday(t, s); err != nil {
@@ -190,7 +188,7 @@ func TestRemindersToleratesDeletedClinic(t *testing.T) {
 // 4 Dec 2026 at minute of the day start.
 func fridayVisit(t *testing.T, s *store.Store, id, trainerID, clinicID string, start int) {
 	t.Helper()
-	at := models.Date("2026-12-04").At(models.TimeOfDay(start), moscow(t))
+	at := models.Date("2026-12-04").At(models.TimeOfDay(start), testkit.Moscow(t))
 	if err := s.CreateVisit(context.Background(), &models.Visit{ID: id, RequestID: id, TrainerID: trainerID, ClinicID: clinicID,
 		Week: "2026-11-30", Date: "2026-12-04", Start: at, End: at.Add(time.Hour), Kind: models.KindOnsiteSupport,
 		Topic: "запись", Status: models.VisitScheduled}); err != nil {
@@ -202,7 +200,7 @@ func fridayVisit(t *testing.T, s *store.Store, id, trainerID, clinicID string, s
 // Moscow.
 func remindOfFriday(t *testing.T, s *store.Store) error {
 	t.Helper()
-	r, err := jobs.NewReminders(jobs.RemindersConfig{Store: s, Composer: newComposer(t), Location: moscow(t), Holder: "a"})
+	r, err := jobs.NewReminders(jobs.RemindersConfig{Store: s, Composer: newComposer(t), Location: testkit.Moscow(t), Holder: "a"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,13 +5,12 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 )
 
 func TestLastActivation(t *testing.T) {
-	loc, err := time.LoadLocation("Europe/Moscow")
-	if err != nil {
-		t.Fatal(err)
-	}
+	loc := testkit.Moscow(t)
 	at := func(day, hour, minute, second int) time.Time {
 		return time.Date(2026, 12, day, hour, minute, second, 0, loc)
 	}

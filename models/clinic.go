@@ -2,7 +2,7 @@ package models
 
 import (
 	"fmt"
-	"strings"
+	"slices"
 	"time"
 )
 
@@ -28,15 +28,18 @@ type Clinic struct {
 // exist is checked by the handler against the store.
 func (c *Clinic) Validate() error {
 	v := &ValidationError{}
-	if strings.TrimSpace(c.Name) == "" {
-		v.Add("name", "is required")
-	}
+	validateText(v, "name", c.Name, MaxNameLength, true)
+	validateText(v, "district", c.District, MaxShortLength, false)
 	c.Place.validate(v, "place")
 	if len(c.ContactEmails) == 0 {
 		v.Add("contact_emails", "at least one contact e-mail is required")
 	}
 	for i, e := range c.ContactEmails {
-		validateEmail(v, fmt.Sprintf("contact_emails[%d]", i), e, true)
+		field := fmt.Sprintf("contact_emails[%d]", i)
+		validateEmail(v, field, e, true)
+		if slices.ContainsFunc(c.ContactEmails[:i], func(o string) bool { return SameEmail(o, e) }) {
+			v.Add(field, "%s is listed twice", e)
+		}
 	}
 	if len(c.Phone) > 40 {
 		v.Add("phone", "must be at most 40 characters")
@@ -50,9 +53,7 @@ func (c *Clinic) Validate() error {
 			v.Add(fmt.Sprintf("preferred_trainers[%d]", i), "%q is not an id", id)
 		}
 	}
-	if len(c.Notes) > 4000 {
-		v.Add("notes", "must be at most 4000 characters")
-	}
+	validateTextLines(v, "notes", c.Notes, MaxTextLength, false, true)
 	validateLang(v, "lang", c.Lang)
 	return v.Err()
 }

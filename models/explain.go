@@ -312,27 +312,21 @@ func (w words) lacking(s []string) string {
 	return w.pick("навыков ", "the skills ") + list
 }
 
-// note puts one note into words; an unknown code reads as itself.
+// note puts one note into words; an unknown code reads as itself. A note
+// is a pin's obstacle, a fix (its code starts with "fix_") or a cause.
 func (w words) note(n ExplainNote) string {
-	if strings.HasPrefix(n.Code, "pin_") && n.Code != "pin_trainer_off_week" && n.Code != "pin_outside_week" {
+	switch {
+	case strings.HasPrefix(n.Code, "pin_") && n.Code != "pin_trainer_off_week" && n.Code != "pin_outside_week":
 		return w.pinned(n.Pin) + ": " + w.pinNote(n)
+	case strings.HasPrefix(n.Code, "fix_"):
+		return w.fixNote(n)
 	}
-	count := func(i int) int {
-		if i < len(n.Counts) {
-			return n.Counts[i]
-		}
-		return 0
-	}
-	// who and when are the trainer and the date of the trainer-day a
-	// change applies to.
-	who, when := "?", "?"
-	if len(n.Routes) > 0 {
-		who, when = w.trainer(n.Routes[0].Trainer), w.date(n.Routes[0].Date)
-	}
-	shift := ""
-	if n.Shift != "" {
-		shift = w.pick(" (смена "+n.Shift+")", " (the "+n.Shift+" shift)")
-	}
+	return w.causeNote(n)
+}
+
+// causeNote is why a request stayed unassigned; an unknown code reads as
+// itself.
+func (w words) causeNote(n ExplainNote) string {
 	switch n.Code {
 	case "no_skill":
 		return w.pick("ни у одного тренера нет ", "no trainer has ") + w.lacking(n.Skills)
@@ -360,27 +354,7 @@ func (w words) note(n ExplainNote) string {
 		return w.pick("помещается: "+w.firstRoute(n)+" "+w.position(n)+", но поиск не нашёл это место",
 			"it fits "+w.firstRoute(n)+" "+w.position(n)+", but the search did not find this placement")
 	case "taken":
-		days := w.pick("единственный подходящий день тренера занят", "the one trainer-day that could serve it is taken")
-		if n.Amount > 1 {
-			days = w.pick(fmt.Sprintf("все подходящие дни тренеров (%d) заняты", n.Amount),
-				fmt.Sprintf("all %d trainer-days that could serve it are taken", n.Amount))
-		}
-		if len(n.Routes) > 0 && len(n.Routes) <= 3 {
-			routes := make([]string, len(n.Routes))
-			for i, r := range n.Routes {
-				routes[i] = w.route(r)
-			}
-			days += " (" + strings.Join(routes, "; ") + ")"
-		}
-		only := ""
-		if len(n.Windows) > 0 && len(n.Windows) <= 3 {
-			only = w.pick("; начать визит можно только "+w.windows(n.Windows), "; it may start only "+w.windows(n.Windows))
-		}
-		return w.pick(
-			fmt.Sprintf("в свободный день визит поместился бы, но %s: визитов более высокого приоритета — %d, такого же — %d, более низкого — %d%s",
-				days, count(0), count(1), count(2), only),
-			fmt.Sprintf("it fits an empty day, but %s: %s of higher, %d of equal and %d of lower priority%s",
-				days, w.visits(count(0)), count(1), count(2), only))
+		return w.taken(n)
 	case "interrupted":
 		return w.pick("планирование остановилось раньше, чем дошло до этой заявки", "planning stopped before the search tried to place it")
 	case "unknown_clinic":
@@ -399,7 +373,56 @@ func (w words) note(n ExplainNote) string {
 	case "pin_outside_week":
 		return w.pick("закреплена на "+w.date(n.Date)+", вне планируемых дней недели с "+w.date(n.Week),
 			"pinned to "+w.date(n.Date)+", outside the planned days of the week of "+w.date(n.Week))
+	}
+	return n.Code
+}
 
+// taken says that every trainer-day that could serve the request is taken,
+// by how many visits of each priority, and when it may start.
+func (w words) taken(n ExplainNote) string {
+	count := func(i int) int {
+		if i < len(n.Counts) {
+			return n.Counts[i]
+		}
+		return 0
+	}
+	days := w.pick("единственный подходящий день тренера занят", "the one trainer-day that could serve it is taken")
+	if n.Amount > 1 {
+		days = w.pick(fmt.Sprintf("все подходящие дни тренеров (%d) заняты", n.Amount),
+			fmt.Sprintf("all %d trainer-days that could serve it are taken", n.Amount))
+	}
+	if len(n.Routes) > 0 && len(n.Routes) <= 3 {
+		routes := make([]string, len(n.Routes))
+		for i, r := range n.Routes {
+			routes[i] = w.route(r)
+		}
+		days += " (" + strings.Join(routes, "; ") + ")"
+	}
+	only := ""
+	if len(n.Windows) > 0 && len(n.Windows) <= 3 {
+		only = w.pick("; начать визит можно только "+w.windows(n.Windows), "; it may start only "+w.windows(n.Windows))
+	}
+	return w.pick(
+		fmt.Sprintf("в свободный день визит поместился бы, но %s: визитов более высокого приоритета — %d, такого же — %d, более низкого — %d%s",
+			days, count(0), count(1), count(2), only),
+		fmt.Sprintf("it fits an empty day, but %s: %s of higher, %d of equal and %d of lower priority%s",
+			days, w.visits(count(0)), count(1), count(2), only))
+}
+
+// fixNote is one change that would let the request in: a fix applies to
+// the trainer-day of its first route. An unknown code reads as itself.
+func (w words) fixNote(n ExplainNote) string {
+	// who and when are the trainer and the date of the trainer-day a
+	// change applies to.
+	who, when := "?", "?"
+	if len(n.Routes) > 0 {
+		who, when = w.trainer(n.Routes[0].Trainer), w.date(n.Routes[0].Date)
+	}
+	shift := ""
+	if n.Shift != "" {
+		shift = w.pick(" (смена "+n.Shift+")", " (the "+n.Shift+" shift)")
+	}
+	switch n.Code {
 	case "fix_skill":
 		return w.pick("поместится, если у тренера "+who+" появится "+w.skills(n.Skills)+" (визит "+when+")",
 			"fits if "+who+" gains "+w.skills(n.Skills)+" (for "+when+")")

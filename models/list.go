@@ -24,6 +24,9 @@ type RequestFilter struct {
 	From, To Date
 	Priority Priority
 	Kind     Kind
+	// IDs, when not nil, keeps only these requests (none when empty): what
+	// a trainer may see.
+	IDs []string
 }
 
 // TrainerFilter narrows a list of trainers.

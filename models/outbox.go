@@ -64,6 +64,9 @@ type Lease struct {
 	ExpiresAt time.Time `bson:"expires_at" json:"expires_at"`
 	Done      bool      `bson:"done" json:"done"`
 	CreatedAt time.Time `bson:"created_at" json:"created_at"`
+	// ReleasedAt is set when the holder gave the lease up; a lease that
+	// expired without it was left by a holder that died or stalled.
+	ReleasedAt *time.Time `bson:"released_at,omitempty" json:"released_at,omitempty"`
 }
 
 // JobRun records one run of a job: who, when, how long, what came of it.

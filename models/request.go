@@ -3,7 +3,6 @@ package models
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -123,11 +122,7 @@ func (r *Request) Validate() error {
 	if !slices.Contains(Kinds, r.Kind) {
 		v.Add("kind", "must be one of onsite_support, micro_training, difficult_case, follow_up")
 	}
-	if strings.TrimSpace(r.Topic) == "" {
-		v.Add("topic", "is required")
-	} else if len(r.Topic) > 200 {
-		v.Add("topic", "must be at most 200 characters")
-	}
+	validateText(v, "topic", r.Topic, MaxTopicLength, true)
 	validateSkills(v, "skills", r.Skills)
 	if r.DurationMinutes < 15 || r.DurationMinutes > 8*60 {
 		v.Add("duration_minutes", "must be between 15 and 480")
@@ -151,9 +146,7 @@ func (r *Request) Validate() error {
 	case r.Kind != KindMicroTraining && r.Participants != 0:
 		v.Add("participants", "only micro-trainings have participants")
 	}
-	if len(r.Comment) > 4000 {
-		v.Add("comment", "must be at most 4000 characters")
-	}
+	validateTextLines(v, "comment", r.Comment, MaxTextLength, false, true)
 	if !slices.Contains(Statuses, r.Status) {
 		v.Add("status", "is not a known status")
 	}

@@ -16,9 +16,7 @@ type Place struct {
 }
 
 func (p Place) validate(v *ValidationError, field string) {
-	if strings.TrimSpace(p.Address) == "" {
-		v.Add(field+".address", "is required")
-	}
+	validateText(v, field+".address", p.Address, MaxAddressLength, true)
 	if p.Lat < -90 || p.Lat > 90 || p.Lat == 0 && p.Lon == 0 {
 		v.Add(field+".lat", "must be a latitude in -90..90 (and not the 0,0 placeholder)")
 	}
@@ -104,6 +102,7 @@ func (a Availability) validate(v *ValidationError, prefix string) {
 			v.Add(f, "give windows or mark the day off")
 		}
 		validateWindows(v, f+".windows", o.Windows)
+		validateText(v, f+".note", o.Note, MaxShortLength, false)
 	}
 	if l := a.Lunch; l != nil {
 		if l.Minutes <= 0 || l.Minutes > 180 {
@@ -138,10 +137,9 @@ type Trainer struct {
 // Validate checks every field a person enters.
 func (t *Trainer) Validate() error {
 	v := &ValidationError{}
-	if strings.TrimSpace(t.Name) == "" {
-		v.Add("name", "is required")
-	}
+	validateText(v, "name", t.Name, MaxNameLength, true)
 	validateEmail(v, "email", t.Email, true)
+	validateText(v, "phone", t.Phone, MaxShortLength, false)
 	validateSkills(v, "skills", t.Skills)
 	t.StartPlace.validate(v, "start_place")
 	t.EndPlace.validate(v, "end_place")
@@ -168,6 +166,9 @@ func validateLang(v *ValidationError, field, lang string) {
 	}
 }
 
+// validateEmail checks an e-mail address: a bare address (no display
+// name) that net/mail parses, within the lengths of RFC 5321 (at most 254
+// characters, at most 64 before the @), which mail servers enforce.
 func validateEmail(v *ValidationError, field, s string, required bool) {
 	if s == "" {
 		if required {
@@ -175,20 +176,37 @@ func validateEmail(v *ValidationError, field, s string, required bool) {
 		}
 		return
 	}
+	if n := TextLength(s); n > MaxEmailLength {
+		v.Add(field, "must be at most %d characters, not %d", MaxEmailLength, n)
+		return
+	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s {
 		v.Add(field, "%q is not an e-mail address", s)
+		return
 	}
+	if at := strings.LastIndex(s, "@"); TextLength(s[:at]) > MaxLocalLength {
+		v.Add(field, "the part before @ must be at most %d characters", MaxLocalLength)
+	}
+}
+
+// SameEmail reports whether two e-mail addresses are the same mailbox as
+// the service treats them: compared without case (and surrounding space).
+func SameEmail(a, b string) bool {
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }
 
 func validateSkills(v *ValidationError, field string, skills []string) {
 	seen := map[string]bool{}
 	for i, s := range skills {
-		if strings.TrimSpace(s) == "" || len(s) > 64 {
-			v.Add(fmt.Sprintf("%s[%d]", field, i), "must be a non-empty name of at most 64 characters")
+		if strings.TrimSpace(s) == "" || TextLength(s) > MaxSkillLength {
+			v.Add(fmt.Sprintf("%s[%d]", field, i), "must be a non-empty name of at most %d characters", MaxSkillLength)
 		}
 		if seen[s] {
 			v.Add(fmt.Sprintf("%s[%d]", field, i), "skill %q is listed twice", s)
+		}
+		if r, bad := ControlCharacter(s, false); bad {
+			v.Add(fmt.Sprintf("%s[%d]", field, i), "must be one line without control characters (found %U)", r)
 		}
 		seen[s] = true
 	}

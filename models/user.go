@@ -1,7 +1,6 @@
 package models
 
 import (
-	"strings"
 	"time"
 )
 
@@ -34,9 +33,7 @@ type User struct {
 func (u *User) Validate() error {
 	v := &ValidationError{}
 	validateEmail(v, "email", u.Email, true)
-	if strings.TrimSpace(u.Name) == "" {
-		v.Add("name", "is required")
-	}
+	validateText(v, "name", u.Name, MaxNameLength, true)
 	switch u.Role {
 	case RoleCoordinator:
 		if u.TrainerID != "" || u.ClinicID != "" {

@@ -125,4 +125,7 @@ type VisitFilter struct {
 	// From and To bound the visits' start: From <= Start < To.
 	From, To time.Time
 	Statuses []VisitStatus
+	// Page, when set, asks for one page ordered by id, the way every API
+	// list pages; without it every match comes, ordered by start.
+	Page *Page
 }

@@ -19,6 +19,10 @@ func newTestComposer(t *testing.T) (*Composer, *time.Location) {
 	return newComposerFrom(t, templates.Mail, moscow), moscow
 }
 
+// composedAt is when the tests' messages are composed and sent: 05:00 on
+// the Friday before the week they book, in Moscow.
+func composedAt() time.Time { return time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC) }
+
 func sampleBooking(loc *time.Location) Booking {
 	start := time.Date(2026, 12, 8, 10, 0, 0, 0, loc)
 	return Booking{
@@ -59,7 +63,7 @@ func attachmentCalendar(t *testing.T, m Message) (*ical.Calendar, Attachment) {
 
 func TestNewComposerParsesEveryTemplate(t *testing.T) {
 	c, loc := newTestComposer(t)
-	now := time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC)
+	now := composedAt()
 	for _, lang := range Langs() {
 		b := sampleBooking(loc)
 		b.Clinic.Lang, b.Trainer.Lang = lang, lang
@@ -184,7 +188,7 @@ func TestNewComposerFailsOnBadTemplates(t *testing.T) {
 
 func TestClinicBooking(t *testing.T) {
 	c, loc := newTestComposer(t)
-	now := time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC)
+	now := composedAt()
 	b := sampleBooking(loc)
 	tests := []struct {
 		name        string
@@ -312,7 +316,7 @@ func TestClinicBooking(t *testing.T) {
 
 func TestTrainerChange(t *testing.T) {
 	c, loc := newTestComposer(t)
-	now := time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC)
+	now := composedAt()
 	b := sampleBooking(loc)
 	b.Sequence = 3
 	b.Comment = "Вход со двора"
@@ -357,7 +361,7 @@ func TestHTMLInjection(t *testing.T) {
 	b.Topic = `"><img src=x onerror=alert(1)>`
 	b.Comment = `<b>bold</b> & more`
 	b.Trainer.Phone = `" onmouseover="alert(1)`
-	now := time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC)
+	now := composedAt()
 	var msgs []Message
 	for _, build := range []func() (Message, error){
 		func() (Message, error) { return c.ClinicBooking(ChangeBooked, b, now) },
@@ -393,7 +397,7 @@ func TestHTMLInjection(t *testing.T) {
 
 func TestTrainerWeek(t *testing.T) {
 	c, loc := newTestComposer(t)
-	now := time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC)
+	now := composedAt()
 	monday := time.Date(2026, 12, 7, 0, 0, 0, 0, loc)
 	b := sampleBooking(loc)
 	tue2 := b
@@ -521,7 +525,7 @@ func TestTrainerFeed(t *testing.T) {
 
 func TestComposeRejectsBadInput(t *testing.T) {
 	c, loc := newTestComposer(t)
-	now := time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC)
+	now := composedAt()
 	good := sampleBooking(loc)
 	tests := []struct {
 		name  string
@@ -578,7 +582,7 @@ func TestComposeRejectsBadInput(t *testing.T) {
 func TestMessageIDsAreStable(t *testing.T) {
 	c, loc := newTestComposer(t)
 	b := sampleBooking(loc)
-	first, err := c.ClinicBooking(ChangeBooked, b, time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC))
+	first, err := c.ClinicBooking(ChangeBooked, b, composedAt())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ const goldenExt = ".golden"
 // moment, so that the bytes are the same on every run.
 func goldenOutputs(t *testing.T, c *Composer, loc *time.Location) []goldenFile {
 	t.Helper()
-	now := time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC)
+	now := composedAt()
 	var out []goldenFile
 	add := func(lang Lang, m Message) {
 		dir := string(lang) + "/"

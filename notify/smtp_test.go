@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"log/slog"
 	"math/big"
 	"mime"
@@ -26,159 +25,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-sasl"
-	gosmtp "github.com/emersion/go-smtp"
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 )
-
-// received is one message as the test server got it.
-type received struct {
-	from string
-	to   []string
-	data []byte
-	tls  bool
-	user string
-}
-
-// mailbox is the state of an in-process SMTP server.
-type mailbox struct {
-	username, password string // required credentials, if set
-
-	mu        sync.Mutex
-	msgs      []received
-	sessions  int
-	active    int
-	maxActive int
-}
-
-func (b *mailbox) messages() []received {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]received(nil), b.msgs...)
-}
-
-func (b *mailbox) stats() (sessions, maxActive int) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.sessions, b.maxActive
-}
-
-func (b *mailbox) NewSession(c *gosmtp.Conn) (gosmtp.Session, error) {
-	b.mu.Lock()
-	b.sessions++
-	b.active++
-	b.maxActive = max(b.maxActive, b.active)
-	b.mu.Unlock()
-	return &session{box: b, conn: c}, nil
-}
-
-type session struct {
-	box  *mailbox
-	conn *gosmtp.Conn
-	user string
-	from string
-	to   []string
-}
-
-func (s *session) AuthMechanisms() []string {
-	if s.box.username == "" {
-		return nil
-	}
-	return []string{sasl.Plain}
-}
-
-func (s *session) Auth(mech string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(identity, username, password string) error {
-		if username != s.box.username || password != s.box.password {
-			return gosmtp.ErrAuthFailed
-		}
-		s.user = username
-		return nil
-	}), nil
-}
-
-func (s *session) Mail(from string, _ *gosmtp.MailOptions) error {
-	if s.box.username != "" && s.user == "" {
-		return gosmtp.ErrAuthRequired
-	}
-	s.from = from
-	return nil
-}
-
-func (s *session) Rcpt(to string, _ *gosmtp.RcptOptions) error {
-	if strings.HasPrefix(to, "nobody@") {
-		return &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
-	}
-	s.to = append(s.to, to)
-	return nil
-}
-
-func (s *session) Data(r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	_, isTLS := s.conn.TLSConnectionState()
-	s.box.mu.Lock()
-	s.box.msgs = append(s.box.msgs, received{from: s.from, to: s.to, data: data, tls: isTLS, user: s.user})
-	s.box.mu.Unlock()
-	return nil
-}
-
-func (s *session) Reset() { s.from, s.to = "", nil }
-
-func (s *session) Logout() error {
-	s.box.mu.Lock()
-	s.box.active--
-	s.box.mu.Unlock()
-	return nil
-}
-
-type serverOptions struct {
-	addr     string      // listen here; default a free loopback port
-	starttls *tls.Config // offer STARTTLS with this certificate
-	implicit *tls.Config // speak TLS from the first byte
-	username string
-	password string
-}
-
-// startServer runs a go-smtp server on loopback until the test ends or
-// stop is called.
-func startServer(t *testing.T, o serverOptions) (box *mailbox, port int, stop func()) {
-	t.Helper()
-	if o.addr == "" {
-		o.addr = "127.0.0.1:0"
-	}
-	l, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		t.Fatalf("listen %s: %v", o.addr, err)
-	}
-	if o.implicit != nil {
-		l = tls.NewListener(l, o.implicit)
-	}
-	box = &mailbox{username: o.username, password: o.password}
-	srv := gosmtp.NewServer(box)
-	srv.Domain = "localhost"
-	srv.TLSConfig = o.starttls
-	srv.AllowInsecureAuth = o.starttls == nil && o.implicit == nil
-	srv.ErrorLog = log.New(io.Discard, "", 0)
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = srv.Serve(l)
-	}()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			_ = srv.Close()
-			// Close only closes listeners Serve has registered; if Serve has
-			// not started yet, closing ours is what ends it.
-			_ = l.Close()
-			<-served
-		})
-	}
-	t.Cleanup(stop)
-	return box, l.Addr().(*net.TCPAddr).Port, stop
-}
 
 // selfSigned makes a certificate for 127.0.0.1 and a client config that
 // trusts it and nothing else.
@@ -222,7 +70,7 @@ func testConfig(port int) SMTPConfig {
 		From:    "Учебный центр <plan@centre.example>",
 		TLS:     TLSNone,
 		Timeout: 10 * time.Second,
-		Now:     func() time.Time { return time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC) },
+		Now:     composedAt,
 	}
 }
 
@@ -305,12 +153,13 @@ func walkPart(t *testing.T, p *parsedMail, contentType, encoding, disposition st
 }
 
 func TestSMTPSendsComposedMessage(t *testing.T) {
-	box, port, _ := startServer(t, serverOptions{})
+	box := testkit.NewSMTPServer(t, testkit.SMTPOptions{})
+	port := box.Port()
 	c, loc := newTestComposer(t)
 	b := sampleBooking(loc)
 	b.Sequence = 2
 	b.PreviousStart, b.PreviousEnd = b.Start.Add(-time.Hour), b.End.Add(-time.Hour)
-	m, err := c.ClinicBooking(ChangeMoved, b, time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC))
+	m, err := c.ClinicBooking(ChangeMoved, b, composedAt())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,15 +169,15 @@ func TestSMTPSendsComposedMessage(t *testing.T) {
 		t.Fatalf("Send: %v", err)
 	}
 
-	msgs := box.messages()
+	msgs := box.Messages()
 	if len(msgs) != 1 {
 		t.Fatalf("server received %d messages, want 1", len(msgs))
 	}
 	got := msgs[0]
-	if got.from != "plan@centre.example" || strings.Join(got.to, ",") != "head@clinic5.example,desk@clinic5.example" {
-		t.Errorf("envelope from %q to %v", got.from, got.to)
+	if got.From != "plan@centre.example" || strings.Join(got.To, ",") != "head@clinic5.example,desk@clinic5.example" {
+		t.Errorf("envelope from %q to %v", got.From, got.To)
 	}
-	p := parseReceived(t, got.data)
+	p := parseReceived(t, got.Data)
 	if p.subject != m.Subject || !strings.Contains(p.subject, "перенесён") {
 		t.Errorf("Subject = %q, want %q (raw %q)", p.subject, m.Subject, p.header.Get("Subject"))
 	}
@@ -349,7 +198,7 @@ func TestSMTPSendsComposedMessage(t *testing.T) {
 	if rt := p.header.Get("Reply-To"); rt != "<plan@centre.example>" && rt != "plan@centre.example" {
 		t.Errorf("Reply-To = %q", rt)
 	}
-	if date, err := p.header.Date(); err != nil || !date.Equal(time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC)) {
+	if date, err := p.header.Date(); err != nil || !date.Equal(composedAt()) {
 		t.Errorf("Date = %v (%v)", date, err)
 	}
 	if p.header.Get("Auto-Submitted") != "auto-generated" {
@@ -384,34 +233,35 @@ func TestSMTPSecurityModes(t *testing.T) {
 	serverTLS, clientTLS := selfSigned(t)
 	tests := []struct {
 		name     string
-		server   serverOptions
+		server   testkit.SMTPOptions
 		mode     TLSMode
 		user     string
 		wantTLS  bool
 		wantUser string
 	}{
-		{"none without auth", serverOptions{}, TLSNone, "", false, ""},
-		{"none with AUTH PLAIN", serverOptions{username: "fv", password: "s3cret"}, TLSNone, "fv", false, "fv"},
-		{"STARTTLS with AUTH PLAIN", serverOptions{starttls: serverTLS, username: "fv", password: "s3cret"}, TLSStartTLS, "fv", true, "fv"},
-		{"implicit TLS with AUTH PLAIN", serverOptions{implicit: serverTLS, username: "fv", password: "s3cret"}, TLSImplicit, "fv", true, "fv"},
+		{"none without auth", testkit.SMTPOptions{}, TLSNone, "", false, ""},
+		{"none with AUTH PLAIN", testkit.SMTPOptions{Username: "fv", Password: "s3cret"}, TLSNone, "fv", false, "fv"},
+		{"STARTTLS with AUTH PLAIN", testkit.SMTPOptions{StartTLS: serverTLS, Username: "fv", Password: "s3cret"}, TLSStartTLS, "fv", true, "fv"},
+		{"implicit TLS with AUTH PLAIN", testkit.SMTPOptions{ImplicitTLS: serverTLS, Username: "fv", Password: "s3cret"}, TLSImplicit, "fv", true, "fv"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			box, port, _ := startServer(t, tc.server)
+			box := testkit.NewSMTPServer(t, tc.server)
+			port := box.Port()
 			cfg := testConfig(port)
 			cfg.TLS, cfg.TLSConfig = tc.mode, clientTLS
-			cfg.Username, cfg.Password = tc.user, tc.server.password
+			cfg.Username, cfg.Password = tc.user, tc.server.Password
 			s := NewSMTP(cfg)
 			defer s.Close()
 			if err := s.Send(context.Background(), plainMessage("m1", "a@clinic.example")); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
-			msgs := box.messages()
+			msgs := box.Messages()
 			if len(msgs) != 1 {
 				t.Fatalf("%d messages arrived", len(msgs))
 			}
-			if msgs[0].tls != tc.wantTLS || msgs[0].user != tc.wantUser {
-				t.Errorf("arrived with TLS %v as %q, want TLS %v as %q", msgs[0].tls, msgs[0].user, tc.wantTLS, tc.wantUser)
+			if msgs[0].TLS != tc.wantTLS || msgs[0].User != tc.wantUser {
+				t.Errorf("arrived with TLS %v as %q, want TLS %v as %q", msgs[0].TLS, msgs[0].User, tc.wantTLS, tc.wantUser)
 			}
 		})
 	}
@@ -421,7 +271,7 @@ func TestSMTPRefusals(t *testing.T) {
 	serverTLS, clientTLS := selfSigned(t)
 	tests := []struct {
 		name      string
-		server    serverOptions
+		server    testkit.SMTPOptions
 		configure func(*SMTPConfig)
 		msg       Message
 		want      string
@@ -434,13 +284,13 @@ func TestSMTPRefusals(t *testing.T) {
 		},
 		{
 			name:      "untrusted certificate",
-			server:    serverOptions{starttls: serverTLS},
+			server:    testkit.SMTPOptions{StartTLS: serverTLS},
 			configure: func(c *SMTPConfig) { c.TLS = TLSStartTLS }, // system roots only
 			want:      "certificate",
 		},
 		{
 			name:   "wrong password",
-			server: serverOptions{starttls: serverTLS, username: "fv", password: "right"},
+			server: testkit.SMTPOptions{StartTLS: serverTLS, Username: "fv", Password: "right"},
 			configure: func(c *SMTPConfig) {
 				c.TLS, c.TLSConfig, c.Username, c.Password = TLSStartTLS, clientTLS, "fv", "wrong"
 			},
@@ -448,7 +298,7 @@ func TestSMTPRefusals(t *testing.T) {
 		},
 		{
 			name:      "server requires auth",
-			server:    serverOptions{username: "fv", password: "right"},
+			server:    testkit.SMTPOptions{Username: "fv", Password: "right"},
 			configure: func(c *SMTPConfig) {},
 			want:      "MAIL FROM", permanent: true,
 		},
@@ -484,7 +334,8 @@ func TestSMTPRefusals(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			box, port, _ := startServer(t, tc.server)
+			box := testkit.NewSMTPServer(t, tc.server)
+			port := box.Port()
 			cfg := testConfig(port)
 			tc.configure(&cfg)
 			s := NewSMTP(cfg)
@@ -500,7 +351,7 @@ func TestSMTPRefusals(t *testing.T) {
 			if Permanent(err) != tc.permanent {
 				t.Errorf("Permanent(%v) = %v, want %v", err, Permanent(err), tc.permanent)
 			}
-			if n := len(box.messages()); n != 0 {
+			if n := len(box.Messages()); n != 0 {
 				t.Errorf("%d messages arrived anyway", n)
 			}
 		})
@@ -528,11 +379,11 @@ func TestSMTPServerDown(t *testing.T) {
 			t.Errorf("a refused connection is reported as permanent")
 		}
 
-		box, _, _ := startServer(t, serverOptions{addr: addr})
+		box := testkit.NewSMTPServer(t, testkit.SMTPOptions{Addr: addr})
 		if err := s.Send(context.Background(), plainMessage("m1", "a@clinic.example")); err != nil {
 			t.Fatalf("Send after the server came back: %v", err)
 		}
-		if n := len(box.messages()); n != 1 {
+		if n := len(box.Messages()); n != 1 {
 			t.Errorf("%d messages arrived, want 1", n)
 		}
 	})
@@ -606,7 +457,8 @@ func TestSMTPServerDown(t *testing.T) {
 }
 
 func TestSMTPReusesConnections(t *testing.T) {
-	box, port, stop := startServer(t, serverOptions{})
+	box := testkit.NewSMTPServer(t, testkit.SMTPOptions{})
+	port := box.Port()
 	s := NewSMTP(testConfig(port))
 	defer s.Close()
 	for i := range 3 {
@@ -614,18 +466,18 @@ func TestSMTPReusesConnections(t *testing.T) {
 			t.Fatalf("Send %d: %v", i, err)
 		}
 	}
-	if sessions, _ := box.stats(); sessions != 1 || len(box.messages()) != 3 {
-		t.Errorf("%d sessions for %d messages, want 1 for 3", sessions, len(box.messages()))
+	if sessions, _ := box.Stats(); sessions != 1 || len(box.Messages()) != 3 {
+		t.Errorf("%d sessions for %d messages, want 1 for 3", sessions, len(box.Messages()))
 	}
 
 	// The server restarts: the pooled connection is dead and must be
 	// replaced without failing the send.
-	stop()
-	box2, _, _ := startServer(t, serverOptions{addr: "127.0.0.1:" + strconv.Itoa(port)})
+	box.Stop()
+	box2 := testkit.NewSMTPServer(t, testkit.SMTPOptions{Addr: "127.0.0.1:" + strconv.Itoa(port)})
 	if err := s.Send(context.Background(), plainMessage("m3", "a@clinic.example")); err != nil {
 		t.Fatalf("Send after restart: %v", err)
 	}
-	if n := len(box2.messages()); n != 1 {
+	if n := len(box2.Messages()); n != 1 {
 		t.Errorf("restarted server got %d messages, want 1", n)
 	}
 
@@ -636,7 +488,8 @@ func TestSMTPReusesConnections(t *testing.T) {
 }
 
 func TestSMTPPoolBoundsConnections(t *testing.T) {
-	box, port, _ := startServer(t, serverOptions{})
+	box := testkit.NewSMTPServer(t, testkit.SMTPOptions{})
+	port := box.Port()
 	cfg := testConfig(port)
 	cfg.PoolSize = 2
 	s := NewSMTP(cfg)
@@ -659,13 +512,13 @@ func TestSMTPPoolBoundsConnections(t *testing.T) {
 		}
 	}
 	seen := map[string]bool{}
-	for _, m := range box.messages() {
-		seen[parseReceived(t, m.data).header.Get("Message-Id")] = true
+	for _, m := range box.Messages() {
+		seen[parseReceived(t, m.Data).header.Get("Message-Id")] = true
 	}
 	if len(seen) != n {
 		t.Errorf("%d distinct messages arrived, want %d", len(seen), n)
 	}
-	if _, maxActive := box.stats(); maxActive > 2 {
+	if _, maxActive := box.Stats(); maxActive > 2 {
 		t.Errorf("%d connections were open at once, pool size is 2", maxActive)
 	}
 }

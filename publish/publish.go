@@ -75,6 +75,7 @@ type Store interface {
 	Trainer(ctx context.Context, id string) (*models.Trainer, error)
 	EnqueueMail(ctx context.Context, m *models.OutboxMessage) (created bool, err error)
 	ClaimLease(ctx context.Context, resource, holder string, ttl time.Duration) (*models.Lease, error)
+	RenewLease(ctx context.Context, l *models.Lease, ttl time.Duration) error
 	ReleaseLease(ctx context.Context, l *models.Lease, done bool) error
 }
 
@@ -100,8 +101,11 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultLeaseTTL is the lease a publication holds on its week.
-const DefaultLeaseTTL = 10 * time.Minute
+// DefaultLeaseTTL is the lease a publication holds on its week, renewed
+// while it runs (keepLease): short, so that on a shared MongoDB the week
+// of a publisher that died is free again within a minute. (With the
+// embedded database a restart ends the dead process's leases at once.)
+const DefaultLeaseTTL = 30 * time.Second
 
 // Result counts what a publication did. Visits are Created (new, or booked
 // again after a cancellation or a visit reported not done), Moved (a booked
@@ -176,7 +180,9 @@ func (p *Publisher) Publish(ctx context.Context, week models.Date, version int) 
 	if err != nil {
 		return res, fmt.Errorf("publish %s: %w", plan.ID, err)
 	}
+	stopRenewing := p.keepLease(ctx, lease)
 	defer func() {
+		stopRenewing()
 		if err := p.cfg.Store.ReleaseLease(context.WithoutCancel(ctx), lease, false); err != nil {
 			p.log.Warn("release publish lease", "week", week, "err", err)
 		}

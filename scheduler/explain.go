@@ -352,20 +352,7 @@ func (x *explainer) explain(s int, relax bool) explained {
 func (x *explainer) explainPin(s int, relax bool) explained {
 	st := &x.p.Stops[s]
 	pin := st.Pin
-	var what []string
-	if pin.Vehicle != "" {
-		what = append(what, "trainer "+pin.Vehicle)
-	}
-	if pin.HasDay {
-		what = append(what, "day "+x.dayName(pin.Day))
-	}
-	if pin.HasStart {
-		what = append(what, "at "+x.clock(pin.Start))
-	}
-	pinned := "pinned"
-	if len(what) > 0 {
-		pinned += " to " + strings.Join(what, ", ")
-	}
+	pinned := x.pinLabel(pin)
 	var fixes []explainRelaxation
 	var searched bool
 	fixes, searched = x.pick(relax, func() []explainRelaxation { return x.relaxPin(s) })
@@ -412,6 +399,34 @@ func (x *explainer) explainPin(s int, relax bool) explained {
 		why.Windows = view.windows
 		return fail(why, "none of its allowed times (%s) falls within the pinned trainer-day's shifts", x.windowList(view.windows))
 	}
+	return x.pinBlocked(s, overlapping, view, pinned, relax, fail)
+}
+
+// pinLabel is "pinned to trainer t1, day Monday, at 10:00": what the pin
+// holds.
+func (x *explainer) pinLabel(pin *Pin) string {
+	var what []string
+	if pin.Vehicle != "" {
+		what = append(what, "trainer "+pin.Vehicle)
+	}
+	if pin.HasDay {
+		what = append(what, "day "+x.dayName(pin.Day))
+	}
+	if pin.HasStart {
+		what = append(what, "at "+x.clock(pin.Start))
+	}
+	pinned := "pinned"
+	if len(what) > 0 {
+		pinned += " to " + strings.Join(what, ", ")
+	}
+	return pinned
+}
+
+// pinBlocked explains a pinned stop s whose windows meet the shifts of the
+// pinned trainer-days overlapping: what takes the room it needs there.
+// fail builds the answer with the pin's fixes.
+func (x *explainer) pinBlocked(s int, overlapping []int, view explainStopView, pinned string, relax bool,
+	fail func(why Note, format string, args ...any) explained) explained {
 	if !x.any(overlapping, func(r int) bool { return x.fitsAlone(r, s, probeOptions{noMaxWork: true}) }) {
 		if x.any(overlapping, func(r int) bool { return x.fitsAlone(r, s, probeOptions{noMaxWork: true, noTravel: true}) }) {
 			return fail(note(NotePinUnreachable), "the trainer cannot travel there, serve it as pinned and get back within the shift, even on an empty day")

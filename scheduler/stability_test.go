@@ -78,23 +78,43 @@ func TestSolveKeepsPreviousStart(t *testing.T) {
 // preferred windows included) with their own plan as Previous: no stop
 // may change trainer, day or start, and no move may be counted.
 func TestUnchangedReplanMovesNothing(t *testing.T) {
+	replanUnchanged(t, replanCase{fromSeed: 20, toSeed: 32, stops: 16, vehicles: 5, iterations: 400, reseed: 7, clearPrevious: true})
+}
+
+// replanCase is a family of generated weeks replanUnchanged re-plans.
+type replanCase struct {
+	fromSeed, toSeed uint64 // generator seeds, toSeed excluded
+	stops, vehicles  int
+	iterations       int
+	reseed           int64 // the second solve's seed; the first uses 1
+	clearPrevious    bool  // drop the generator's previous placements first
+}
+
+// replanUnchanged solves each week of c with every stop of normal priority,
+// re-solves those where everything fits with their plan as Previous, and
+// fails if a stop changes trainer, day or start or a move is counted, or if
+// fewer than three weeks fit.
+func replanUnchanged(t *testing.T, c replanCase) {
+	t.Helper()
 	tested := 0
-	for seed := uint64(20); seed < 32; seed++ {
-		p := scheduler.RandomProblem(seed, 16, 5)
+	for seed := c.fromSeed; seed < c.toSeed; seed++ {
+		p := scheduler.RandomProblem(seed, c.stops, c.vehicles)
 		for i := range p.Stops {
 			p.Stops[i].Priority = scheduler.PriorityNormal
-			p.Stops[i].Previous = nil
+			if c.clearPrevious {
+				p.Stops[i].Previous = nil
+			}
 		}
-		first := solve(t, p, scheduler.Options{Seed: 1, MaxIterations: 400})
+		first := solve(t, p, scheduler.Options{Seed: 1, MaxIterations: c.iterations})
 		if len(first.Unassigned) > 0 {
 			continue
 		}
 		tested++
 		withPrevious(p, first)
-		second := solve(t, p, scheduler.Options{Seed: 7, MaxIterations: 400})
+		second := solve(t, p, scheduler.Options{Seed: c.reseed, MaxIterations: c.iterations})
 		before, after := placement(p, first), placement(p, second)
 		for id, a := range before {
-			if b := after[id]; a != b {
+			if b, ok := after[id]; !ok || a != b {
 				t.Errorf("seed %d: stop %s moved from %+v to %+v", seed, id, a, b)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -20,9 +21,28 @@ const pingTimeout = 10 * time.Second
 // requests one at a time, in order. The caller owns the client and
 // disconnects it on shutdown.
 func Connect(ctx context.Context, uri string, embedded bool) (*mongo.Client, error) {
+	return ConnectWith(ctx, uri, embedded, Monitors{})
+}
+
+// Monitors watch a client's commands and its connection pool (for
+// metrics: command time, and how long operations wait for the connection).
+// A nil field watches nothing.
+type Monitors struct {
+	Command *event.CommandMonitor
+	Pool    *event.PoolMonitor
+}
+
+// ConnectWith is Connect with monitors attached to the client.
+func ConnectWith(ctx context.Context, uri string, embedded bool, mon Monitors) (*mongo.Client, error) {
 	opts := options.Client().ApplyURI(uri).SetServerSelectionTimeout(pingTimeout)
 	if embedded {
 		opts.SetMaxPoolSize(1)
+	}
+	if mon.Command != nil {
+		opts.SetMonitor(mon.Command)
+	}
+	if mon.Pool != nil {
+		opts.SetPoolMonitor(mon.Pool)
 	}
 	client, err := mongo.Connect(opts)
 	if err != nil {

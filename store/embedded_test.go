@@ -28,7 +28,7 @@ func openEmbedded(t *testing.T, dir string) (*store.Store, func()) {
 		e.Close()
 		t.Fatal(err)
 	}
-	s := store.New(client.Database("fieldvisit"), newTestClock().Now)
+	s := store.New(client.Database("fieldvisit"), newClock().Now)
 	if err := s.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -53,6 +53,7 @@ func (s *Store) ClaimLease(ctx context.Context, resource, holder string, ttl tim
 		}
 		attempt = latest.Attempt + 1
 	}
+	takeover := latest != nil && latest.ReleasedAt == nil
 	l := &models.Lease{
 		ID:        leaseID(resource, attempt),
 		Resource:  resource,
@@ -66,6 +67,9 @@ func (s *Store) ClaimLease(ctx context.Context, resource, holder string, ttl tim
 			err = &models.ConflictError{Message: fmt.Sprintf("%s attempt %d was claimed by another instance first", resource, attempt)}
 		}
 		return nil, fmt.Errorf("claim lease %s: %w", resource, err)
+	}
+	if takeover && s.onTakeover != nil {
+		s.onTakeover(resource)
 	}
 	return l, nil
 }
@@ -117,7 +121,7 @@ func (s *Store) RenewLease(ctx context.Context, l *models.Lease, ttl time.Durati
 // takes it over at once (by inserting the next attempt, as always).
 func (s *Store) ReleaseLease(ctx context.Context, l *models.Lease, done bool) error {
 	now := s.timestamp()
-	set := bson.D{{Key: "expires_at", Value: now}}
+	set := bson.D{{Key: "expires_at", Value: now}, {Key: "released_at", Value: now}}
 	if done {
 		set = append(set, bson.E{Key: "done", Value: true})
 	}
@@ -129,8 +133,26 @@ func (s *Store) ReleaseLease(ctx context.Context, l *models.Lease, done bool) er
 	if res.MatchedCount == 0 {
 		return fmt.Errorf("release lease %s: %w", l.ID, models.ErrNotFound)
 	}
-	l.ExpiresAt, l.Done = now, done
+	l.ExpiresAt, l.Done, l.ReleasedAt = now, done, &now
 	return nil
+}
+
+// ExpireLiveLeases ends every live lease (unexpired and not done) now and
+// returns how many it ended. Only a process that knows itself the only
+// user of the database may call it, before it claims anything: with the
+// embedded server, the process holding the data directory's lock. Every
+// live lease then belongs to an earlier process that died (kill -9, power
+// loss) without releasing it, and ending it lets the next claim take over
+// at once instead of after the lease's time: a publication interrupted by
+// a crash is completed by the first attempt after the restart.
+func (s *Store) ExpireLiveLeases(ctx context.Context) (int64, error) {
+	now := s.timestamp()
+	filter := bson.D{{Key: "done", Value: false}, {Key: "expires_at", Value: bson.D{{Key: "$gt", Value: now}}}}
+	res, err := s.leases().UpdateMany(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "expires_at", Value: now}}}})
+	if err != nil {
+		return 0, fmt.Errorf("expire the leases left by an earlier process: %w", err)
+	}
+	return res.ModifiedCount, nil
 }
 
 // PruneLeases deletes every lease that expired before before and returns how

@@ -9,40 +9,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/store"
 	"github.com/fieldvisit/fieldvisit/store/storetest"
 )
 
-// secondStore opens a store on the same database as s's through a client of
-// its own (its own connection, as a second instance of the service would
-// have), sharing clock. The client is disconnected when the test ends.
-func secondStore(t *testing.T, dbName string, clock *testClock) *store.Store {
-	t.Helper()
-	ctx := context.Background()
-	client, err := store.Connect(ctx, storetest.URI(t), storetest.Embedded(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := client.Disconnect(context.Background()); err != nil {
-			t.Errorf("disconnect second client: %v", err)
-		}
-	})
-	return store.New(client.Database(dbName), clock.Now)
-}
-
 // newStorePair returns two stores on one fresh database, each through its
 // own client, and their shared clock.
-func newStorePair(t *testing.T) (a, b *store.Store, clock *testClock) {
+func newStorePair(t *testing.T) (a, b *store.Store, clock *testkit.Clock) {
 	t.Helper()
-	clock = newTestClock()
-	db := storetest.Database(t)
-	a = store.New(db, clock.Now)
-	if err := a.EnsureIndexes(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return a, secondStore(t, db.Name(), clock), clock
+	clock = newClock()
+	stores := storetest.Instances(t, 2, clock.Now)
+	return stores[0], stores[1], clock
 }
 
 func TestLeaseLifecycle(t *testing.T) {

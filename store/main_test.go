@@ -1,11 +1,10 @@
 package store_test
 
 import (
-	"context"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/store"
 	"github.com/fieldvisit/fieldvisit/store/storetest"
@@ -13,37 +12,15 @@ import (
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-// testClock is a settable clock for the store's now.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newTestClock() *testClock {
-	return &testClock{t: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// newClock returns the clock of a store test: a Monday morning until the
+// test moves it.
+func newClock() *testkit.Clock { return testkit.NewClock(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)) }
 
 // newStore returns a store with its indexes on a fresh database, and its clock.
-func newStore(t *testing.T) (*store.Store, *testClock) {
+func newStore(t *testing.T) (*store.Store, *testkit.Clock) {
 	t.Helper()
-	clock := newTestClock()
-	s := store.New(storetest.Database(t), clock.Now)
-	if err := s.EnsureIndexes(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return s, clock
+	clock := newClock()
+	return storetest.Store(t, clock.Now), clock
 }
 
 func place(addr string) models.Place {

@@ -238,3 +238,28 @@ func (s *Store) ArchiveSentMessages(ctx context.Context, slimBefore, dropBefore 
 	}
 	return done + int(res.DeletedCount), nil
 }
+
+// CountOutbox counts the outbox's messages by status, for metrics. One
+// aggregation, so one pass over the (small, hot) collection.
+func (s *Store) CountOutbox(ctx context.Context) (map[models.OutboxStatus]int64, error) {
+	pipeline := mongo.Pipeline{{{Key: "$group", Value: bson.D{
+		{Key: "_id", Value: "$status"},
+		{Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}},
+	}}}}
+	cur, err := s.outbox().Aggregate(ctx, pipeline)
+	if err != nil {
+		return nil, fmt.Errorf("count outbox messages: %w", err)
+	}
+	var rows []struct {
+		Status models.OutboxStatus `bson:"_id"`
+		N      int64               `bson:"n"`
+	}
+	if err := cur.All(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("count outbox messages: %w", err)
+	}
+	counts := map[models.OutboxStatus]int64{}
+	for _, r := range rows {
+		counts[r.Status] = r.N
+	}
+	return counts, nil
+}

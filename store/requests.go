@@ -46,6 +46,11 @@ func requestQuery(f models.RequestFilter) bson.D {
 	if f.Priority != "" {
 		q = append(q, bson.E{Key: "priority", Value: f.Priority})
 	}
+	if f.IDs != nil {
+		// Under $and, so that a page's own condition on _id (pageOptions)
+		// does not make a second _id key in the same document.
+		q = append(q, bson.E{Key: "$and", Value: bson.A{bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: f.IDs}}}}}})
+	}
 	if f.Kind != "" {
 		q = append(q, bson.E{Key: "kind", Value: f.Kind})
 	}

@@ -28,6 +28,9 @@ const (
 type Store struct {
 	db  *mongo.Database
 	now func() time.Time
+	// onTakeover is told of each lease taken over from a holder that let
+	// it lapse; nil tells no one.
+	onTakeover func(resource string)
 }
 
 // New returns a Store on db. now is the clock for created/updated stamps and
@@ -38,6 +41,27 @@ func New(db *mongo.Database, now func() time.Time) *Store {
 	}
 	return &Store{db: db, now: now}
 }
+
+// ObserveTakeovers returns a Store like s that calls f with the resource of
+// every lease it takes over from an earlier holder that did not release it
+// (metrics count them). f must be quick and safe for concurrent use.
+func (s *Store) ObserveTakeovers(f func(resource string)) *Store {
+	c := *s
+	c.onTakeover = f
+	return &c
+}
+
+// WithClock returns a Store like s on the same database with another clock:
+// tests see what a later moment (an expired lease) looks like.
+func (s *Store) WithClock(now func() time.Time) *Store {
+	c := *s
+	c.now = now
+	return &c
+}
+
+// DatabaseName names the database s works in; tests hand it to a child
+// process that opens its own client.
+func (s *Store) DatabaseName() string { return s.db.Name() }
 
 // Ping checks that the database answers; /readyz calls it.
 func (s *Store) Ping(ctx context.Context) error {

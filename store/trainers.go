@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"regexp"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -13,8 +14,13 @@ import (
 func (s *Store) trainers() *mongo.Collection { return s.db.Collection(trainersCollection) }
 
 // CreateTrainer stores a new trainer, setting its ID, Version (1) and time
-// stamps. A trainer whose e-mail is taken is a models.ErrConflict.
+// stamps and lower-casing its e-mail. A trainer whose e-mail is taken, in
+// any case, is a models.ErrConflict.
 func (s *Store) CreateTrainer(ctx context.Context, t *models.Trainer) error {
+	t.Email = normalizeEmail(t.Email)
+	if err := s.checkTrainerEmail(ctx, t.Email, ""); err != nil {
+		return fmt.Errorf("create trainer: %w", err)
+	}
 	now := s.timestamp()
 	t.ID, t.Version, t.CreatedAt, t.UpdatedAt = newID(), 1, now, now
 	if _, err := s.trainers().InsertOne(ctx, t); err != nil {
@@ -28,6 +34,25 @@ func (s *Store) CreateTrainer(ctx context.Context, t *models.Trainer) error {
 
 func trainerEmailTaken(email string) error {
 	return &models.ConflictError{Message: fmt.Sprintf("a trainer with e-mail %s already exists", email)}
+}
+
+// checkTrainerEmail refuses email (lower case) when a trainer other than
+// exceptID has it in any case. New e-mails are stored in lower case, where
+// the unique index compares them; trainers stored before that may still
+// have capitals, which only a case-blind query finds.
+func (s *Store) checkTrainerEmail(ctx context.Context, email, exceptID string) error {
+	filter := bson.D{{Key: "email", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(email) + "$"}, {Key: "$options", Value: "i"}}}}
+	if exceptID != "" {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$ne", Value: exceptID}}})
+	}
+	n, err := s.trainers().CountDocuments(ctx, filter)
+	if err != nil {
+		return fmt.Errorf("check e-mail %s: %w", email, err)
+	}
+	if n > 0 {
+		return trainerEmailTaken(email)
+	}
+	return nil
 }
 
 // Trainer returns the trainer with the given id.
@@ -65,8 +90,12 @@ func (s *Store) UpdateTrainer(ctx context.Context, t *models.Trainer) error {
 		return fmt.Errorf("update trainer %s: %w", t.ID, staleVersion(t.Version, current.Version))
 	}
 	next := *t
+	next.Email = normalizeEmail(t.Email)
+	if err := s.checkTrainerEmail(ctx, next.Email, t.ID); err != nil {
+		return fmt.Errorf("update trainer %s: %w", t.ID, err)
+	}
 	next.Version, next.CreatedAt, next.UpdatedAt = t.Version+1, current.CreatedAt, s.timestamp()
-	if err := replaceVersioned(ctx, s.trainers(), t.ID, t.Version, &next, trainerEmailTaken(t.Email).Error()); err != nil {
+	if err := replaceVersioned(ctx, s.trainers(), t.ID, t.Version, &next, trainerEmailTaken(next.Email).Error()); err != nil {
 		return fmt.Errorf("update trainer %s: %w", t.ID, err)
 	}
 	*t = next

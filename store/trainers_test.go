@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/fieldvisit/fieldvisit/models"
+	"github.com/fieldvisit/fieldvisit/store"
+	"github.com/fieldvisit/fieldvisit/store/storetest"
 )
 
 func TestTrainerLifecycle(t *testing.T) {
@@ -241,5 +243,58 @@ func TestTrainersFilterAndPages(t *testing.T) {
 				t.Errorf("got ids %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestTrainerEmailCaseBlind: e-mails are stored in lower case and compared
+// without case, also against a trainer stored with capitals before e-mails
+// were normalised.
+func TestTrainerEmailCaseBlind(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	// The raw database too, to store a trainer as older versions did.
+	db := storetest.Database(t)
+	s := store.New(db, newClock().Now)
+	if err := s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	a := newTrainer("Anna", " Anna.K@Example.ORG ")
+	if err := s.CreateTrainer(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Trainer(ctx, a.ID); err != nil || got.Email != "anna.k@example.org" || a.Email != got.Email {
+		t.Fatalf("stored e-mail %q (%v), caller sees %q, want both lower case", got.Email, err, a.Email)
+	}
+	var ce *models.ConflictError
+	if err := s.CreateTrainer(ctx, newTrainer("Anna 2", "ANNA.K@example.org")); !errors.As(err, &ce) {
+		t.Errorf("same e-mail in capitals: %v, want a conflict", err)
+	}
+
+	legacy := newTrainer("Legacy", "")
+	legacy.ID, legacy.Email, legacy.Version = "0123456789abcdef01234567", "Old.Timer@Example.org", 1
+	if _, err := db.Collection("trainers").InsertOne(ctx, legacy); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateTrainer(ctx, newTrainer("New", "old.timer@example.org")); !errors.As(err, &ce) {
+		t.Errorf("an e-mail stored with capitals before normalising: %v, want a conflict", err)
+	}
+	edit := *a
+	edit.Email = "OLD.TIMER@example.org"
+	if err := s.UpdateTrainer(ctx, &edit); !errors.As(err, &ce) {
+		t.Errorf("update to the legacy e-mail: %v, want a conflict", err)
+	}
+	// Its own e-mail, in other capitals, is not a conflict with itself.
+	self := *legacy
+	self.Email = "old.timer@EXAMPLE.org"
+	if err := s.UpdateTrainer(ctx, &self); err != nil || self.Email != "old.timer@example.org" {
+		t.Errorf("legacy trainer updating its own e-mail: %v, e-mail %q", err, self.Email)
+	}
+	// Characters that mean something in a pattern are matched literally.
+	if err := s.CreateTrainer(ctx, newTrainer("Boris", "borisxb@example.org")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateTrainer(ctx, newTrainer("Boris B.", "boris.b@example.org")); err != nil {
+		t.Errorf("an e-mail that only matches another as a pattern: %v", err)
 	}
 }

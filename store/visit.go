@@ -50,6 +50,9 @@ func (s *Store) Visits(ctx context.Context, f models.VisitFilter) ([]models.Visi
 		filter = append(filter, bson.E{Key: "status", Value: bson.D{{Key: "$in", Value: f.Statuses}}})
 	}
 	opts := options.Find().SetSort(bson.D{{Key: "start", Value: 1}, {Key: "_id", Value: 1}})
+	if f.Page != nil {
+		filter, opts = pageOptions(filter, *f.Page)
+	}
 	list, err := findAll[models.Visit](ctx, s.visits(), filter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list visits: %w", err)

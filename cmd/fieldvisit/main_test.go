@@ -71,7 +71,7 @@ func TestCommandLine(t *testing.T) {
 		{"user add without role", nil, []string{"user", "add", "--email", "a@example.org", "--name", "A"}, exitUsage, "", "role"},
 		{"user add bad e-mail", nil, []string{"user", "add", "--email", "nobody", "--name", "A", "--role", "coordinator"}, exitUsage, "", "email"},
 		{"user add trainer without trainer", nil, []string{"user", "add", "--email", "t@example.org", "--name", "T", "--role", "trainer"}, exitUsage, "", "trainer_id"},
-		{"user add short password", nil, []string{"user", "add", "--email", "a@example.org", "--name", "A", "--role", "coordinator", "--password", "short"}, exitUsage, "", "8 to 72 bytes"},
+		{"user add short password", nil, []string{"user", "add", "--email", "a@example.org", "--name", "A", "--role", "coordinator", "--password", "short"}, exitUsage, "", "8 to 72 characters"},
 		{"user add empty stdin", nil, []string{"user", "add", "--email", "a@example.org", "--name", "A", "--role", "coordinator"}, exitUsage, "", "no password"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

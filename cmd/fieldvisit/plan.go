@@ -45,7 +45,7 @@ func planWeek(ctx context.Context, args []string, getenv func(string) string, st
 		return exitError
 	}
 	defer db.close(log)
-	svc, err := newServices(cfg, db.store, loc, log)
+	svc, err := newServices(cfg, db.store, loc, log, nil)
 	if err != nil {
 		log.Error("cannot plan", "err", err)
 		return exitError

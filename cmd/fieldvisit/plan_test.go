@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/jobs"
 )
 
@@ -21,10 +22,7 @@ func TestPlanCommand(t *testing.T) {
 	if code, _, errOut := exec(t, env, "", "seed", "--demo"); code != exitOK {
 		t.Fatalf("seed --demo: exit %d\n%s", code, errOut)
 	}
-	moscow, err := time.LoadLocation("Europe/Moscow")
-	if err != nil {
-		t.Fatal(err)
-	}
+	moscow := testkit.Moscow(t)
 	week := string(jobs.WeekAfter(time.Now(), moscow))
 
 	tests := []struct {

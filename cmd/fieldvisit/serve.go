@@ -17,6 +17,7 @@ import (
 	"github.com/fieldvisit/fieldvisit/demo"
 	"github.com/fieldvisit/fieldvisit/handlers"
 	"github.com/fieldvisit/fieldvisit/jobs"
+	"github.com/fieldvisit/fieldvisit/metrics"
 	"github.com/fieldvisit/fieldvisit/models"
 	"github.com/fieldvisit/fieldvisit/store"
 )
@@ -28,6 +29,14 @@ const (
 	readTimeout       = 30 * time.Second
 	idleTimeout       = 2 * time.Minute
 	maxHeaderBytes    = 64 << 10
+)
+
+// The readiness probe pings the database this often in the background;
+// /readyz answers from its last ping. A ping waits its turn behind at most
+// FIELDVISIT_REQUEST_SLOTS user requests, hence the generous timeout.
+const (
+	readyInterval = 2 * time.Second
+	readyTimeout  = 10 * time.Second
 )
 
 // serve runs the web service and the scheduled jobs until ctx is
@@ -59,7 +68,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer ln.Close() // a no-op once Serve has closed it
 
-	db, err := openDatabase(ctx, cfg, log)
+	ms, err := startMetrics(cfg, log)
+	if err != nil {
+		return exitError
+	}
+	defer ms.close(context.WithoutCancel(ctx))
+	db, err := openDatabaseWith(ctx, cfg, log, ms.metrics())
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return exitError
@@ -71,13 +85,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		// development mailbox.
 		cfg.CoordinatorEmail = demo.CoordinatorEmail
 	}
+	if m := ms.metrics(); m != nil {
+		if err := m.WatchOutbox(db.store, outboxCountTimeout); err != nil {
+			log.Error("cannot start", "err", err)
+			return exitError
+		}
+	}
 	if demoIfEmpty {
 		if err := seedIfEmpty(ctx, db.store, loc, log); err != nil {
 			log.Error("cannot load the demo data", "err", err)
 			return exitError
 		}
 	}
-	svc, err := newServices(cfg, db.store, loc, log)
+	svc, err := newServices(cfg, db.store, loc, log, ms.metrics())
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return exitError
@@ -88,7 +108,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		log.Error("cannot start the jobs", "err", err)
 		return exitError
 	}
-	srv, err := newHTTPServer(cfg, db.store, svc, loc, log)
+	probe := handlers.NewReadinessProbe(db.store.Ping, readyInterval, readyTimeout)
+	probeCtx, stopProbe := context.WithCancel(ctx)
+	defer stopProbe()
+	go probe.Run(probeCtx)
+	srv, err := newHTTPServer(cfg, db.store, svc, probe.Ready, ms.metrics(), loc, log)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return exitError
@@ -155,8 +179,12 @@ func newJobs(cfg config.Config, svc *services, log *slog.Logger) (*jobs.Cron, er
 }
 
 // newHTTPServer builds the API and pages on st and the services, behind an
-// HTTP server with the limits above.
-func newHTTPServer(cfg config.Config, st *store.Store, svc *services, loc *time.Location, log *slog.Logger) (*http.Server, error) {
+// HTTP server with the limits above; ready answers /readyz.
+func newHTTPServer(cfg config.Config, st *store.Store, svc *services, ready func(context.Context) error, m *metrics.Metrics, loc *time.Location, log *slog.Logger) (*http.Server, error) {
+	var observer handlers.Observer
+	if m != nil {
+		observer = m
+	}
 	// Gin's mode is process-wide; debug mode prints every route and a
 	// warning on start, noise that structured logs already cover.
 	gin.SetMode(gin.ReleaseMode)
@@ -165,7 +193,7 @@ func newHTTPServer(cfg config.Config, st *store.Store, svc *services, loc *time.
 		Logger:        log,
 		Location:      loc,
 		Now:           time.Now,
-		Ready:         st.Ping,
+		Ready:         ready,
 		SecureCookies: cfg.SecureCookies,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Planner:       svc.runner,
@@ -177,6 +205,15 @@ func newHTTPServer(cfg config.Config, st *store.Store, svc *services, loc *time.
 		Mail:          svc.composer,
 		// The coordinators' address, also every mail's Reply-To.
 		CoordinatorEmail: cfg.CoordinatorEmail,
+		Limits: handlers.Limits{
+			PerPrincipal: cfg.Limits.PerPrincipal,
+			Rate:         float64(cfg.Limits.Rate),
+			Burst:        cfg.Limits.Burst,
+			Slots:        cfg.Limits.Slots,
+			QueueWait:    cfg.Limits.QueueWait,
+			ReadTimeout:  cfg.Limits.ReadTimeout,
+		},
+		Observer: observer,
 	})
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fieldvisit/fieldvisit/config"
 	"github.com/fieldvisit/fieldvisit/jobs"
+	"github.com/fieldvisit/fieldvisit/metrics"
 	"github.com/fieldvisit/fieldvisit/notify"
 	"github.com/fieldvisit/fieldvisit/planning"
 	"github.com/fieldvisit/fieldvisit/publish"
@@ -33,8 +34,9 @@ type services struct {
 }
 
 // newServices wires the planner, the publisher, the outbox dispatcher, the
-// reminders and housekeeping onto st. Close releases the SMTP connections.
-func newServices(cfg config.Config, st *store.Store, loc *time.Location, log *slog.Logger) (*services, error) {
+// reminders and housekeeping onto st, measured by m unless it is nil.
+// Close releases the SMTP connections.
+func newServices(cfg config.Config, st *store.Store, loc *time.Location, log *slog.Logger, m *metrics.Metrics) (*services, error) {
 	from, err := mail.ParseAddress(cfg.SMTP.From)
 	if err != nil {
 		return nil, fmt.Errorf("SMTP_FROM %q: %w", cfg.SMTP.From, err)
@@ -73,8 +75,12 @@ func newServices(cfg config.Config, st *store.Store, loc *time.Location, log *sl
 	if err != nil {
 		return nil, err
 	}
+	var weekPlanner jobs.WeekPlanner = planner
+	if m != nil {
+		weekPlanner = m.Planner(planner)
+	}
 	runner, err := jobs.NewPlanRunner(jobs.PlanRunnerConfig{
-		Store: st, Planner: planner, Publisher: publisher, AutoPublish: cfg.Jobs.AutoPublish,
+		Store: st, Planner: weekPlanner, Publisher: publisher, AutoPublish: cfg.Jobs.AutoPublish,
 		Location: loc, Logger: log,
 	})
 	if err != nil {
@@ -92,6 +98,12 @@ func newServices(cfg config.Config, st *store.Store, loc *time.Location, log *sl
 			From: cfg.SMTP.From, TLS: tlsMode,
 		})
 		dcfg.Sender = s.smtp
+		if m != nil {
+			dcfg.Sender = m.Sender(s.smtp)
+		}
+	}
+	if m != nil {
+		dcfg.Store = observedOutbox{OutboxStore: st, m: m, now: time.Now}
 	}
 	if s.dispatcher, err = jobs.NewDispatcher(dcfg); err != nil {
 		s.close()

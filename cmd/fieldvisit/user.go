@@ -12,12 +12,7 @@ import (
 
 	"github.com/fieldvisit/fieldvisit/handlers"
 	"github.com/fieldvisit/fieldvisit/models"
-)
-
-// Password length bounds, as the API enforces them (bcrypt reads at most 72 bytes).
-const (
-	minPasswordBytes = 8
-	maxPasswordBytes = 72
+	"github.com/fieldvisit/fieldvisit/store"
 )
 
 // userAdd creates one account, typically the first coordinator of a fresh
@@ -43,18 +38,9 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintf(stderr, "fieldvisit user add: %v\n", err)
 		return exitUsage
 	}
-	if password == "" {
-		password = getenv("FIELDVISIT_PASSWORD")
-	}
-	if password == "" {
-		password, err = readPassword(stdin)
-		if err != nil {
-			fmt.Fprintf(stderr, "fieldvisit user add: %v\n", err)
-			return exitUsage
-		}
-	}
-	if len(password) < minPasswordBytes || len(password) > maxPasswordBytes {
-		fmt.Fprintf(stderr, "fieldvisit user add: the password must be %d to %d bytes long\n", minPasswordBytes, maxPasswordBytes)
+	password, err = accountPassword(password, getenv, stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "fieldvisit user add: %v\n", err)
 		return exitUsage
 	}
 
@@ -65,45 +51,69 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 		return exitError
 	}
 	defer db.close(log)
-
-	// The store does not check links; a dangling one would lock the user out
-	// of every page that needs their trainer or clinic.
-	if u.TrainerID != "" {
-		if _, err := db.store.Trainer(ctx, u.TrainerID); err != nil {
-			fmt.Fprintf(stderr, "fieldvisit user add: --trainer-id: %v\n", err)
-			return exitError
-		}
-	}
-	if u.ClinicID != "" {
-		if _, err := db.store.Clinic(ctx, u.ClinicID); err != nil {
-			fmt.Fprintf(stderr, "fieldvisit user add: --clinic-id: %v\n", err)
-			return exitError
-		}
-	}
-	// Checked before hashing, which is slow on purpose, so a taken e-mail
-	// fails at once; CreateUser's unique index still decides a race.
-	if _, err := db.store.UserByEmail(ctx, u.Email); err == nil {
-		fmt.Fprintf(stderr, "fieldvisit user add: an account with e-mail %s already exists\n", u.Email)
-		return exitError
-	} else if !errors.Is(err, models.ErrNotFound) {
+	if err := createAccount(ctx, db.store, &u, password); err != nil {
 		fmt.Fprintf(stderr, "fieldvisit user add: %v\n", err)
-		return exitError
-	}
-	u.PasswordHash, err = handlers.HashPassword(password)
-	if err != nil {
-		fmt.Fprintf(stderr, "fieldvisit user add: %v\n", err)
-		return exitError
-	}
-	if err := db.store.CreateUser(ctx, &u); err != nil {
-		if errors.Is(err, models.ErrConflict) {
-			fmt.Fprintf(stderr, "fieldvisit user add: an account with e-mail %s already exists\n", u.Email)
-		} else {
-			fmt.Fprintf(stderr, "fieldvisit user add: %v\n", err)
-		}
 		return exitError
 	}
 	fmt.Fprintf(stdout, "Created %s account %s (id %s).\n", u.Role, u.Email, u.ID)
 	return exitOK
+}
+
+// accountPassword is the password from --password, else
+// $FIELDVISIT_PASSWORD, else standard input, refused unless its length is
+// within bounds.
+func accountPassword(flagValue string, getenv func(string) string, stdin io.Reader) (string, error) {
+	password := flagValue
+	if password == "" {
+		password = getenv("FIELDVISIT_PASSWORD")
+	}
+	if password == "" {
+		var err error
+		if password, err = readPassword(stdin); err != nil {
+			return "", err
+		}
+	}
+	if err := handlers.PasswordError(password); err != nil {
+		return "", fmt.Errorf("the password %v", err)
+	}
+	return password, nil
+}
+
+// createAccount stores u with the password's hash, once its trainer or
+// clinic exists and no account has its e-mail.
+func createAccount(ctx context.Context, st *store.Store, u *models.User, password string) error {
+	// The store does not check links; a dangling one would lock the user out
+	// of every page that needs their trainer or clinic.
+	if u.TrainerID != "" {
+		if _, err := st.Trainer(ctx, u.TrainerID); err != nil {
+			return fmt.Errorf("--trainer-id: %w", err)
+		}
+	}
+	if u.ClinicID != "" {
+		if _, err := st.Clinic(ctx, u.ClinicID); err != nil {
+			return fmt.Errorf("--clinic-id: %w", err)
+		}
+	}
+	taken := fmt.Errorf("an account with e-mail %s already exists", u.Email)
+	// Checked before hashing, which is slow on purpose, so a taken e-mail
+	// fails at once; CreateUser's unique index still decides a race.
+	if _, err := st.UserByEmail(ctx, u.Email); err == nil {
+		return taken
+	} else if !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	hash, err := handlers.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	u.PasswordHash = hash
+	if err := st.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, models.ErrConflict) {
+			return taken
+		}
+		return err
+	}
+	return nil
 }
 
 // readPassword takes the first line of stdin, for scripts that pipe the

@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/fieldvisit/fieldvisit/config"
+	"github.com/fieldvisit/fieldvisit/metrics"
 	"github.com/fieldvisit/fieldvisit/store"
 )
 
@@ -77,6 +78,15 @@ const disconnectTimeout = 10 * time.Second
 // connects, and makes sure every index exists. On error it has already
 // released whatever it started.
 func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*database, error) {
+	return openDatabaseWith(ctx, cfg, log, nil)
+}
+
+// openDatabaseWith is openDatabase with metrics (nil: none) watching the
+// client's commands, its connection pool and the leases taken over. With
+// the embedded server it also ends the leases an earlier process left
+// behind: this process holds the data directory's lock, so that process
+// is dead, and what it claimed may be taken over at once.
+func openDatabaseWith(ctx context.Context, cfg config.Config, log *slog.Logger, m *metrics.Metrics) (*database, error) {
 	d := &database{}
 	uri := cfg.MongoURI
 	if cfg.Embedded() {
@@ -88,7 +98,7 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*da
 		uri = e.URI()
 		log.Info("embedded database started", "data_dir", cfg.DataDir)
 	}
-	client, err := store.Connect(ctx, uri, cfg.Embedded())
+	client, err := store.ConnectWith(ctx, uri, cfg.Embedded(), monitors(m))
 	if err != nil {
 		d.close(log)
 		return nil, err
@@ -96,9 +106,22 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*da
 	d.client = client
 	d.db = client.Database(cfg.MongoDatabase)
 	d.store = store.New(d.db, time.Now)
+	if m != nil {
+		d.store = d.store.ObserveTakeovers(func(resource string) { m.ClaimTakenOver(claimKind(resource)) })
+	}
 	if err := d.store.EnsureIndexes(ctx); err != nil {
 		d.close(log)
 		return nil, fmt.Errorf("prepare database %s: %w", cfg.MongoDatabase, err)
+	}
+	if cfg.Embedded() {
+		n, err := d.store.ExpireLiveLeases(ctx)
+		if err != nil {
+			d.close(log)
+			return nil, err
+		}
+		if n > 0 {
+			log.Warn("ended the claims an earlier process left behind; their work is taken over now", "claims", n)
+		}
 	}
 	return d, nil
 }

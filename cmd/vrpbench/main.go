@@ -46,76 +46,118 @@ type result struct {
 	hasBKS   bool
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// options are the command line's flags.
+type options struct {
+	dir, objective, csvPath, routesDir, only string
+	limit                                    time.Duration
+	workers, iters                           int
+	seed                                     int64
+	scale                                    float64
+	// generate, families and customers are for -generate.
+	generate, families, customers string
+}
+
+// parseFlags reads the command line; flag has reported an error to stderr.
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
 	fs := flag.NewFlagSet("vrpbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("dir", "../shared/bench/solomon", "folder of Solomon-format *.txt instances (with optional bks.csv, bks_distance.csv)")
-	limit := fs.Duration("time", 5*time.Second, "time limit per instance")
-	objective := fs.String("objective", "hierarchical", "distance | hierarchical (vehicles, then distance)")
-	csvPath := fs.String("csv", "", "write instance,vehicles,distance,seconds to this file")
-	routesDir := fs.String("routes", "", "write one file of routes per instance to this folder")
-	workers := fs.Int("workers", 1, "parallel search workers")
-	seed := fs.Int64("seed", 1, "random seed")
-	only := fs.String("only", "", "comma-separated instance names to run (default all)")
-	scale := fs.Float64("scale", 100000, "integer scale of distances")
-	iters := fs.Int("iters", 0, "iteration budget per instance (0 = until -time); with -time 0 the run is reproducible")
-	generate := fs.String("generate", "", "instead of solving, write generated Solomon-format instances to this folder (see -families, -customers, -seed)")
-	families := fs.String("families", strings.Join(solomon.Families(), ","), "with -generate: comma-separated families (r1, c1, rc1, r2, c2, rc2)")
-	customers := fs.String("customers", "200,1000", "with -generate: comma-separated numbers of customers")
-	if err := fs.Parse(args); err != nil {
+	fs.StringVar(&o.dir, "dir", "../shared/bench/solomon", "folder of Solomon-format *.txt instances (with optional bks.csv, bks_distance.csv)")
+	fs.DurationVar(&o.limit, "time", 5*time.Second, "time limit per instance")
+	fs.StringVar(&o.objective, "objective", "hierarchical", "distance | hierarchical (vehicles, then distance)")
+	fs.StringVar(&o.csvPath, "csv", "", "write instance,vehicles,distance,seconds to this file")
+	fs.StringVar(&o.routesDir, "routes", "", "write one file of routes per instance to this folder")
+	fs.IntVar(&o.workers, "workers", 1, "parallel search workers")
+	fs.Int64Var(&o.seed, "seed", 1, "random seed")
+	fs.StringVar(&o.only, "only", "", "comma-separated instance names to run (default all)")
+	fs.Float64Var(&o.scale, "scale", 100000, "integer scale of distances")
+	fs.IntVar(&o.iters, "iters", 0, "iteration budget per instance (0 = until -time); with -time 0 the run is reproducible")
+	fs.StringVar(&o.generate, "generate", "", "instead of solving, write generated Solomon-format instances to this folder (see -families, -customers, -seed)")
+	fs.StringVar(&o.families, "families", strings.Join(solomon.Families(), ","), "with -generate: comma-separated families (r1, c1, rc1, r2, c2, rc2)")
+	fs.StringVar(&o.customers, "customers", "200,1000", "with -generate: comma-separated numbers of customers")
+	return o, fs.Parse(args)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
 		return 2
 	}
-	if *generate != "" {
-		if err := writeGenerated(*generate, *families, *customers, uint64(*seed)); err != nil {
+	if o.generate != "" {
+		if err := writeGenerated(o.generate, o.families, o.customers, uint64(o.seed)); err != nil {
 			fmt.Fprintf(stderr, "vrpbench: %v\n", err)
 			return 1
 		}
 		return 0
 	}
-	if *objective != "distance" && *objective != "hierarchical" {
+	if o.objective != "distance" && o.objective != "hierarchical" {
 		fmt.Fprintf(stderr, "vrpbench: -objective must be distance or hierarchical\n")
 		return 2
 	}
-	files, err := filepath.Glob(filepath.Join(*dir, "*.txt"))
-	if err != nil || len(files) == 0 {
-		fmt.Fprintf(stderr, "vrpbench: no *.txt instances in %s\n", *dir)
-		return 1
-	}
-	slices.Sort(files)
-	bksFile := "bks.csv"
-	if *objective == "distance" {
-		bksFile = "bks_distance.csv"
-	}
-	bks, err := readBKS(filepath.Join(*dir, bksFile))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	files, bks, err := o.inputs()
+	if err != nil {
 		fmt.Fprintf(stderr, "vrpbench: %v\n", err)
 		return 1
 	}
-	if *routesDir != "" {
-		if err := os.MkdirAll(*routesDir, 0o755); err != nil {
+	if o.routesDir != "" {
+		if err := os.MkdirAll(o.routesDir, 0o755); err != nil {
 			fmt.Fprintf(stderr, "vrpbench: %v\n", err)
 			return 1
 		}
 	}
-	var filter map[string]bool
-	if *only != "" {
-		filter = map[string]bool{}
-		for _, s := range strings.Split(*only, ",") {
-			filter[strings.ToLower(strings.TrimSpace(s))] = true
+	results, failed := o.solveAll(ctx, files, bks, stdout, stderr)
+	summarise(stdout, results)
+	if o.csvPath != "" {
+		if err := writeCSV(o.csvPath, results); err != nil {
+			fmt.Fprintf(stderr, "vrpbench: %v\n", err)
+			return 1
 		}
 	}
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+// inputs lists the instances to solve, sorted and filtered by -only, and
+// reads the best-known solutions of the objective, if the folder has them.
+func (o options) inputs() ([]string, map[string]known, error) {
+	files, err := filepath.Glob(filepath.Join(o.dir, "*.txt"))
+	if err != nil || len(files) == 0 {
+		return nil, nil, fmt.Errorf("no *.txt instances in %s", o.dir)
+	}
+	slices.Sort(files)
+	if o.only != "" {
+		filter := map[string]bool{}
+		for _, s := range strings.Split(o.only, ",") {
+			filter[strings.ToLower(strings.TrimSpace(s))] = true
+		}
+		files = slices.DeleteFunc(files, func(f string) bool { return !filter[strings.ToLower(instanceName(f))] })
+	}
+	bksFile := "bks.csv"
+	if o.objective == "distance" {
+		bksFile = "bks_distance.csv"
+	}
+	bks, err := readBKS(filepath.Join(o.dir, bksFile))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, nil, err
+	}
+	return files, bks, nil
+}
+
+// instanceName is an instance's name: its file name without ".txt".
+func instanceName(path string) string { return strings.TrimSuffix(filepath.Base(path), ".txt") }
+
+// solveAll solves each file in turn, printing a table row per instance as
+// it goes; failed reports whether any instance could not be solved.
+func (o options) solveAll(ctx context.Context, files []string, bks map[string]known, stdout, stderr io.Writer) (results []result, failed bool) {
 	fmt.Fprintf(stdout, "vrpbench: objective=%s time=%s iters=%d workers=%d seed=%d GOMAXPROCS=%d\n",
-		*objective, *limit, *iters, *workers, *seed, runtime.GOMAXPROCS(0))
+		o.objective, o.limit, o.iters, o.workers, o.seed, runtime.GOMAXPROCS(0))
 	fmt.Fprintf(stdout, "\n| instance | vehicles | distance | best known (veh / dist) | gap %% | seconds | iterations |\n")
 	fmt.Fprintf(stdout, "|---|---:|---:|---|---:|---:|---:|\n")
-	var results []result
-	failed := false
 	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".txt")
-		if filter != nil && !filter[strings.ToLower(name)] {
-			continue
-		}
-		res, err := solveOne(ctx, f, name, *limit, *iters, *objective == "hierarchical", *workers, *seed, *scale, *routesDir)
+		name := instanceName(f)
+		res, err := solveOne(ctx, f, name, o.limit, o.iters, o.objective == "hierarchical", o.workers, o.seed, o.scale, o.routesDir)
 		if err != nil {
 			fmt.Fprintf(stderr, "vrpbench: %s: %v\n", name, err)
 			failed = true
@@ -125,17 +167,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		results = append(results, res)
 		printInstance(stdout, res)
 	}
-	summarise(stdout, results)
-	if *csvPath != "" {
-		if err := writeCSV(*csvPath, results); err != nil {
-			fmt.Fprintf(stderr, "vrpbench: %v\n", err)
-			return 1
-		}
-	}
-	if failed {
-		return 1
-	}
-	return 0
+	return results, failed
 }
 
 func solveOne(ctx context.Context, path, name string, limit time.Duration, iters int, hierarchical bool, workers int, seed int64, scale float64, routesDir string) (result, error) {

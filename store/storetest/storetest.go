@@ -6,7 +6,8 @@
 //
 //	func TestMain(m *testing.M) { storetest.Main(m) }
 //
-// and take a fresh database in each test with Database(t).
+// and take a fresh database in each test with Database(t), or a store on one,
+// its indexes made, with Store(t, now).
 package storetest
 
 import (
@@ -142,6 +143,52 @@ func Database(t testing.TB) *mongo.Database {
 		}
 	})
 	return db
+}
+
+// Store returns a store on a fresh database (see Database) with its indexes
+// made, reading the time from now (time.Now when nil).
+func Store(t testing.TB, now func() time.Time) *store.Store {
+	t.Helper()
+	return indexed(t, Database(t), now)
+}
+
+// indexed returns a store on db with its indexes made.
+func indexed(t testing.TB, db *mongo.Database, now func() time.Time) *store.Store {
+	t.Helper()
+	s := store.New(db, now)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.EnsureIndexes(ctx); err != nil {
+		t.Fatalf("storetest: make indexes: %v", err)
+	}
+	return s
+}
+
+// Instances returns n stores (n >= 1) on one fresh database, each through a
+// client of its own, as n instances of the service would have them; the
+// first has made the indexes. The extra clients are disconnected when the
+// test ends.
+func Instances(t testing.TB, n int, now func() time.Time) []*store.Store {
+	t.Helper()
+	db := Database(t)
+	stores := []*store.Store{indexed(t, db, now)}
+	for range n - 1 {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		client, err := store.Connect(ctx, server.uri, server.embedded != nil)
+		cancel()
+		if err != nil {
+			t.Fatalf("storetest: open another client: %v", err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := client.Disconnect(ctx); err != nil {
+				t.Errorf("storetest: disconnect: %v", err)
+			}
+		})
+		stores = append(stores, store.New(client.Database(db.Name()), now))
+	}
+	return stores
 }
 
 // databaseName makes a name from the test's name (readable when a test
