@@ -18,7 +18,7 @@ build:
 
 ## test: the whole suite with the race detector, then each fuzz target briefly
 test: chromium
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 	$(MAKE) fuzz
 
 ## chromium: the browser tests need Debian's chromium; install it when root

@@ -97,12 +97,12 @@ func newBrowser(t *testing.T) context.Context {
 		t.Fatalf("the browser tests need Debian's chromium at %s: run `apt-get install -y chromium` (make test does it as root), or set FIELDVISIT_SKIP_BROWSER=1 to skip them on purpose", chromiumPath)
 	}
 	// Not t.TempDir: Chromium's helper processes may still write to the
-	// profile while it is removed, which would fail a passing test.
+	// profile for a moment after the browser closes, which fails the
+	// test's own cleanup; the profile is removed once they are done.
 	profile, err := os.MkdirTemp("", "fieldvisit-chromium-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = os.RemoveAll(profile) })
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
 		chromedp.UserDataDir(profile),
@@ -120,7 +120,17 @@ func newBrowser(t *testing.T) context.Context {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+		for range 50 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("the Chromium profile %s could not be removed", profile)
+	})
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}

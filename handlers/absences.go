@@ -280,21 +280,27 @@ func (s *Server) mailAbsence(ctx context.Context, t *models.Trainer, a *models.A
 // trainer's own overrides of those days come back. Plans are not re-run:
 // visits already moved stay moved until the coordinator re-plans.
 func (s *Server) deleteAbsence(c *gin.Context) error {
-	t, err := s.absenceTrainer(c)
-	if err != nil {
-		return err
-	}
-	if err := s.removeAbsence(c, t, c.Param("absence")); err != nil {
+	if err := s.removeAbsence(c); err != nil {
 		return err
 	}
 	c.Status(http.StatusNoContent)
 	return nil
 }
 
-// removeAbsence deletes trainer t's absence aid and gives the days back
-// (their own overrides included); shared by the API and the availability
-// page.
-func (s *Server) removeAbsence(c *gin.Context, t *models.Trainer, aid string) error {
+// removeAbsence deletes the absence named by the path (:id, :absence) for
+// the API and the board alike.
+func (s *Server) removeAbsence(c *gin.Context) error {
+	t, err := s.absenceTrainer(c)
+	if err != nil {
+		return err
+	}
+	return s.withdrawAbsence(c, t, c.Param("absence"))
+}
+
+// withdrawAbsence deletes trainer t's absence aid and gives the days back
+// (their own overrides included); shared by the API, the board and the
+// trainer's availability page.
+func (s *Server) withdrawAbsence(c *gin.Context, t *models.Trainer, aid string) error {
 	if !models.ValidID(aid) {
 		return badRequest("absence", "the absence id in the path must be 24 hexadecimal digits")
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -324,47 +325,13 @@ func (s *Server) listAudit(c *gin.Context) error {
 	if err := knownQuery(q, "entity", "entity_id", "actor", "since", "limit", "after", "archived"); err != nil {
 		return err
 	}
-	page, err := pageParams(q)
+	f, archived, page, err := s.auditFilter(q)
 	if err != nil {
 		return err
 	}
-	var f models.AuditFilter
-	if v := q.Get("entity"); v != "" {
-		if !auditEntity.MatchString(v) {
-			return badRequest("entity", "entity must be a name such as request, absence or plan")
-		}
-		f.Entity = v
-	}
-	if v := q.Get("entity_id"); v != "" {
-		if len(v) > 100 || strings.ContainsFunc(v, func(r rune) bool { return r < ' ' }) {
-			return badRequest("entity_id", "entity_id must be an id of at most 100 characters")
-		}
-		f.EntityID = v
-	}
-	if v := q.Get("actor"); v != "" {
-		if !models.ValidID(v) {
-			return badRequest("actor", "actor must be a user id")
-		}
-		f.ActorID = v
-	}
-	if v := q.Get("since"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			d, derr := models.ParseDate(v)
-			if derr != nil {
-				return badRequest("since", "since must be a time (RFC 3339) or a date YYYY-MM-DD")
-			}
-			t = d.Time(s.loc)
-		}
-		f.Since = t
-	}
 	read := s.auditLog.AuditEntries
-	switch q.Get("archived") {
-	case "", "false":
-	case "true":
+	if archived {
 		read = s.auditLog.ArchivedAuditEntries
-	default:
-		return badRequest("archived", "archived must be true or false")
 	}
 	items, err := read(c, f, page)
 	if err != nil {
@@ -376,4 +343,52 @@ func (s *Server) listAudit(c *gin.Context) error {
 	}
 	writeJSON(c, http.StatusOK, out)
 	return nil
+}
+
+// auditFilter reads the audit log's filters, page and archive choice from
+// a query, for GET /api/v1/audit and the /audit page alike.
+func (s *Server) auditFilter(q url.Values) (models.AuditFilter, bool, models.Page, error) {
+	page, err := pageParams(q)
+	if err != nil {
+		return models.AuditFilter{}, false, page, err
+	}
+	var f models.AuditFilter
+	if v := q.Get("entity"); v != "" {
+		if !auditEntity.MatchString(v) {
+			return f, false, page, badRequest("entity", "entity must be a name such as request, absence or plan")
+		}
+		f.Entity = v
+	}
+	if v := q.Get("entity_id"); v != "" {
+		if len(v) > 100 || strings.ContainsFunc(v, func(r rune) bool { return r < ' ' }) {
+			return f, false, page, badRequest("entity_id", "entity_id must be an id of at most 100 characters")
+		}
+		f.EntityID = v
+	}
+	if v := q.Get("actor"); v != "" {
+		if !models.ValidID(v) {
+			return f, false, page, badRequest("actor", "actor must be a user id")
+		}
+		f.ActorID = v
+	}
+	if v := q.Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			d, derr := models.ParseDate(v)
+			if derr != nil {
+				return f, false, page, badRequest("since", "since must be a time (RFC 3339) or a date YYYY-MM-DD")
+			}
+			t = d.Time(s.loc)
+		}
+		f.Since = t
+	}
+	archived := false
+	switch q.Get("archived") {
+	case "", "false":
+	case "true":
+		archived = true
+	default:
+		return f, false, page, badRequest("archived", "archived must be true or false")
+	}
+	return f, archived, page, nil
 }

@@ -97,6 +97,9 @@ func (s *Server) identify(c *gin.Context) (*principal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load user of token: %w", err)
 	}
+	if user.Disabled {
+		return nil, models.ErrUnauthenticated
+	}
 	return &principal{user: user, secret: secret, cookie: cookie}, nil
 }
 
@@ -204,7 +207,9 @@ func (s *Server) checkLogin(c *gin.Context, email, password string) (*models.Use
 		s.logins.release(email, ip)
 		return nil, err
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || user == nil {
+	// A deactivated account is refused like a wrong password, after the
+	// same bcrypt work, so the answer does not tell the two apart.
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || user == nil || user.Disabled {
 		s.logins.failed(email, ip)
 		return nil, &deniedError{sentinel: models.ErrUnauthenticated, reason: "wrong e-mail or password"}
 	}

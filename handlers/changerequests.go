@@ -245,30 +245,41 @@ func (s *Server) acceptChangeRequest(c *gin.Context) error {
 	if err := noParams(c); err != nil {
 		return err
 	}
-	r, cr, err := s.loadChange(c)
+	cr, err := s.acceptChange(c)
 	if err != nil {
 		return err
 	}
+	writeJSON(c, http.StatusOK, cr)
+	return nil
+}
+
+// acceptChange accepts the change request named by the path (:id, :change)
+// for the API and the board alike.
+func (s *Server) acceptChange(c *gin.Context) (*models.ChangeRequest, error) {
+	r, cr, err := s.loadChange(c)
+	if err != nil {
+		return nil, err
+	}
 	if !r.Status.Open() {
-		return &models.ConflictError{Message: fmt.Sprintf("the request is %s; decline the change request instead", r.Status)}
+		return nil, &models.ConflictError{Message: fmt.Sprintf("the request is %s; decline the change request instead", r.Status)}
 	}
 	before := *r
 	if !cr.PreferredWindows.IsEmpty() {
 		r.PreferredWindows = cr.PreferredWindows
 	}
 	if err := r.Validate(); err != nil {
-		return err
+		return nil, err
 	}
 	// The request first: its version guard settles a race between two
 	// coordinators, and a change request is only marked accepted once
 	// its wishes are in.
 	if err := s.requests.UpdateRequest(c, r); err != nil {
-		return fmt.Errorf("apply change request %s to request %s: %w", cr.ID, r.ID, err)
+		return nil, fmt.Errorf("apply change request %s to request %s: %w", cr.ID, r.ID, err)
 	}
 	now := s.now().UTC()
 	cr.Status, cr.DecidedBy, cr.DecidedAt = models.ChangeAccepted, caller(c).user.ID, &now
 	if err := s.changes.DecideChangeRequest(c, cr); err != nil {
-		return err
+		return nil, err
 	}
 	ctx := context.WithoutCancel(c)
 	weeks := []models.Date{}
@@ -278,7 +289,7 @@ func (s *Server) acceptChangeRequest(c *gin.Context) error {
 	if drafts := s.repairWeeks(ctx, weeks, "change-request:"+cr.ID); len(drafts) > 0 {
 		cr.Draft = &drafts[0]
 		if err := s.changes.SetChangeRequestDraft(ctx, cr.ID, drafts[0]); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	summary := fmt.Sprintf("accepted for request %s: %s", r.ID, changeSummary(&before, r))
@@ -286,8 +297,7 @@ func (s *Server) acceptChangeRequest(c *gin.Context) error {
 		summary += fmt.Sprintf("; repair draft %s v%d", cr.Draft.Week, cr.Draft.Version)
 	}
 	noteAudit(c, "change_request.accept", "change_request", cr.ID, summary)
-	writeJSON(c, http.StatusOK, cr)
-	return nil
+	return cr, nil
 }
 
 // declineChangeRequest refuses a change request with a reason, which the
@@ -297,7 +307,18 @@ func (s *Server) declineChangeRequest(c *gin.Context) error {
 	if err := bindJSON(c, &p); err != nil {
 		return err
 	}
-	reason := strings.TrimSpace(p.Reason)
+	cr, err := s.declineChange(c, p.Reason)
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, cr)
+	return nil
+}
+
+// declineChange declines the change request named by the path (:id,
+// :change) with reason, for the API and the board alike.
+func (s *Server) declineChange(c *gin.Context, reason string) (*models.ChangeRequest, error) {
+	reason = strings.TrimSpace(reason)
 	v := &models.ValidationError{}
 	if reason == "" {
 		v.Add("reason", "is required: the clinic is told why")
@@ -305,16 +326,16 @@ func (s *Server) declineChangeRequest(c *gin.Context) error {
 		v.Add("reason", "must be at most 1000 characters")
 	}
 	if err := v.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	r, cr, err := s.loadChange(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	now := s.now().UTC()
 	cr.Status, cr.DeclineReason, cr.DecidedBy, cr.DecidedAt = models.ChangeDeclined, reason, caller(c).user.ID, &now
 	if err := s.changes.DecideChangeRequest(c, cr); err != nil {
-		return err
+		return nil, err
 	}
 	ctx := context.WithoutCancel(c)
 	info := s.changeInfo(ctx, r, cr)
@@ -322,6 +343,5 @@ func (s *Server) declineChangeRequest(c *gin.Context) error {
 		return m.ChangeDeclined(info)
 	})
 	noteAudit(c, "change_request.decline", "change_request", cr.ID, fmt.Sprintf("pending → declined for request %s: %s", r.ID, reason))
-	writeJSON(c, http.StatusOK, cr)
-	return nil
+	return cr, nil
 }

@@ -308,7 +308,7 @@ func navFor(u *models.User, monday models.Date) []navLink {
 	case models.RoleClinic:
 		return []navLink{{Href: "/requests", Label: "nav.requests"}}
 	case models.RoleCoordinator:
-		return []navLink{{Href: "/board/" + string(monday), Label: "nav.board"}}
+		return append([]navLink{{Href: "/board/" + string(monday), Label: "nav.board"}}, adminNav...)
 	}
 	return nil
 }

@@ -386,13 +386,13 @@ func (s *Server) addAbsencePage(c *gin.Context) error {
 }
 
 // deleteAbsencePage answers POST /availability/absences/{id}/delete: the
-// API's removeAbsence.
+// API's withdrawAbsence.
 func (s *Server) deleteAbsencePage(c *gin.Context) error {
 	t, err := s.trainers.Trainer(c, caller(c).user.TrainerID)
 	if err != nil {
 		return fmt.Errorf("load trainer: %w", err)
 	}
-	if err := s.removeAbsence(c, t, c.Param("absence")); err != nil {
+	if err := s.withdrawAbsence(c, t, c.Param("absence")); err != nil {
 		return err
 	}
 	s.flash(c, "flash.absence_removed")

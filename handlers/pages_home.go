@@ -41,12 +41,3 @@ func mondayParam(c *gin.Context) (models.Date, error) {
 func (s *Server) boardRedirect(c *gin.Context) error {
 	return seeOther(c, "/board/"+string(models.DateOf(s.now(), s.loc).Monday()))
 }
-
-// boardPage is the coordinator's board of one week (a placeholder).
-func (s *Server) boardPage(c *gin.Context) error {
-	monday, err := mondayParam(c)
-	if err != nil {
-		return err
-	}
-	return s.placeholder(c, "board", monday, "/board/")
-}

@@ -137,21 +137,31 @@ func (s *Server) runPlan(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.weekInReach(week); err != nil {
+	plan, err := s.runWeek(c, week, opts, "api:"+caller(c).user.ID)
+	if err != nil {
 		return err
 	}
-	if s.planner == nil {
-		return errPlanningOff
-	}
-	plan, err := s.planner.Plan(planning.WithRunOptions(c, opts), week, "api:"+caller(c).user.ID)
-	if err != nil {
-		return fmt.Errorf("plan week %s: %w", week, err)
-	}
-	noteAudit(c, "plan.run", "plan", plan.ID, fmt.Sprintf("draft version %d: %d of %d requests scheduled, %d moved",
-		plan.Version, plan.KPIs.Scheduled, plan.KPIs.Requests, plan.KPIs.Moved))
 	c.Header("Location", fmt.Sprintf("/api/v1/plans/%s/%d", plan.Week, plan.Version))
 	writePlan(c, http.StatusCreated, plan)
 	return nil
+}
+
+// runWeek plans a week for the API and the board alike: a week in reach,
+// the planner with the run's options, one audit note.
+func (s *Server) runWeek(c *gin.Context, week models.Date, opts planning.RunOptions, trigger string) (*models.Plan, error) {
+	if err := s.weekInReach(week); err != nil {
+		return nil, err
+	}
+	if s.planner == nil {
+		return nil, errPlanningOff
+	}
+	plan, err := s.planner.Plan(planning.WithRunOptions(c, opts), week, trigger)
+	if err != nil {
+		return nil, fmt.Errorf("plan week %s: %w", week, err)
+	}
+	noteAudit(c, "plan.run", "plan", plan.ID, fmt.Sprintf("draft version %d: %d of %d requests scheduled, %d moved",
+		plan.Version, plan.KPIs.Scheduled, plan.KPIs.Requests, plan.KPIs.Moved))
+	return plan, nil
 }
 
 // getLatestPlan answers the newest version of the week's plan, whatever
@@ -212,20 +222,29 @@ func (s *Server) publishPlan(c *gin.Context) error {
 	if err := noParams(c); err != nil {
 		return err
 	}
-	if err := s.weekInReach(week); err != nil {
-		return err
-	}
-	if s.publisher == nil {
-		return errPlanningOff
-	}
-	res, err := s.publisher.Publish(c, week, version)
+	res, err := s.publishVersion(c, week, version)
 	if err != nil {
 		return err
 	}
-	noteAudit(c, "plan.publish", "plan", models.PlanID(week, version), fmt.Sprintf("draft → published: %d created, %d moved, %d cancelled, %d unchanged, %d e-mails",
-		res.Created, res.Moved, res.Cancelled, res.Unchanged, res.Enqueued))
 	writeJSON(c, http.StatusOK, res)
 	return nil
+}
+
+// publishVersion publishes a version for the API and the board alike.
+func (s *Server) publishVersion(c *gin.Context, week models.Date, version int) (publish.Result, error) {
+	if err := s.weekInReach(week); err != nil {
+		return publish.Result{}, err
+	}
+	if s.publisher == nil {
+		return publish.Result{}, errPlanningOff
+	}
+	res, err := s.publisher.Publish(c, week, version)
+	if err != nil {
+		return res, err
+	}
+	noteAudit(c, "plan.publish", "plan", models.PlanID(week, version), fmt.Sprintf("draft → published: %d created, %d moved, %d cancelled, %d unchanged, %d e-mails",
+		res.Created, res.Moved, res.Cancelled, res.Unchanged, res.Enqueued))
+	return res, nil
 }
 
 // planDiff previews what publishing the version would change against what
@@ -289,24 +308,36 @@ func (s *Server) editPlan(c *gin.Context) error {
 		return err
 	}
 	e := planning.Edit{Op: p.Op, RequestID: p.RequestID, RequestIDs: p.RequestIDs, TrainerID: p.TrainerID, Date: p.Date, Start: p.Start}
-	if err := e.Validate(); err != nil {
-		return err
-	}
-	if err := s.weekInReach(week); err != nil {
-		return err
-	}
-	if s.editor == nil {
-		return errPlanningOff
-	}
-	plan, err := s.editor.ApplyEdit(c, week, version, e, caller(c).user.ID)
+	plan, err := s.applyEdit(c, week, version, e)
 	var refused *planning.EditError
 	if errors.As(err, &refused) {
 		return &statusError{status: http.StatusUnprocessableEntity, detail: refused.Why}
 	}
 	if err != nil {
-		return fmt.Errorf("edit plan %s: %w", models.PlanID(week, version), err)
+		return err
 	}
 	c.Header("Location", fmt.Sprintf("/api/v1/plans/%s/%d", plan.Week, plan.Version))
 	writeJSON(c, http.StatusCreated, plan)
 	return nil
+}
+
+// applyEdit applies one hand edit for the API and the board alike: the
+// edit's own checks, a week in reach, then the editor. A refusal comes back
+// as the editor's *planning.EditError, for each caller to show.
+func (s *Server) applyEdit(c *gin.Context, week models.Date, version int, e planning.Edit) (*models.Plan, error) {
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.weekInReach(week); err != nil {
+		return nil, err
+	}
+	if s.editor == nil {
+		return nil, errPlanningOff
+	}
+	plan, err := s.editor.ApplyEdit(c, week, version, e, caller(c).user.ID)
+	var refused *planning.EditError
+	if err != nil && !errors.As(err, &refused) {
+		return nil, fmt.Errorf("edit plan %s: %w", models.PlanID(week, version), err)
+	}
+	return plan, err
 }

@@ -79,6 +79,24 @@ func (s *Server) createUser(c *gin.Context) error {
 	if err := bindJSON(c, &p); err != nil {
 		return err
 	}
+	u, err := s.newAccount(c, p)
+	if err != nil {
+		return err
+	}
+	if err := s.users.CreateUser(c, u); err != nil {
+		return err
+	}
+	noteAudit(c, "user.create", "user", u.ID, fmt.Sprintf("account %s (%s)", u.Email, u.Role))
+	c.Header("Location", c.Request.URL.Path+"/"+u.ID)
+	writeJSON(c, http.StatusCreated, u)
+	return nil
+}
+
+// newAccount checks the params of a new account (the fields, the password's
+// length, that its trainer or clinic exists) and makes it with the password
+// hashed, not yet stored. The API and the users page both make accounts
+// through it, so the rules live here once.
+func (s *Server) newAccount(c *gin.Context, p UserParams) (*models.User, error) {
 	u := &models.User{Email: strings.TrimSpace(p.Email), Name: p.Name, Role: p.Role,
 		TrainerID: p.TrainerID, ClinicID: p.ClinicID, Lang: p.Lang, Version: 1, CreatedAt: s.now().UTC()}
 	if u.Lang == "" {
@@ -92,23 +110,17 @@ func (s *Server) createUser(c *gin.Context) error {
 		v.Add("password", "%s", err)
 	}
 	if err := v.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.checkUserLink(c, u); err != nil {
-		return err
+		return nil, err
 	}
 	hash, err := hashPassword(p.Password, s.passwordCost)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	u.PasswordHash = hash
-	if err := s.users.CreateUser(c, u); err != nil {
-		return err
-	}
-	noteAudit(c, "user.create", "user", u.ID, fmt.Sprintf("account %s (%s)", u.Email, u.Role))
-	c.Header("Location", c.Request.URL.Path+"/"+u.ID)
-	writeJSON(c, http.StatusCreated, u)
-	return nil
+	return u, nil
 }
 
 // checkUserLink checks that the trainer or clinic an account names exists.

@@ -27,6 +27,9 @@ type User struct {
 	Lang         string    `bson:"lang" json:"lang"`
 	Version      int64     `bson:"version" json:"version"`
 	CreatedAt    time.Time `bson:"created_at" json:"created_at"`
+	// Disabled marks a deactivated account: it can neither log in nor use
+	// its tokens, but stays so that history naming it still resolves.
+	Disabled bool `bson:"disabled,omitempty" json:"disabled,omitempty"`
 }
 
 // Validate checks the account's fields and its link to a trainer or clinic.

@@ -10,5 +10,7 @@ import "embed"
 
 // Files is every static asset, by path relative to this folder.
 //
-//go:embed app.css app.js vendor field
+//go:embed app.css app.js vendor
+//go:embed board.css board.js
+//go:embed field
 var Files embed.FS
