@@ -44,6 +44,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// ShutdownTimeout bounds how long in-flight requests may finish on shutdown.
 	ShutdownTimeout time.Duration
+	// TileURL is the map tile template ({z}/{x}/{y}) of the trainer's day
+	// maps; pages fall back to a drawn schematic when tiles do not load.
+	TileURL string
 	// MetricsAddr is the listen address of the Prometheus /metrics
 	// endpoint; empty serves no metrics.
 	MetricsAddr string
@@ -146,6 +149,7 @@ func Default() Config {
 		LogFormat:       LogText,
 		MaxBodyBytes:    1 << 20,
 		ShutdownTimeout: 15 * time.Second,
+		TileURL:         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
 		Limits: Limits{
 			PerPrincipal: 4,
 			Rate:         10,
@@ -258,6 +262,10 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("FIELDVISIT_SHUTDOWN_TIMEOUT", "%s must be positive", c.ShutdownTimeout)
+	}
+	if u, err := url.Parse(c.TileURL); err != nil || u.Scheme != "https" || u.Host == "" ||
+		!strings.Contains(c.TileURL, "{z}") || !strings.Contains(c.TileURL, "{x}") || !strings.Contains(c.TileURL, "{y}") {
+		bad("FIELDVISIT_TILE_URL", "%q is not an https tile URL with {z}, {x} and {y}", c.TileURL)
 	}
 	if c.MetricsAddr != "" {
 		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {

@@ -43,6 +43,8 @@ var settings = []setting{
 		value: func(c *Config) flag.Value { return (*int64Value)(&c.MaxBodyBytes) }},
 	{key: "FIELDVISIT_SHUTDOWN_TIMEOUT", flag: "shutdown-timeout", help: "how long in-flight requests may finish on shutdown",
 		value: func(c *Config) flag.Value { return (*durationValue)(&c.ShutdownTimeout) }},
+	{key: "FIELDVISIT_TILE_URL", flag: "tile-url", help: "map tile URL template ({z}/{x}/{y}, https) of the trainers' day maps",
+		value: func(c *Config) flag.Value { return (*stringValue)(&c.TileURL) }},
 	{key: "FIELDVISIT_METRICS_ADDR", flag: "metrics-addr", help: "listen address of the Prometheus /metrics endpoint, apart from the service's (unset = no metrics)",
 		value: func(c *Config) flag.Value { return (*stringValue)(&c.MetricsAddr) }},
 	{key: "FIELDVISIT_LIMIT_CONCURRENT", flag: "limit-concurrent", help: "requests of one caller (account, or address when anonymous) served at once; more answer 429 (0 = no limit)",

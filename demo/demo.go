@@ -160,8 +160,10 @@ func (row clinicRow) clinic(i int, trainers []*models.Trainer) *models.Clinic {
 		Place:         models.Place{Address: row.address, Lat: row.lat, Lon: row.lon},
 		District:      row.district,
 		ContactEmails: []string{clinicEmail(row)},
-		Hours:         hours,
-		Lang:          "ru",
+		// A made-up Moscow number per clinic, for the trainers' call links.
+		Phone: fmt.Sprintf("+7 495 %03d-%02d-%02d", 200+i*7%700, 10+i*13%90, 10+i*29%90),
+		Hours: hours,
+		Lang:  "ru",
 	}
 	if i%3 == 0 {
 		c.ContactEmails = append(c.ContactEmails, "registratura."+row.code+"@"+Domain)

@@ -24,6 +24,8 @@ type mailMessage struct {
 	subject   string
 	messageID string
 	text      string
+	// html is the HTML alternative, decoded.
+	html string
 	// calendars are the text/calendar attachments with the method their
 	// MIME type announced.
 	calendars []attachedCalendar
@@ -82,6 +84,8 @@ func walkPart(t *testing.T, contentType, encoding string, body io.Reader, out *m
 	switch media {
 	case "text/plain":
 		out.text += string(data)
+	case "text/html":
+		out.html += string(data)
 	case "text/calendar":
 		cal, err := ical.NewDecoder(bytes.NewReader(data)).Decode()
 		if err != nil {

@@ -92,23 +92,35 @@ func (s *Server) createAbsence(c *gin.Context) error {
 	if err := bindJSON(c, &p); err != nil {
 		return err
 	}
-	a := &models.Absence{TrainerID: t.ID, From: p.From, To: p.To, Reason: p.Reason, CreatedBy: caller(c).user.ID}
-	if err := a.Validate(s.today()); err != nil {
-		return err
-	}
-	existing, err := s.absences.Absences(c, t.ID)
+	a, err := s.recordAbsence(c, t, p)
 	if err != nil {
 		return err
 	}
+	c.Header("Location", c.Request.URL.Path+"/"+a.ID)
+	writeJSON(c, http.StatusCreated, a)
+	return nil
+}
+
+// recordAbsence records trainer t's absence (see createAbsence); shared by
+// the API and the trainer's availability page.
+func (s *Server) recordAbsence(c *gin.Context, t *models.Trainer, p AbsenceParams) (*models.Absence, error) {
+	a := &models.Absence{TrainerID: t.ID, From: p.From, To: p.To, Reason: p.Reason, CreatedBy: caller(c).user.ID}
+	if err := a.Validate(s.today()); err != nil {
+		return nil, err
+	}
+	existing, err := s.absences.Absences(c, t.ID)
+	if err != nil {
+		return nil, err
+	}
 	for _, o := range existing {
 		if o.From <= a.To && a.From <= o.To {
-			return &models.ConflictError{Message: fmt.Sprintf("the trainer is absent %s–%s already (absence %s); delete it first to change it", o.From, o.To, o.ID)}
+			return nil, &models.ConflictError{Message: fmt.Sprintf("the trainer is absent %s–%s already (absence %s); delete it first to change it", o.From, o.To, o.ID)}
 		}
 	}
 	affected, err := s.visits.Visits(c, models.VisitFilter{TrainerID: t.ID, From: a.From.Time(s.loc),
 		To: a.To.AddDays(1).Time(s.loc), Statuses: []models.VisitStatus{models.VisitScheduled}})
 	if err != nil {
-		return fmt.Errorf("list the visits of trainer %s: %w", t.ID, err)
+		return nil, fmt.Errorf("list the visits of trainer %s: %w", t.ID, err)
 	}
 	for _, v := range affected {
 		a.AffectedVisits = append(a.AffectedVisits, v.ID)
@@ -124,21 +136,21 @@ func (s *Server) createAbsence(c *gin.Context) error {
 		}
 	}
 	if err := s.absences.CreateAbsence(c, a); err != nil {
-		return err
+		return nil, err
 	}
 	ctx := context.WithoutCancel(c)
 	if err := s.setAbsentDays(ctx, t, a); err != nil {
 		if derr := s.absences.DeleteAbsence(ctx, a.ID); derr != nil {
 			s.log.WarnContext(ctx, "removing a half-recorded absence failed", "absence", a.ID, "error", derr)
 		}
-		return err
+		return nil, err
 	}
 	if a.ReleasedPins, err = s.releasePins(ctx, t, a); err != nil {
-		return err
+		return nil, err
 	}
 	a.Drafts = s.repairWeeks(ctx, a.Weeks(), "absence:"+a.ID)
 	if err := s.absences.SetAbsenceOutcome(ctx, a); err != nil {
-		return err
+		return nil, err
 	}
 	s.mailAbsence(ctx, t, a)
 	summary := fmt.Sprintf("%s absent %s–%s", t.Name, a.From, a.To)
@@ -148,9 +160,7 @@ func (s *Server) createAbsence(c *gin.Context) error {
 	summary += fmt.Sprintf(": days off in availability; %d booked visits need a new slot; %d pins released; %d repair drafts",
 		len(a.AffectedVisits), len(a.ReleasedPins), len(a.Drafts))
 	noteAudit(c, "absence.create", "absence", a.ID, summary)
-	c.Header("Location", c.Request.URL.Path+"/"+a.ID)
-	writeJSON(c, http.StatusCreated, a)
-	return nil
+	return a, nil
 }
 
 // setAbsentDays turns the absence's days into days off, remembering the
@@ -285,7 +295,13 @@ func (s *Server) removeAbsence(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	aid := c.Param("absence")
+	return s.withdrawAbsence(c, t, c.Param("absence"))
+}
+
+// withdrawAbsence deletes trainer t's absence aid and gives the days back
+// (their own overrides included); shared by the API, the board and the
+// trainer's availability page.
+func (s *Server) withdrawAbsence(c *gin.Context, t *models.Trainer, aid string) error {
 	if !models.ValidID(aid) {
 		return badRequest("absence", "the absence id in the path must be 24 hexadecimal digits")
 	}

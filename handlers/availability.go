@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -84,16 +85,33 @@ func (s *Server) putAvailability(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	before, err := s.trainers.Trainer(c, id)
+	t, err := s.replaceAvailability(c, id, version, a)
 	if err != nil {
 		return err
 	}
-	t, err := s.trainers.UpdateAvailability(c, id, version, a)
-	if err != nil {
-		return err
-	}
-	noteAudit(c, "availability.update", "trainer", id, changeSummary(before.Availability, t.Availability))
 	setETag(c, t.Version)
 	writeJSON(c, http.StatusOK, availabilityView{Availability: t.Availability, Version: t.Version})
 	return nil
+}
+
+// replaceAvailability stores a as trainer id's availability, replacing
+// the version given; a trainer may change only their own. Shared by the
+// API and the trainer's availability page.
+func (s *Server) replaceAvailability(c *gin.Context, id string, version int64, a models.Availability) (*models.Trainer, error) {
+	if p := caller(c); p.is(models.RoleTrainer) && p.user.TrainerID != id {
+		return nil, forbidden("a trainer changes only their own availability")
+	}
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	before, err := s.trainers.Trainer(c, id)
+	if err != nil {
+		return nil, fmt.Errorf("load trainer %s: %w", id, err)
+	}
+	t, err := s.trainers.UpdateAvailability(c, id, version, a)
+	if err != nil {
+		return nil, fmt.Errorf("update availability of trainer %s: %w", id, err)
+	}
+	noteAudit(c, "availability.update", "trainer", id, changeSummary(before.Availability, t.Availability))
+	return t, nil
 }

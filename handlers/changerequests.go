@@ -91,31 +91,43 @@ func (s *Server) createChangeRequest(c *gin.Context) error {
 	if err := bindJSON(c, &p); err != nil {
 		return err
 	}
+	cr, err := s.fileChangeRequest(c, r, p)
+	if err != nil {
+		return err
+	}
+	c.Header("Location", c.Request.URL.Path+"/"+cr.ID)
+	writeJSON(c, http.StatusCreated, cr)
+	return nil
+}
+
+// fileChangeRequest files the clinic's ask to change booked request r
+// (see createChangeRequest); shared by the API and the request page.
+func (s *Server) fileChangeRequest(c *gin.Context, r *models.Request, p ChangeRequestParams) (*models.ChangeRequest, error) {
 	cr := &models.ChangeRequest{RequestID: r.ID, ClinicID: r.ClinicID, PreferredWindows: p.PreferredWindows,
 		Comment: strings.TrimSpace(p.Comment), Status: models.ChangePending, PreviousWindows: r.PreferredWindows,
 		CreatedBy: caller(c).user.ID}
 	if err := cr.Validate(); err != nil {
-		return err
+		return nil, err
 	}
 	if !r.Status.Open() {
-		return &models.ConflictError{Message: fmt.Sprintf("a %s request cannot be changed", r.Status)}
+		return nil, &models.ConflictError{Message: fmt.Sprintf("a %s request cannot be changed", r.Status)}
 	}
 	visit, err := s.booked(c, r.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if visit == nil {
-		return &models.ConflictError{Message: "the request has no booked visit yet; change it directly with PUT /api/v1/requests/" + r.ID}
+		return nil, &models.ConflictError{Message: "the request has no booked visit yet; change it directly with PUT /api/v1/requests/" + r.ID}
 	}
 	pending, err := s.changes.ChangeRequests(c, models.ChangeRequestFilter{RequestID: r.ID, Status: models.ChangePending}, models.Page{Limit: 1})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(pending) > 0 {
-		return &models.ConflictError{Message: fmt.Sprintf("change request %s of this request is still pending", pending[0].ID)}
+		return nil, &models.ConflictError{Message: fmt.Sprintf("change request %s of this request is still pending", pending[0].ID)}
 	}
 	if err := s.changes.CreateChangeRequest(c, cr); err != nil {
-		return err
+		return nil, err
 	}
 	ctx := context.WithoutCancel(c)
 	if to, lang := s.coordinators(ctx); len(to) > 0 {
@@ -127,9 +139,7 @@ func (s *Server) createChangeRequest(c *gin.Context) error {
 	noteAudit(c, "change_request.create", "change_request", cr.ID,
 		fmt.Sprintf("request %s: preferred_windows %s → %s asked; visit %s %s stays booked", r.ID,
 			windowsText(r.PreferredWindows), windowsText(cr.PreferredWindows), visit.Date, visit.Start.In(s.loc).Format("15:04")))
-	c.Header("Location", c.Request.URL.Path+"/"+cr.ID)
-	writeJSON(c, http.StatusCreated, cr)
-	return nil
+	return cr, nil
 }
 
 // windowsText is a week's windows in one short line for the audit log.

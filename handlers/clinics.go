@@ -18,6 +18,7 @@ type ClinicParams struct {
 	Place             models.Place `json:"place"`
 	District          string       `json:"district"`
 	ContactEmails     []string     `json:"contact_emails"`
+	Phone             string       `json:"phone"`
 	Hours             models.Week  `json:"hours"`
 	PreferredTrainers []string     `json:"preferred_trainers"`
 	Notes             string       `json:"notes"`
@@ -29,6 +30,7 @@ type ClinicParams struct {
 func (p *ClinicParams) apply(cl *models.Clinic) {
 	cl.Name, cl.Place, cl.District = p.Name, p.Place, p.District
 	cl.ContactEmails = nonNil(p.ContactEmails)
+	cl.Phone = p.Phone
 	cl.Hours = p.Hours
 	cl.PreferredTrainers = p.PreferredTrainers
 	cl.Notes = p.Notes

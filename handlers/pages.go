@@ -51,6 +51,29 @@ func loadCatalogue(fsys fs.FS) (catalogue, error) {
 		if err := json.Unmarshal(b, &m); err != nil {
 			return nil, fmt.Errorf("parse the %s message catalogue: %w", lang, err)
 		}
+		// Sections of the catalogue may live in their own files,
+		// i18n/<lang>-<section>.json, so that pages built side by side
+		// do not all edit one file; a key defined twice is an error.
+		parts, err := fs.Glob(fsys, "pages/i18n/"+lang+"-*.json")
+		if err != nil {
+			return nil, fmt.Errorf("list the %s message catalogue's sections: %w", lang, err)
+		}
+		for _, part := range parts {
+			b, err := fs.ReadFile(fsys, part)
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", part, err)
+			}
+			pm := map[string]string{}
+			if err := json.Unmarshal(b, &pm); err != nil {
+				return nil, fmt.Errorf("parse %s: %w", part, err)
+			}
+			for k, v := range pm {
+				if _, dup := m[k]; dup {
+					return nil, fmt.Errorf("%s defines %q again", part, k)
+				}
+				m[k] = v
+			}
+		}
 		cat[lang] = m
 	}
 	for _, lang := range pageLangs[1:] {
@@ -281,7 +304,7 @@ func navFor(u *models.User, monday models.Date) []navLink {
 	}
 	switch u.Role {
 	case models.RoleTrainer:
-		return []navLink{{Href: "/week", Label: "nav.week"}}
+		return []navLink{{Href: "/week", Label: "nav.week"}, {Href: "/availability", Label: "nav.availability"}}
 	case models.RoleClinic:
 		return []navLink{{Href: "/requests", Label: "nav.requests"}}
 	case models.RoleCoordinator:

@@ -390,6 +390,20 @@ func TestPageRoleMatrix(t *testing.T) {
 		"POST /account/tokens/:id/delete": {"/account/tokens/0123456789abcdef01234567/delete", http.StatusNotFound, nil},
 		"POST /account/feed":              {"/account/feed", http.StatusServiceUnavailable, []string{trainerA, trainerB}},
 		"POST /logout":                    {"/logout", http.StatusSeeOther, nil},
+		// The trainer's and clinic's pages; a missing id is 404 for the
+		// roles allowed (another's visit or request is 404 too).
+		"GET /visits/:id":                             {"/visits/0123456789abcdef01234567", http.StatusNotFound, nil},
+		"GET /availability":                           {"/availability", http.StatusOK, []string{trainerA, trainerB}},
+		"POST /visits/:id/complete":                   {"/visits/0123456789abcdef01234567/complete", http.StatusNotFound, []string{coord, trainerA, trainerB}},
+		"POST /availability":                          {"/availability", http.StatusBadRequest, []string{trainerA, trainerB}},
+		"GET /requests/new":                           {"/requests/new", http.StatusOK, []string{clinicA, clinicB}},
+		"POST /requests":                              {"/requests", http.StatusUnprocessableEntity, []string{clinicA, clinicB}},
+		"GET /requests/:id":                           {"/requests/0123456789abcdef01234567", http.StatusNotFound, []string{clinicA, clinicB}},
+		"POST /requests/:id/cancel":                   {"/requests/0123456789abcdef01234567/cancel", http.StatusNotFound, []string{clinicA, clinicB}},
+		"POST /requests/:id/change":                   {"/requests/0123456789abcdef01234567/change", http.StatusNotFound, []string{clinicA, clinicB}},
+		"POST /availability/absences":                 {"/availability/absences", http.StatusUnprocessableEntity, []string{trainerA, trainerB}},
+		"POST /availability/absences/:absence/delete": {"/availability/absences/0123456789abcdef01234567/delete", http.StatusNotFound, []string{trainerA, trainerB}},
+
 		// The coordinator's admin and mail pages (pages_admin.go,
 		// pages_mail.go); a form without its version is a 400.
 		"GET /clinics":                    {"/clinics", http.StatusOK, []string{coord}},

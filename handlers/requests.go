@@ -200,36 +200,49 @@ func (s *Server) listRequests(c *gin.Context) error {
 	return nil
 }
 
-// createRequest files a new request. A clinic files for itself: its own
-// clinic is the default and the only clinic it may name, and it cannot pin.
+// createRequest files a new request (fileRequest, shared with the
+// clinic's request form).
 func (s *Server) createRequest(c *gin.Context) error {
 	var p RequestParams
 	if err := bindJSON(c, &p); err != nil {
 		return err
 	}
+	r, err := s.fileRequest(c, p)
+	if err != nil {
+		return err
+	}
+	c.Header("Location", c.Request.URL.Path+"/"+r.ID)
+	writeRequest(c, http.StatusCreated, r)
+	return nil
+}
+
+// fileRequest validates and stores a new request for the caller. A clinic
+// files for itself: its own clinic is the default and the only clinic it
+// may name, and it cannot pin.
+func (s *Server) fileRequest(c *gin.Context, p RequestParams) (*models.Request, error) {
 	who := caller(c)
 	if who.is(models.RoleClinic) {
 		if p.ClinicID == "" {
 			p.ClinicID = who.user.ClinicID
 		}
 		if p.ClinicID != who.user.ClinicID {
-			return forbidden("a clinic files requests only for itself")
+			return nil, forbidden("a clinic files requests only for itself")
 		}
 		if p.Pin != nil {
-			return forbidden("only coordinators pin requests")
+			return nil, forbidden("only coordinators pin requests")
 		}
 	}
 	now := s.now().UTC()
 	r := &models.Request{Status: models.StatusNew, CreatedBy: who.user.ID, Version: 1, CreatedAt: now, UpdatedAt: now}
 	p.apply(r, s.today())
 	if err := r.Validate(); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.checkRequestRefs(c, r); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.requests.CreateRequest(c, r); err != nil {
-		return err
+		return nil, fmt.Errorf("create request: %w", err)
 	}
 	if s.mail != nil {
 		if info := s.requestInfo(c, r); len(info.Clinic.Emails) > 0 {
@@ -237,9 +250,7 @@ func (s *Server) createRequest(c *gin.Context) error {
 		}
 	}
 	noteAudit(c, "request.create", "request", r.ID, fmt.Sprintf("filed: %s, %s, %s–%s, priority %s", r.Kind, r.Topic, r.EarliestDate, r.DueDate, r.Priority))
-	c.Header("Location", c.Request.URL.Path+"/"+r.ID)
-	writeRequest(c, http.StatusCreated, r)
-	return nil
+	return r, nil
 }
 
 // loadRequest loads the request named in the path. Another clinic's request
@@ -364,12 +375,25 @@ func (s *Server) setRequestStatus(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if caller(c).is(models.RoleClinic) && p.Status != models.StatusCancelled {
-		return forbidden("a clinic may only cancel its requests")
-	}
-	updated, err := s.requests.SetRequestStatus(c, r.ID, version, p.Status)
+	updated, err := s.moveRequest(c, r, version, p.Status)
 	if err != nil {
 		return err
+	}
+	writeRequest(c, http.StatusOK, updated)
+	return nil
+}
+
+// moveRequest moves request r (at version) to status next; the store refuses
+// illegal transitions (409). A clinic may only cancel; a cancelled
+// request's published visit is cancelled and its people told. Shared by
+// the API and the clinic's request page.
+func (s *Server) moveRequest(c *gin.Context, r *models.Request, version int64, next models.Status) (*models.Request, error) {
+	if caller(c).is(models.RoleClinic) && next != models.StatusCancelled {
+		return nil, forbidden("a clinic may only cancel its requests")
+	}
+	updated, err := s.requests.SetRequestStatus(c, r.ID, version, next)
+	if err != nil {
+		return nil, fmt.Errorf("set status of request %s: %w", r.ID, err)
 	}
 	noteAudit(c, "request.status", "request", r.ID, fmt.Sprintf("status: %s → %s", r.Status, updated.Status))
 	if updated.Status == models.StatusCancelled && caller(c).is(models.RoleClinic) {
@@ -388,8 +412,7 @@ func (s *Server) setRequestStatus(c *gin.Context) error {
 			s.log.Warn("cancelling the visit of a cancelled request failed; the next publication will", "request", r.ID, "error", err)
 		}
 	}
-	writeRequest(c, http.StatusOK, updated)
-	return nil
+	return updated, nil
 }
 
 // joinNames lists the values of an enumeration for a message, in their

@@ -114,6 +114,18 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/week", []models.Role{models.RoleTrainer}, s.weekPage},
 		{http.MethodGet, "/week/:monday", []models.Role{models.RoleTrainer}, s.weekPage},
 		{http.MethodGet, "/requests", []models.Role{models.RoleClinic}, s.requestsPage},
+		// The trainer's and clinic's pages (pages_trainer.go, pages_clinic.go).
+		{http.MethodGet, "/visits/:id", anyone, s.visitPage},
+		{http.MethodPost, "/visits/:id/complete", coordinatorTrainer, s.completeVisitPage},
+		{http.MethodGet, "/availability", []models.Role{models.RoleTrainer}, s.availabilityPage},
+		{http.MethodPost, "/availability", []models.Role{models.RoleTrainer}, s.saveAvailabilityPage},
+		{http.MethodPost, "/requests", []models.Role{models.RoleClinic}, s.createRequestPage},
+		{http.MethodGet, "/requests/new", []models.Role{models.RoleClinic}, s.newRequestPage},
+		{http.MethodGet, "/requests/:id", []models.Role{models.RoleClinic}, s.requestPage},
+		{http.MethodPost, "/requests/:id/cancel", []models.Role{models.RoleClinic}, s.cancelRequestPage},
+		{http.MethodPost, "/requests/:id/change", []models.Role{models.RoleClinic}, s.changeRequestPage},
+		{http.MethodPost, "/availability/absences", []models.Role{models.RoleTrainer}, s.addAbsencePage},
+		{http.MethodPost, "/availability/absences/:absence/delete", []models.Role{models.RoleTrainer}, s.deleteAbsencePage},
 		{http.MethodGet, "/board", coordinator, s.boardRedirect},
 		{http.MethodGet, "/board/:monday", coordinator, s.boardPage},
 		// Coordinator's admin and mail pages (pages_admin.go, pages_mail.go).

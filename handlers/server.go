@@ -126,6 +126,9 @@ type Config struct {
 	// CoordinatorEmail receives the coordinators' e-mails; empty sends
 	// them to every coordinator account.
 	CoordinatorEmail string
+	// TileURL is the map tile template of the trainers' day maps
+	// (OpenStreetMap's when empty).
+	TileURL string
 	// Limits bound each caller's and all callers' share of the service;
 	// the zero value sets no limit.
 	Limits Limits
@@ -178,6 +181,10 @@ type Server struct {
 
 	pages  *pageSet
 	assets *assets
+	// tileURL and fieldStore serve the trainer's and clinic's pages
+	// (pages_field.go).
+	tileURL    string
+	fieldStore FieldStore
 
 	engine *gin.Engine
 }
@@ -244,6 +251,10 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("handlers: %w", err)
 		}
 		s.passwordCost, s.dummyHash = cfg.PasswordCost, hash
+	}
+	s.tileURL, s.fieldStore = cfg.TileURL, fieldStoreOf(cfg.Store)
+	if s.tileURL == "" {
+		s.tileURL = defaultTileURL
 	}
 	s.logins = newLoginLimiter(s.now, s.log)
 	s.limits = newLimiter(cfg.Limits)

@@ -163,23 +163,36 @@ func (s *Server) completeVisit(c *gin.Context) error {
 	if err := bindJSON(c, &p); err != nil {
 		return err
 	}
-	if err := p.validate(); err != nil {
+	next, err := s.recordOutcome(c, v, p)
+	if err != nil {
 		return err
+	}
+	setETag(c, next.Version)
+	writeJSON(c, http.StatusOK, next)
+	return nil
+}
+
+// recordOutcome completes visit v with the outcome p (see completeVisit):
+// the one rule for when and how a visit is completed, shared by the API
+// and the visit page.
+func (s *Server) recordOutcome(c *gin.Context, v *models.Visit, p CompleteParams) (*models.Visit, error) {
+	if err := p.validate(); err != nil {
+		return nil, err
 	}
 	now := s.now()
 	switch {
 	case v.Status != models.VisitScheduled:
-		return &models.ConflictError{Message: fmt.Sprintf("the visit is %s; only a scheduled visit can be completed", v.Status)}
+		return nil, &models.ConflictError{Message: fmt.Sprintf("the visit is %s; only a scheduled visit can be completed", v.Status)}
 	case now.Before(v.Start):
-		return &models.ConflictError{Message: fmt.Sprintf("the visit starts at %s; it can be completed from then on",
+		return nil, &models.ConflictError{Message: fmt.Sprintf("the visit starts at %s; it can be completed from then on",
 			v.Start.In(s.loc).Format("2006-01-02 15:04"))}
 	}
 	req, err := s.requests.Request(c, v.RequestID)
 	if err != nil {
-		return fmt.Errorf("load request %s of visit %s: %w", v.RequestID, v.ID, err)
+		return nil, fmt.Errorf("load request %s of visit %s: %w", v.RequestID, v.ID, err)
 	}
 	if err := s.closeRequest(c, req, p, now); err != nil {
-		return err
+		return nil, err
 	}
 	next := *v
 	next.Status = models.VisitDone
@@ -188,11 +201,9 @@ func (s *Server) completeVisit(c *gin.Context) error {
 		next.Outcome.ParticipantsTrained = *p.ParticipantsTrained
 	}
 	if err := s.visits.UpdateVisit(c, &next); err != nil {
-		return fmt.Errorf("complete visit %s: %w", v.ID, err)
+		return nil, fmt.Errorf("complete visit %s: %w", v.ID, err)
 	}
-	setETag(c, next.Version)
-	writeJSON(c, http.StatusOK, &next)
-	return nil
+	return &next, nil
 }
 
 // closeRequest moves the request of a completed visit: to done, or back to

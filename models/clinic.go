@@ -8,11 +8,13 @@ import (
 
 // Clinic is a polyclinic that asks for support.
 type Clinic struct {
-	ID                string    `bson:"_id" json:"id"`
-	Name              string    `bson:"name" json:"name"`
-	Place             Place     `bson:"place" json:"place"`
-	District          string    `bson:"district,omitempty" json:"district,omitempty"`
-	ContactEmails     []string  `bson:"contact_emails" json:"contact_emails"`
+	ID            string   `bson:"_id" json:"id"`
+	Name          string   `bson:"name" json:"name"`
+	Place         Place    `bson:"place" json:"place"`
+	District      string   `bson:"district,omitempty" json:"district,omitempty"`
+	ContactEmails []string `bson:"contact_emails" json:"contact_emails"`
+	// Phone is the contact number a trainer calls on the way.
+	Phone             string    `bson:"phone,omitempty" json:"phone,omitempty"`
 	Hours             Week      `bson:"hours" json:"hours"`
 	PreferredTrainers []string  `bson:"preferred_trainers,omitempty" json:"preferred_trainers,omitempty"`
 	Notes             string    `bson:"notes,omitempty" json:"notes,omitempty"`
@@ -38,6 +40,9 @@ func (c *Clinic) Validate() error {
 		if slices.ContainsFunc(c.ContactEmails[:i], func(o string) bool { return SameEmail(o, e) }) {
 			v.Add(field, "%s is listed twice", e)
 		}
+	}
+	if len(c.Phone) > 40 {
+		v.Add("phone", "must be at most 40 characters")
 	}
 	if c.Hours.IsEmpty() {
 		v.Add("hours", "opening hours are required")

@@ -12,4 +12,5 @@ import "embed"
 //
 //go:embed app.css app.js vendor
 //go:embed board.css board.js
+//go:embed field
 var Files embed.FS

@@ -202,6 +202,7 @@ func newHTTPServer(cfg config.Config, st *store.Store, svc *wiring.Services, rea
 		Editor:        svc.Planner,
 		Feeds:         svc.Composer,
 		BaseURL:       cfg.BaseURL,
+		TileURL:       cfg.TileURL,
 		Mail:          svc.Composer,
 		// The coordinators' address, also every mail's Reply-To.
 		CoordinatorEmail: cfg.CoordinatorEmail,
