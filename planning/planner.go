@@ -34,8 +34,10 @@ type Config struct {
 	Store    Store
 	Travel   travel.Source
 	Location *time.Location
-	// TimeLimit bounds the engine's search; 0 leaves it to the engine's
-	// iteration budget, which makes a run depend only on its input and Seed.
+	// TimeLimit bounds the whole run, from loading the week to saving the
+	// plan: each search gets what remains less a reserve for the phases
+	// after it. 0 leaves the search to the engine's iteration budget, which
+	// makes a run depend only on its input and Seed.
 	TimeLimit time.Duration
 	// Saturday adds Saturday to the planned days (Monday to Friday otherwise).
 	Saturday bool
@@ -160,16 +162,18 @@ func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("plan week %s: %w", week, err)
 	}
+	clock := newRunClock(p.now, p.cfg.TimeLimit)
 	in, skipped, err := p.load(ctx, week)
 	if err != nil {
 		return nil, fmt.Errorf("plan week %s: %w", week, err)
 	}
+	clock.mark("load")
 	in.Optimise = opts.Mode == models.PlanOptimise
 	prob, idx, err := Build(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("plan week %s: %w", week, err)
 	}
-	started := p.now()
+	clock.mark("build")
 	var (
 		sol    *scheduler.Solution
 		pinErr *scheduler.PinError
@@ -179,18 +183,27 @@ func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string
 	)
 	for round := 0; ; round++ {
 		pinErr = nil
+		// Another round follows only when booked visits are pinned (one
+		// may no longer fit) or moves are capped; then this round leaves
+		// it half of the time.
+		share := 1
+		if round+1 < maxRounds && (hasBookedPins(idx) || (in.Optimise && opts.MaxChanges != nil)) {
+			share = 2
+		}
+		limit, left, explainBy := clock.solveBudget(len(prob.Stops), share)
 		sol, err = scheduler.Solve(ctx, prob, scheduler.Options{
 			Seed:            p.cfg.Seed,
-			TimeLimit:       p.cfg.TimeLimit,
+			TimeLimit:       limit,
 			StallIterations: scheduler.DefaultStallIterations(len(prob.Stops)),
 			Workers:         p.cfg.Workers,
 			Logger:          p.log,
-			Now:             p.cfg.Now,
-			Explain:         scheduler.ExplainOptions{MaxExtension: int64(p.cfg.MaxExtension / time.Second)},
+			Now:             p.now,
+			Explain:         scheduler.ExplainOptions{MaxExtension: int64(p.cfg.MaxExtension / time.Second), Deadline: explainBy},
 		})
 		if err != nil && !errors.As(err, &pinErr) {
 			return nil, fmt.Errorf("plan week %s: solve: %w", week, err)
 		}
+		clock.solved(round+1, limit, left, sol.Stats.Explain)
 		if round+1 >= maxRounds {
 			break
 		}
@@ -202,7 +215,6 @@ func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string
 		}
 		break
 	}
-	elapsed := p.now().Sub(started)
 	plan := Decode(prob, idx, sol)
 	plan.Warnings = append(plan.Warnings, skipped...)
 	plan.Warnings = append(plan.Warnings, notes...)
@@ -218,15 +230,30 @@ func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string
 		plan.Mode = models.PlanOptimise
 	}
 	plan.Seed = p.cfg.Seed
-	plan.KPIs.SolveMillis = elapsed.Milliseconds()
+	plan.KPIs.SolveMillis = clock.solving().Milliseconds()
+	clock.mark("decode")
 	if err := p.cfg.Store.CreatePlan(ctx, plan); err != nil {
 		return nil, fmt.Errorf("plan week %s: save: %w", week, err)
 	}
+	clock.mark("save")
+	plan.Phases = clock.phases
 	p.log.Info("week planned", "week", week, "version", plan.Version, "trigger", trigger, "mode", plan.Mode,
 		"requests", plan.KPIs.Requests, "scheduled", plan.KPIs.Scheduled, "unassigned", len(plan.Unassigned),
 		"trainer_days", plan.KPIs.TrainerDays, "travel_minutes", plan.KPIs.TravelMinutes,
-		"moved", plan.KPIs.Moved, "warnings", len(plan.Warnings), "solve", elapsed)
+		"moved", plan.KPIs.Moved, "warnings", len(plan.Warnings),
+		"took", p.now().Sub(clock.started), "time_limit", p.cfg.TimeLimit, "phases", clock.summary())
 	return plan, nil
+}
+
+// hasBookedPins reports whether a repair keeps booked visits in place, any
+// of which may no longer fit and make the run solve again.
+func hasBookedPins(idx *Index) bool {
+	for _, src := range idx.PinSources {
+		if src == PinBooked {
+			return true
+		}
+	}
+	return false
 }
 
 // keptPins are the edit pins of in's open requests, carried into the new
