@@ -16,9 +16,9 @@ import (
 
 // Store is what the planner reads and writes; *store.Store implements it.
 type Store interface {
-	Trainers(ctx context.Context, f models.TrainerFilter, p models.Page) ([]models.Trainer, error)
-	Clinics(ctx context.Context, f models.ClinicFilter, p models.Page) ([]models.Clinic, error)
-	Requests(ctx context.Context, f models.RequestFilter, p models.Page) ([]models.Request, error)
+	AllTrainers(ctx context.Context) ([]models.Trainer, error)
+	AllClinics(ctx context.Context) ([]models.Clinic, error)
+	AllRequests(ctx context.Context, f models.RequestFilter) ([]models.Request, error)
 	Request(ctx context.Context, id string) (*models.Request, error)
 	Visit(ctx context.Context, id string) (*models.Visit, error)
 	Visits(ctx context.Context, f models.VisitFilter) ([]models.Visit, error)
@@ -415,14 +415,10 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 		Travel: p.cfg.Travel, Weights: p.cfg.Weights, History: History{},
 	}
 	var err error
-	if in.Trainers, err = allPages(ctx, func(ctx context.Context, pg models.Page) ([]models.Trainer, error) {
-		return st.Trainers(ctx, models.TrainerFilter{}, pg)
-	}, func(t models.Trainer) string { return t.ID }); err != nil {
+	if in.Trainers, err = st.AllTrainers(ctx); err != nil {
 		return in, nil, fmt.Errorf("load trainers: %w", err)
 	}
-	if in.Clinics, err = allPages(ctx, func(ctx context.Context, pg models.Page) ([]models.Clinic, error) {
-		return st.Clinics(ctx, models.ClinicFilter{}, pg)
-	}, func(c models.Clinic) string { return c.ID }); err != nil {
+	if in.Clinics, err = st.AllClinics(ctx); err != nil {
 		return in, nil, fmt.Errorf("load clinics: %w", err)
 	}
 	filter := models.RequestFilter{
@@ -431,9 +427,7 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 		// needs its visit, and Build plans it as early as the week allows.
 		To: week.AddDays(6),
 	}
-	requests, err := allPages(ctx, func(ctx context.Context, pg models.Page) ([]models.Request, error) {
-		return st.Requests(ctx, filter, pg)
-	}, func(r models.Request) string { return r.ID })
+	requests, err := st.AllRequests(ctx, filter)
 	if err != nil {
 		return in, nil, fmt.Errorf("load requests: %w", err)
 	}
@@ -504,21 +498,4 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 		in.History[v.ClinicID][v.TrainerID]++
 	}
 	return in, skipped, nil
-}
-
-// allPages reads a paged list to its end.
-func allPages[T any](ctx context.Context, page func(context.Context, models.Page) ([]T, error), id func(T) string) ([]T, error) {
-	var all []T
-	pg := models.Page{Limit: models.MaxPageSize}
-	for {
-		list, err := page(ctx, pg)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, list...)
-		if len(list) < pg.Limit {
-			return all, nil
-		}
-		pg.After = id(list[len(list)-1])
-	}
 }
