@@ -20,7 +20,6 @@ type Store interface {
 	AllClinics(ctx context.Context) ([]models.Clinic, error)
 	AllRequests(ctx context.Context, f models.RequestFilter) ([]models.Request, error)
 	Request(ctx context.Context, id string) (*models.Request, error)
-	Visit(ctx context.Context, id string) (*models.Visit, error)
 	Visits(ctx context.Context, f models.VisitFilter) ([]models.Visit, error)
 	CreatePlan(ctx context.Context, p *models.Plan) error
 	Plan(ctx context.Context, week models.Date, version int) (*models.Plan, error)
@@ -431,9 +430,23 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 	if err != nil {
 		return in, nil, fmt.Errorf("load requests: %w", err)
 	}
-	in.Published, err = st.Visits(ctx, models.VisitFilter{Week: week, Statuses: []models.VisitStatus{models.VisitScheduled}})
+	// Every booked and done visit in one query, not one per request: each
+	// query is a full scan of the visits on the embedded database.
+	visits, err := st.Visits(ctx, models.VisitFilter{Statuses: []models.VisitStatus{models.VisitScheduled, models.VisitDone}})
 	if err != nil {
-		return in, nil, fmt.Errorf("load published visits: %w", err)
+		return in, nil, fmt.Errorf("load visits: %w", err)
+	}
+	visitOf := make(map[string]*models.Visit, len(visits))
+	var done []models.Visit
+	for i := range visits {
+		v := &visits[i]
+		visitOf[v.RequestID] = v
+		switch {
+		case v.Status == models.VisitDone:
+			done = append(done, *v)
+		case v.Week == week:
+			in.Published = append(in.Published, *v)
+		}
 	}
 	inWeek := map[string]bool{}
 	for _, v := range in.Published {
@@ -444,13 +457,9 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 	var skipped []string
 	for _, r := range requests {
 		if r.Status != models.StatusNew && !inWeek[r.ID] {
-			v, err := st.Visit(ctx, r.ID)
-			switch {
-			case err == nil && v.Status != models.VisitCancelled && v.Week != week:
+			if v := visitOf[r.ID]; v != nil && v.Week != week {
 				skipped = append(skipped, fmt.Sprintf("request %s is booked in the week of %s; not planned again", r.ID, v.Week))
 				continue
-			case err != nil && !errors.Is(err, models.ErrNotFound):
-				return in, nil, fmt.Errorf("load visit of request %s: %w", r.ID, err)
 			}
 		}
 		in.Requests = append(in.Requests, r)
@@ -483,10 +492,6 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 		case err != nil && !errors.Is(err, models.ErrNotFound):
 			return in, nil, fmt.Errorf("load request %s of a booked visit: %w", v.RequestID, err)
 		}
-	}
-	done, err := st.Visits(ctx, models.VisitFilter{Statuses: []models.VisitStatus{models.VisitDone}})
-	if err != nil {
-		return in, nil, fmt.Errorf("load visit history: %w", err)
 	}
 	for _, v := range done {
 		if v.Outcome != nil && v.Outcome.Result == models.OutcomeNotDone {
