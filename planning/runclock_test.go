@@ -19,12 +19,12 @@ func TestSolveBudget(t *testing.T) {
 		stops, share int
 		limit        time.Duration
 	}{
-		{100, 1, 28*time.Second - 2*reserveFloor},
-		{5000, 1, 28*time.Second - 5000*(explainPerStop+finishPerStop)},
-		{5000, 2, (28*time.Second - 5000*(explainPerStop+finishPerStop)) / 2},
+		{100, 1, 28*time.Second - 2*reserveFloor - 100*(explainPerStop+finishPerStop)},
+		{5000, 1, 28*time.Second - 2*reserveFloor - 5000*(explainPerStop+finishPerStop)},
+		{5000, 2, (28*time.Second - 2*reserveFloor - 5000*(explainPerStop+finishPerStop)) / 2},
 	} {
 		limit, left, explainBy := c.solveBudget(tc.stops, tc.share)
-		finish := max(reserveFloor, time.Duration(tc.stops)*finishPerStop)
+		finish := reserveFloor + time.Duration(tc.stops)*finishPerStop
 		if limit != tc.limit || left != 28*time.Second || explainBy.After(c.deadline.Add(-finish)) || !explainBy.After(at.Add(limit)) {
 			t.Errorf("%d stops, share %d: limit %s, left %s, explain by %s; want limit %s, explanations before %s",
 				tc.stops, tc.share, limit, left, explainBy.Sub(at), tc.limit, c.deadline.Add(-finish).Sub(at))
