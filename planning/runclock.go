@@ -19,9 +19,13 @@ const (
 	// finishPerStop covers decoding and saving (1.6 s for 5,000 stops on
 	// a busy machine) and the search overrunning its limit a little.
 	finishPerStop = 500 * time.Microsecond
-	// minSearch is the time limit of a round that finds nothing left: not
-	// 0, which would mean no time bound at all.
+	// minSearch is the least time limit of a round: not 0, which would
+	// mean no time bound at all.
 	minSearch = time.Millisecond
+	// searchFloor is the share of the run's limit that a search gets
+	// even when loading and building took the rest (a busy database):
+	// the run then overruns by it rather than plan nothing.
+	searchFloor = 4
 )
 
 // runClock times the phases of one planning run against its time limit.
@@ -55,7 +59,8 @@ func (c *runClock) mark(name string) {
 // of stops stops, what remains of the run, and the deadline of the round's
 // explanations: the remaining time less the reserves for explaining,
 // decoding and saving, divided by share (2 when another round may follow,
-// so that it too gets time; 1 otherwise). Without a time limit all are 0.
+// so that it too gets time; 1 otherwise), but at least a quarter of the
+// run's limit. Without a time limit all are 0.
 func (c *runClock) solveBudget(stops, share int) (limit, left time.Duration, explainBy time.Time) {
 	if c.deadline.IsZero() {
 		return 0, 0, time.Time{}
@@ -68,7 +73,7 @@ func (c *runClock) solveBudget(stops, share int) (limit, left time.Duration, exp
 	if half := c.limit / 2; explain+finish > half {
 		explain, finish = half/3, half-half/3
 	}
-	limit = max(minSearch, (left-explain-finish)/time.Duration(max(1, share)))
+	limit = max(minSearch, c.limit/searchFloor, (left-explain-finish)/time.Duration(max(1, share)))
 	explainBy = t.Add(limit + explain)
 	if last := c.deadline.Add(-finish); explainBy.After(last) {
 		explainBy = last
