@@ -190,6 +190,7 @@ func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string
 			share = 2
 		}
 		limit, left, explainBy := clock.solveBudget(len(prob.Stops), share)
+		var explained time.Duration
 		sol, err = scheduler.Solve(ctx, prob, scheduler.Options{
 			Seed:            p.cfg.Seed,
 			TimeLimit:       limit,
@@ -197,12 +198,13 @@ func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string
 			Workers:         p.cfg.Workers,
 			Logger:          p.log,
 			Now:             p.now,
-			Explain:         scheduler.ExplainOptions{MaxExtension: int64(p.cfg.MaxExtension / time.Second), Deadline: explainBy},
+			Explain: scheduler.ExplainOptions{MaxExtension: int64(p.cfg.MaxExtension / time.Second), Deadline: explainBy,
+				Explained: func(took time.Duration) { explained = took }},
 		})
 		if err != nil && !errors.As(err, &pinErr) {
 			return nil, fmt.Errorf("plan week %s: solve: %w", week, err)
 		}
-		clock.solved(round+1, limit, left, sol.Stats.Explain)
+		clock.solved(round+1, limit, left, explained)
 		if round+1 >= maxRounds {
 			break
 		}

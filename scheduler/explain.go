@@ -77,6 +77,11 @@ type ExplainOptions struct {
 	// then get ReasonNotFound and NoteUnexplained. The search's own
 	// TimeLimit does not bound the explanations, which come after it.
 	Deadline time.Time
+	// Explained, when set, is told how long explaining took (on
+	// Options.Now), which comes on top of the search's TimeLimit. It is a
+	// callback rather than part of the Solution so that a solution stays a
+	// function of the problem and the options.
+	Explained func(took time.Duration)
 }
 
 // NoteCode names one kind of explanation fact. Codes are stable: callers

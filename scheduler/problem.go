@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 )
 
 // Window is a closed interval [Start, End] of time units.
@@ -354,10 +353,6 @@ type Stats struct {
 	// Stopped says what ended the search (of the best worker when several
 	// ran); empty when there was nothing to search (no stops or no routes).
 	Stopped StopReason
-	// Explain is how long explaining the unassigned stops took, on
-	// Options.Now; it comes on top of the search's TimeLimit and is bounded
-	// by ExplainOptions.Deadline.
-	Explain time.Duration
 }
 
 // StopReason says what ended a search.

@@ -151,7 +151,9 @@ func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 	}
 	explained := now()
 	explainUnassigned(ctx, p, sol, opt.Explain, now)
-	sol.Stats.Explain = now().Sub(explained)
+	if opt.Explain.Explained != nil {
+		opt.Explain.Explained(now().Sub(explained))
+	}
 	pinned := finishReasons(p, sol)
 	if opt.Logger != nil {
 		opt.Logger.Info("planning finished", "cost", sol.Cost.Total, "routes_used", sol.Cost.RoutesUsed,
