@@ -70,7 +70,8 @@ type Config struct {
 type Jobs struct {
 	// PlanCron is the standard five-field cron spec of the weekly planning run.
 	PlanCron string
-	// PlanTimeLimit bounds one planning run's search.
+	// PlanTimeLimit bounds one planning run, from loading the week to
+	// saving the plan.
 	PlanTimeLimit time.Duration
 	// PlanSaturday lets the planner use Saturdays.
 	PlanSaturday bool

@@ -205,6 +205,9 @@ func (r *PlanRunner) planAndPublish(ctx context.Context, week models.Date, trigg
 	figures["requests"] = plan.KPIs.Requests
 	figures["scheduled"] = plan.KPIs.Scheduled
 	figures["unassigned"] = len(plan.Unassigned)
+	if len(plan.Phases) > 0 {
+		figures["phases"] = phaseFigures(plan.Phases)
+	}
 	if !r.cfg.AutoPublish {
 		return plan, nil
 	}
@@ -216,6 +219,24 @@ func (r *PlanRunner) planAndPublish(ctx context.Context, week models.Date, trigg
 	figures["visits_created"], figures["visits_moved"], figures["visits_cancelled"] = res.Created, res.Moved, res.Cancelled
 	figures["mails_enqueued"] = res.Enqueued
 	return plan, nil
+}
+
+// phaseFigures are the planner's phases as the job run stores them: name,
+// round (solve and explain), milliseconds taken and, for a solve round,
+// the search's time limit and what remained of the run's.
+func phaseFigures(phases []models.PlanPhase) []map[string]any {
+	out := make([]map[string]any, 0, len(phases))
+	for _, ph := range phases {
+		f := map[string]any{"name": ph.Name, "millis": ph.Took.Milliseconds()}
+		if ph.Round > 0 {
+			f["round"] = ph.Round
+		}
+		if ph.Limit > 0 {
+			f["limit_millis"], f["left_millis"] = ph.Limit.Milliseconds(), ph.Left.Milliseconds()
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 func (r *PlanRunner) release(ctx context.Context, l *models.Lease, done bool, log *slog.Logger) {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/fieldvisit/fieldvisit/internal/testkit"
 	"github.com/fieldvisit/fieldvisit/jobs"
 	"github.com/fieldvisit/fieldvisit/models"
@@ -63,6 +65,8 @@ func (p *savingPlanner) PlanWeek(ctx context.Context, week models.Date, trigger 
 	if err := p.store.CreatePlan(ctx, plan); err != nil {
 		return nil, err
 	}
+	plan.Phases = []models.PlanPhase{{Name: "load", Took: 5 * time.Millisecond},
+		{Name: "solve", Round: 1, Took: 900 * time.Millisecond, Limit: time.Second, Left: 1500 * time.Millisecond}}
 	return plan, nil
 }
 
@@ -139,6 +143,34 @@ func TestPlanTickRunsOnce(t *testing.T) {
 		if r.Outcome != jobs.OutcomeOK || r.FinishedAt == nil || r.Figures["plan_version"] == nil || r.Figures["unassigned"] == nil {
 			t.Fatalf("job run = %+v", r)
 		}
+		checkPhaseFigures(t, r.Figures["phases"])
+	}
+}
+
+// checkPhaseFigures: the planner's phases reach the job run with their
+// milliseconds, and a solve round with its limit and what remained.
+func checkPhaseFigures(t *testing.T, figure any) {
+	t.Helper()
+	raw, err := bson.Marshal(bson.M{"phases": figure})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Phases []struct {
+			Name        string `bson:"name"`
+			Round       int    `bson:"round"`
+			Millis      int64  `bson:"millis"`
+			LimitMillis int64  `bson:"limit_millis"`
+			LeftMillis  int64  `bson:"left_millis"`
+		} `bson:"phases"`
+	}
+	if err := bson.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	ph := got.Phases
+	if len(ph) != 2 || ph[0].Name != "load" || ph[0].Millis != 5 || ph[0].Round != 0 ||
+		ph[1].Name != "solve" || ph[1].Round != 1 || ph[1].Millis != 900 || ph[1].LimitMillis != 1000 || ph[1].LeftMillis != 1500 {
+		t.Fatalf("phases in the job run = %+v", ph)
 	}
 }
 

@@ -357,6 +357,8 @@ func (w words) causeNote(n ExplainNote) string {
 		return w.taken(n)
 	case "interrupted":
 		return w.pick("планирование остановилось раньше, чем дошло до этой заявки", "planning stopped before the search tried to place it")
+	case "unexplained":
+		return w.pick("время планирования кончилось раньше, чем нашлась причина", "planning ran out of time before finding out why it is left out")
 	case "unknown_clinic":
 		return w.pick("клиники заявки нет в базе", "the request's clinic does not exist")
 	case "clinic_no_place":

@@ -60,6 +60,24 @@ type Plan struct {
 	// Rev guards status changes the way Version guards other documents
 	// (Version here is the plan's number within its week).
 	Rev int64 `bson:"rev" json:"rev"`
+	// Phases are the steps of the planning run that made this version and
+	// how long each took. They describe the run, not the plan, and the
+	// save is one of them, so they are not stored with the plan: the
+	// planning job records them in its job run.
+	Phases []PlanPhase `bson:"-" json:"-"`
+}
+
+// PlanPhase is one step of a planning run: "load", "build", "solve" and
+// "explain" (once per round of the repair loop), "decode" or "save".
+type PlanPhase struct {
+	Name string
+	// Round counts the solve rounds from 1; 0 for the other phases.
+	Round int
+	Took  time.Duration
+	// Limit is the time limit the round's search was given, and Left what
+	// remained of the run's time limit when it started (both 0 without a
+	// time limit, and for the other phases).
+	Limit, Left time.Duration
 }
 
 // PlanRoute is one trainer-day.

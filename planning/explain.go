@@ -47,7 +47,8 @@ func unassigned(p *scheduler.Problem, idx *Index, u scheduler.Unassigned) models
 		out.Fixes = append(out.Fixes, n.note(f))
 	}
 	out.NoSmallChange = e.Searched && len(e.Fixes) == 0 && e.Why.Code != scheduler.NoteFitsMissed &&
-		e.Why.Code != scheduler.NotePinFitsMissed && e.Why.Code != scheduler.NoteInterrupted
+		e.Why.Code != scheduler.NotePinFitsMissed && e.Why.Code != scheduler.NoteInterrupted &&
+		e.Why.Code != scheduler.NoteUnexplained
 	out.Localize("en")
 	out.Relaxations, out.Summary = nil, ""
 	return out

@@ -186,7 +186,7 @@ func TestEveryNoteHasWords(t *testing.T) {
 	codes := []scheduler.NoteCode{
 		scheduler.NoteNoSkill, scheduler.NoteNoSkillTogether, scheduler.NoteExcluded, scheduler.NoteLoad,
 		scheduler.NoteNoWindow, scheduler.NoteLunchOnly, scheduler.NoteUnreachable, scheduler.NoteMaxWork,
-		scheduler.NoteFitsMissed, scheduler.NoteTaken, scheduler.NoteInterrupted,
+		scheduler.NoteFitsMissed, scheduler.NoteTaken, scheduler.NoteInterrupted, scheduler.NoteUnexplained,
 		scheduler.NotePinNoRoute, scheduler.NotePinNoSkill, scheduler.NotePinExcluded, scheduler.NotePinLoad,
 		scheduler.NotePinTimeOutside, scheduler.NotePinNoWindow, scheduler.NotePinUnreachable, scheduler.NotePinLunch,
 		scheduler.NotePinMaxWork, scheduler.NotePinFitsMissed, scheduler.NotePinCrowded, scheduler.NotePinCollides,

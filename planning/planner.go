@@ -16,11 +16,10 @@ import (
 
 // Store is what the planner reads and writes; *store.Store implements it.
 type Store interface {
-	Trainers(ctx context.Context, f models.TrainerFilter, p models.Page) ([]models.Trainer, error)
-	Clinics(ctx context.Context, f models.ClinicFilter, p models.Page) ([]models.Clinic, error)
-	Requests(ctx context.Context, f models.RequestFilter, p models.Page) ([]models.Request, error)
+	AllTrainers(ctx context.Context) ([]models.Trainer, error)
+	AllClinics(ctx context.Context) ([]models.Clinic, error)
+	AllRequests(ctx context.Context, f models.RequestFilter) ([]models.Request, error)
 	Request(ctx context.Context, id string) (*models.Request, error)
-	Visit(ctx context.Context, id string) (*models.Visit, error)
 	Visits(ctx context.Context, f models.VisitFilter) ([]models.Visit, error)
 	CreatePlan(ctx context.Context, p *models.Plan) error
 	Plan(ctx context.Context, week models.Date, version int) (*models.Plan, error)
@@ -34,8 +33,10 @@ type Config struct {
 	Store    Store
 	Travel   travel.Source
 	Location *time.Location
-	// TimeLimit bounds the engine's search; 0 leaves it to the engine's
-	// iteration budget, which makes a run depend only on its input and Seed.
+	// TimeLimit bounds the whole run, from loading the week to saving the
+	// plan: each search gets what remains less a reserve for the phases
+	// after it. 0 leaves the search to the engine's iteration budget, which
+	// makes a run depend only on its input and Seed.
 	TimeLimit time.Duration
 	// Saturday adds Saturday to the planned days (Monday to Friday otherwise).
 	Saturday bool
@@ -160,16 +161,18 @@ func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("plan week %s: %w", week, err)
 	}
+	clock := newRunClock(p.now, p.cfg.TimeLimit)
 	in, skipped, err := p.load(ctx, week)
 	if err != nil {
 		return nil, fmt.Errorf("plan week %s: %w", week, err)
 	}
+	clock.mark("load")
 	in.Optimise = opts.Mode == models.PlanOptimise
 	prob, idx, err := Build(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("plan week %s: %w", week, err)
 	}
-	started := p.now()
+	clock.mark("build")
 	var (
 		sol    *scheduler.Solution
 		pinErr *scheduler.PinError
@@ -179,18 +182,29 @@ func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string
 	)
 	for round := 0; ; round++ {
 		pinErr = nil
+		// Another round follows only when booked visits are pinned (one
+		// may no longer fit) or moves are capped; then this round leaves
+		// it half of the time.
+		share := 1
+		if round+1 < maxRounds && (hasBookedPins(idx) || (in.Optimise && opts.MaxChanges != nil)) {
+			share = 2
+		}
+		limit, left, explainBy := clock.solveBudget(len(prob.Stops), share)
+		var explained time.Duration
 		sol, err = scheduler.Solve(ctx, prob, scheduler.Options{
 			Seed:            p.cfg.Seed,
-			TimeLimit:       p.cfg.TimeLimit,
+			TimeLimit:       limit,
 			StallIterations: scheduler.DefaultStallIterations(len(prob.Stops)),
 			Workers:         p.cfg.Workers,
 			Logger:          p.log,
-			Now:             p.cfg.Now,
-			Explain:         scheduler.ExplainOptions{MaxExtension: int64(p.cfg.MaxExtension / time.Second)},
+			Now:             p.now,
+			Explain: scheduler.ExplainOptions{MaxExtension: int64(p.cfg.MaxExtension / time.Second), Deadline: explainBy,
+				Explained: func(took time.Duration) { explained = took }},
 		})
 		if err != nil && !errors.As(err, &pinErr) {
 			return nil, fmt.Errorf("plan week %s: solve: %w", week, err)
 		}
+		clock.solved(round+1, limit, left, explained)
 		if round+1 >= maxRounds {
 			break
 		}
@@ -202,7 +216,6 @@ func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string
 		}
 		break
 	}
-	elapsed := p.now().Sub(started)
 	plan := Decode(prob, idx, sol)
 	plan.Warnings = append(plan.Warnings, skipped...)
 	plan.Warnings = append(plan.Warnings, notes...)
@@ -218,15 +231,30 @@ func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string
 		plan.Mode = models.PlanOptimise
 	}
 	plan.Seed = p.cfg.Seed
-	plan.KPIs.SolveMillis = elapsed.Milliseconds()
+	plan.KPIs.SolveMillis = clock.solving().Milliseconds()
+	clock.mark("decode")
 	if err := p.cfg.Store.CreatePlan(ctx, plan); err != nil {
 		return nil, fmt.Errorf("plan week %s: save: %w", week, err)
 	}
+	clock.mark("save")
+	plan.Phases = clock.phases
 	p.log.Info("week planned", "week", week, "version", plan.Version, "trigger", trigger, "mode", plan.Mode,
 		"requests", plan.KPIs.Requests, "scheduled", plan.KPIs.Scheduled, "unassigned", len(plan.Unassigned),
 		"trainer_days", plan.KPIs.TrainerDays, "travel_minutes", plan.KPIs.TravelMinutes,
-		"moved", plan.KPIs.Moved, "warnings", len(plan.Warnings), "solve", elapsed)
+		"moved", plan.KPIs.Moved, "warnings", len(plan.Warnings),
+		"took", p.now().Sub(clock.started), "time_limit", p.cfg.TimeLimit, "phases", clock.summary())
 	return plan, nil
+}
+
+// hasBookedPins reports whether a repair keeps booked visits in place, any
+// of which may no longer fit and make the run solve again.
+func hasBookedPins(idx *Index) bool {
+	for _, src := range idx.PinSources {
+		if src == PinBooked {
+			return true
+		}
+	}
+	return false
 }
 
 // keptPins are the edit pins of in's open requests, carried into the new
@@ -388,14 +416,10 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 		Travel: p.cfg.Travel, Weights: p.cfg.Weights, History: History{},
 	}
 	var err error
-	if in.Trainers, err = allPages(ctx, func(ctx context.Context, pg models.Page) ([]models.Trainer, error) {
-		return st.Trainers(ctx, models.TrainerFilter{}, pg)
-	}, func(t models.Trainer) string { return t.ID }); err != nil {
+	if in.Trainers, err = st.AllTrainers(ctx); err != nil {
 		return in, nil, fmt.Errorf("load trainers: %w", err)
 	}
-	if in.Clinics, err = allPages(ctx, func(ctx context.Context, pg models.Page) ([]models.Clinic, error) {
-		return st.Clinics(ctx, models.ClinicFilter{}, pg)
-	}, func(c models.Clinic) string { return c.ID }); err != nil {
+	if in.Clinics, err = st.AllClinics(ctx); err != nil {
 		return in, nil, fmt.Errorf("load clinics: %w", err)
 	}
 	filter := models.RequestFilter{
@@ -404,15 +428,27 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 		// needs its visit, and Build plans it as early as the week allows.
 		To: week.AddDays(6),
 	}
-	requests, err := allPages(ctx, func(ctx context.Context, pg models.Page) ([]models.Request, error) {
-		return st.Requests(ctx, filter, pg)
-	}, func(r models.Request) string { return r.ID })
+	requests, err := st.AllRequests(ctx, filter)
 	if err != nil {
 		return in, nil, fmt.Errorf("load requests: %w", err)
 	}
-	in.Published, err = st.Visits(ctx, models.VisitFilter{Week: week, Statuses: []models.VisitStatus{models.VisitScheduled}})
+	// Every booked and done visit in one query, not one per request: each
+	// query is a full scan of the visits on the embedded database.
+	visits, err := st.Visits(ctx, models.VisitFilter{Statuses: []models.VisitStatus{models.VisitScheduled, models.VisitDone}})
 	if err != nil {
-		return in, nil, fmt.Errorf("load published visits: %w", err)
+		return in, nil, fmt.Errorf("load visits: %w", err)
+	}
+	visitOf := make(map[string]*models.Visit, len(visits))
+	var done []models.Visit
+	for i := range visits {
+		v := &visits[i]
+		visitOf[v.RequestID] = v
+		switch {
+		case v.Status == models.VisitDone:
+			done = append(done, *v)
+		case v.Week == week:
+			in.Published = append(in.Published, *v)
+		}
 	}
 	inWeek := map[string]bool{}
 	for _, v := range in.Published {
@@ -423,13 +459,9 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 	var skipped []string
 	for _, r := range requests {
 		if r.Status != models.StatusNew && !inWeek[r.ID] {
-			v, err := st.Visit(ctx, r.ID)
-			switch {
-			case err == nil && v.Status != models.VisitCancelled && v.Week != week:
+			if v := visitOf[r.ID]; v != nil && v.Week != week {
 				skipped = append(skipped, fmt.Sprintf("request %s is booked in the week of %s; not planned again", r.ID, v.Week))
 				continue
-			case err != nil && !errors.Is(err, models.ErrNotFound):
-				return in, nil, fmt.Errorf("load visit of request %s: %w", r.ID, err)
 			}
 		}
 		in.Requests = append(in.Requests, r)
@@ -463,10 +495,6 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 			return in, nil, fmt.Errorf("load request %s of a booked visit: %w", v.RequestID, err)
 		}
 	}
-	done, err := st.Visits(ctx, models.VisitFilter{Statuses: []models.VisitStatus{models.VisitDone}})
-	if err != nil {
-		return in, nil, fmt.Errorf("load visit history: %w", err)
-	}
 	for _, v := range done {
 		if v.Outcome != nil && v.Outcome.Result == models.OutcomeNotDone {
 			continue // the trainer never got to know the clinic
@@ -477,21 +505,4 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 		in.History[v.ClinicID][v.TrainerID]++
 	}
 	return in, skipped, nil
-}
-
-// allPages reads a paged list to its end.
-func allPages[T any](ctx context.Context, page func(context.Context, models.Page) ([]T, error), id func(T) string) ([]T, error) {
-	var all []T
-	pg := models.Page{Limit: models.MaxPageSize}
-	for {
-		list, err := page(ctx, pg)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, list...)
-		if len(list) < pg.Limit {
-			return all, nil
-		}
-		pg.After = id(list[len(list)-1])
-	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // This file explains the stops a plan leaves out. It has its own small
@@ -70,6 +71,17 @@ type ExplainOptions struct {
 	// MaxFixes bounds how many relaxations are listed, smallest first; 0
 	// means 3.
 	MaxFixes int
+	// Deadline, when set, is when explaining must stop (read on
+	// Options.Now), so that a caller with a time limit for a whole run can
+	// leave room for what comes after Solve: the stops not explained by
+	// then get ReasonNotFound and NoteUnexplained. The search's own
+	// TimeLimit does not bound the explanations, which come after it.
+	Deadline time.Time
+	// Explained, when set, is told how long explaining took (on
+	// Options.Now), which comes on top of the search's TimeLimit. It is a
+	// callback rather than part of the Solution so that a solution stays a
+	// function of the problem and the options.
+	Explained func(took time.Duration)
 }
 
 // NoteCode names one kind of explanation fact. Codes are stable: callers
@@ -89,6 +101,7 @@ const (
 	NoteFitsMissed      NoteCode = "fits_missed"       // Routes[0], Stops: where it fits; the search missed it
 	NoteTaken           NoteCode = "taken"             // Amount: trainer-days, Counts: visits of higher, equal, lower priority; Windows: its allowed starts
 	NoteInterrupted     NoteCode = "interrupted"       // planning stopped before the stop was tried
+	NoteUnexplained     NoteCode = "unexplained"       // the time for explaining ran out before this stop
 	NotePinNoRoute      NoteCode = "pin_no_route"      // the pinned trainer does not work the pinned day
 	NotePinNoSkill      NoteCode = "pin_no_skill"      // Vehicles lack Skills
 	NotePinExcluded     NoteCode = "pin_excluded"      // the request excludes Vehicles
@@ -200,8 +213,11 @@ type explained struct {
 // described above (entries with a Reason, such as the stops an interrupted
 // construction never tried, keep it and get NoteInterrupted). When ctx is
 // done it still gives every stop its reason, but skips the search for
-// relaxations, which is the slow part.
-func explainUnassigned(ctx context.Context, p *Problem, sol *Solution, opt ExplainOptions) {
+// relaxations, which is the slow part. Past opt.Deadline (on the clock now)
+// it stops explaining: the remaining stops get ReasonNotFound with
+// NoteUnexplained, because even their reasons cost a probe of every
+// trainer-day each.
+func explainUnassigned(ctx context.Context, p *Problem, sol *Solution, opt ExplainOptions, now func() time.Time) {
 	x := &explainer{p: p, opt: opt, plan: make([][]int, len(p.Routes)), visits: make([][]Visit, len(p.Routes)),
 		skill: map[string]bool{}, views: make([]explainStopView, len(p.Stops)), items: map[int64]explainItem{}}
 	x.defaults()
@@ -222,6 +238,11 @@ func explainUnassigned(ctx context.Context, p *Problem, sol *Solution, opt Expla
 			if u.Explanation == nil {
 				u.Explanation = &Explanation{Why: Note{Code: NoteInterrupted, Shift: -1}}
 			}
+			continue
+		}
+		if !opt.Deadline.IsZero() && !now().Before(opt.Deadline) {
+			u.Reason, u.Detail = ReasonNotFound, "planning ran out of time before explaining why it is left out"
+			u.Explanation = &Explanation{Why: Note{Code: NoteUnexplained, Shift: -1}}
 			continue
 		}
 		e := x.explain(u.Stop, ctx.Err() == nil)

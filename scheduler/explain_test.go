@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Times in the explanation tests are seconds of a week starting on Monday
@@ -508,7 +509,7 @@ func TestExplainPinBlockedByUnpinned(t *testing.T) {
 			Depart: exAt(0, 9, 45), Return: exAt(0, 11, 15)}},
 		Unassigned: []Unassigned{{Stop: 1}},
 	}
-	explainUnassigned(context.Background(), p, sol, ExplainOptions{})
+	explainUnassigned(context.Background(), p, sol, ExplainOptions{}, time.Now)
 	u := sol.Unassigned[0]
 	want := "pinned to trainer anna, day Monday, at 10:00: unpinned visits fill trainer anna on Monday, and the search did not move them to make room"
 	if u.Reason != ReasonPin || u.Detail != want {
@@ -562,7 +563,7 @@ func TestExplainNotFound(t *testing.T) {
 	// search, can tell, and it must say so rather than invent a reason.
 	p := exProblem([]Route{exRoute("anna", 0)}, exStop("r1", 1, exHour, Window{exAt(0, 9, 0), exAt(0, 16, 0)}))
 	sol := &Solution{Unassigned: []Unassigned{{Stop: 0}}}
-	explainUnassigned(context.Background(), p, sol, ExplainOptions{})
+	explainUnassigned(context.Background(), p, sol, ExplainOptions{}, time.Now)
 	u := sol.Unassigned[0]
 	if u.Reason != ReasonNotFound || u.Detail != "it fits trainer anna on Monday (a free day), but the search did not find this placement" {
 		t.Errorf("got %q: %q", u.Reason, u.Detail)
@@ -574,9 +575,35 @@ func TestExplainCancelledKeepsReasons(t *testing.T) {
 	sol := &Solution{Unassigned: []Unassigned{{Stop: 0}}}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	explainUnassigned(ctx, p, sol, ExplainOptions{})
+	explainUnassigned(ctx, p, sol, ExplainOptions{}, time.Now)
 	if u := sol.Unassigned[0]; u.Reason != ReasonNoWindowOverlap || u.Relaxation != "" {
 		t.Errorf("cancelled: reason %q, relaxation %q; want the reason and no relaxation search", u.Reason, u.Relaxation)
+	}
+}
+
+// TestExplainStopsAtDeadline: past ExplainOptions.Deadline the stops
+// still to explain get ReasonNotFound and NoteUnexplained instead of a
+// probe each, and those explained before it keep their reason.
+func TestExplainStopsAtDeadline(t *testing.T) {
+	p := exProblem([]Route{exRoute("anna", 0)},
+		exStop("r1", 1, exHour, Window{exAt(0, 17, 0), exAt(0, 17, 30)}),
+		exStop("r2", 1, exHour, Window{exAt(0, 17, 0), exAt(0, 17, 30)}))
+	sol := &Solution{Unassigned: []Unassigned{{Stop: 0}, {Stop: 1}}}
+	start := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	clock := start
+	now := func() time.Time {
+		t := clock
+		clock = clock.Add(time.Second)
+		return t
+	}
+	// The first look at the clock is before the deadline, the second at it.
+	explainUnassigned(context.Background(), p, sol, ExplainOptions{Deadline: start.Add(time.Second)}, now)
+	if u := sol.Unassigned[0]; u.Reason != ReasonNoWindowOverlap {
+		t.Errorf("before the deadline: reason %q, want %q", u.Reason, ReasonNoWindowOverlap)
+	}
+	u := sol.Unassigned[1]
+	if u.Reason != ReasonNotFound || u.Explanation == nil || u.Explanation.Why.Code != NoteUnexplained || u.Detail == "" {
+		t.Errorf("past the deadline: reason %q, detail %q, explanation %+v; want not_found, unexplained", u.Reason, u.Detail, u.Explanation)
 	}
 }
 

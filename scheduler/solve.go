@@ -149,7 +149,11 @@ func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 	if best.interrupted {
 		markUntried(ctx, in, sol)
 	}
-	explainUnassigned(ctx, p, sol, opt.Explain)
+	explained := now()
+	explainUnassigned(ctx, p, sol, opt.Explain, now)
+	if opt.Explain.Explained != nil {
+		opt.Explain.Explained(now().Sub(explained))
+	}
 	pinned := finishReasons(p, sol)
 	if opt.Logger != nil {
 		opt.Logger.Info("planning finished", "cost", sol.Cost.Total, "routes_used", sol.Cost.RoutesUsed,
