@@ -86,7 +86,7 @@ func seed(ctx context.Context, st *store.Store, o options, progress io.Writer) (
 			status = models.StatusCancelled
 		}
 		r := &models.Request{ClinicID: d.clinicIDs[rng.IntN(len(d.clinicIDs))], Kind: kinds[rng.IntN(len(kinds))],
-			Topic: fmt.Sprintf("Topic %d: a realistic line of text about what is needed", i+1),
+			Topic:  fmt.Sprintf("Topic %d: a realistic line of text about what is needed", i+1),
 			Skills: skills[rng.IntN(len(skills)):][:1], DurationMinutes: 60 + 30*rng.IntN(4),
 			PreferredWindows: day, EarliestDate: week, DueDate: week.AddDays(13), Priority: prios[rng.IntN(len(prios))],
 			Participants: 1 + rng.IntN(12), Comment: "Please bring the handouts; the second floor entrance is open.",
