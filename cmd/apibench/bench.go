@@ -109,6 +109,9 @@ func bench(ctx context.Context, o options, out, progress io.Writer) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			if waited, ok := settle(ctx, svc.url, ds.tokens.coordinator); !ok {
+				fmt.Fprintf(progress, "the database was still busy %s after the last cell; measuring anyway\n", waited.Round(time.Second))
+			}
 			r := drive(ctx, svc.url, e, n, o.Duration, rng.Uint64())
 			fmt.Fprintln(out, r.row(e, n))
 		}
@@ -187,6 +190,38 @@ func endpoints(d *dataset) []endpoint {
 		{"GET /trainers/{id}", "coordinator", co, pick(api+"/trainers/", d.trainerIDs)},
 		{"GET /trainers/{id}", "trainer", tr, fixed(api + "/trainers/" + d.trainerIDs[0])},
 	}
+}
+
+// Before each cell the database must have caught up with the last one,
+// whose timed-out reads the embedded server may still be working on:
+// settle waits until settleQuick calls of /api/v1/me in a row (a token
+// lookup) answer within settleLatency, at most settleMax.
+const (
+	settleQuick   = 2
+	settleLatency = 250 * time.Millisecond
+	settleMax     = time.Minute
+)
+
+// settle waits for a quiet database as above; it reports how long it
+// waited and whether the database became quiet.
+func settle(ctx context.Context, base, token string) (time.Duration, bool) {
+	hc := &http.Client{Timeout: settleMax}
+	defer hc.CloseIdleConnections()
+	start := time.Now()
+	quick := 0
+	for time.Since(start) < settleMax && ctx.Err() == nil {
+		status, took, err := call(ctx, hc, base+"/api/v1/me", token)
+		if err == nil && status == http.StatusOK && took < settleLatency {
+			quick++
+			if quick == settleQuick {
+				return time.Since(start), true
+			}
+			continue
+		}
+		quick = 0
+		time.Sleep(100 * time.Millisecond)
+	}
+	return time.Since(start), false
 }
 
 // result is what one cell measured.
