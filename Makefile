@@ -6,7 +6,7 @@ PKGS := ./...
 # (golang/go#75804, fixed in Go 1.27).
 FUZZTIME ?= 20000x
 
-.PHONY: run build test chromium fuzz lint fmt tidy bench bench-solomon bench-city clean
+.PHONY: run build test chromium fuzz lint fmt tidy bench bench-solomon bench-city bench-api clean
 
 ## run: start the service on the embedded database with demo data
 run:
@@ -84,6 +84,16 @@ bench-solomon:
 
 bench-city:
 	$(GO) run ./cmd/citybench -sizes 100,500,1000,5000 -time 30s
+
+# BENCH_API_ARGS are cmd/apibench's flags; the default is the size of
+# issue 10 (10,000 requests, 20,000 visits, 200 clinics, 60 trainers at 1,
+# 10 and 50 clients). A smoke run:
+#   make bench-api BENCH_API_ARGS='-requests 200 -visits 400 -clients 1,4 -duration 1s'
+BENCH_API_ARGS ?= -requests 10000 -visits 20000 -clinics 200 -trainers 60 -clients 1,10,50 -duration 5s
+
+## bench-api: p50/p95/p99 of every API list and lookup on a fresh embedded database
+bench-api:
+	$(GO) run ./cmd/apibench $(BENCH_API_ARGS)
 
 clean:
 	rm -rf bin
