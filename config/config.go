@@ -228,7 +228,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 }
 
 // Validate reports every invalid setting at once, each naming its
-// environment key and flag.
+// environment key and flag. It stays one long function on purpose: a list
+// of independent checks, one a setting, read top to bottom.
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, args ...any) {

@@ -424,7 +424,30 @@ func (s *Server) userName(ctx context.Context, id string) string {
 // visit then. A trainer without visits still gets a row, since an empty
 // row is where a coordinator drops work.
 func (s *Server) fillGrid(p *boardPage, trainers []models.Trainer, published *models.Plan, selected string) {
-	days := 5
+	s.addBoardDays(p, trainers)
+	g := newBoardGrid(p, s.loc, published, selected)
+	seen := map[string]bool{}
+	for _, t := range trainers {
+		seen[t.ID] = true
+		g.addRow(t.ID, t.Name, func(d models.Date) int { return availableMinutes(t, d) })
+	}
+	// A route of a trainer deleted since the plan was made still shows.
+	if p.Plan != nil {
+		for _, r := range p.Plan.Routes {
+			if !seen[r.TrainerID] {
+				seen[r.TrainerID] = true
+				g.addRow(r.TrainerID, r.TrainerName, func(models.Date) int { return 0 })
+			}
+		}
+	}
+	if p.Selected != nil && p.Selected.Placed {
+		s.addSwapOptions(p)
+	}
+}
+
+// addBoardDays adds the grid's columns: Monday to Friday, and Saturday
+// and Sunday when a trainer works or the plan has a visit then.
+func (s *Server) addBoardDays(p *boardPage, trainers []models.Trainer) {
 	weekendUsed := func(d models.Date) bool {
 		for _, t := range trainers {
 			if len(t.Availability.Windows(d)) > 0 {
@@ -440,6 +463,7 @@ func (s *Server) fillGrid(p *boardPage, trainers []models.Trainer, published *mo
 		}
 		return false
 	}
+	days := 5
 	if weekendUsed(p.Monday.AddDays(6)) {
 		days = 7
 	} else if weekendUsed(p.Monday.AddDays(5)) {
@@ -449,85 +473,102 @@ func (s *Server) fillGrid(p *boardPage, trainers []models.Trainer, published *mo
 		d := p.Monday.AddDays(i)
 		p.Days = append(p.Days, boardDay{Date: d, Time: d.Time(s.loc)})
 	}
-	// booked is where each published visit is; a plan shown that is itself
-	// the published one has every visit booked.
-	type slot struct {
-		trainer string
-		date    models.Date
-		start   time.Time
-	}
-	booked := map[string]slot{}
+}
+
+// bookedSlot is where a published visit is.
+type bookedSlot struct {
+	trainer string
+	date    models.Date
+	start   time.Time
+}
+
+// boardGrid holds what laying out the rows of one board page needs.
+type boardGrid struct {
+	p        *boardPage
+	loc      *time.Location
+	selected string
+	// routes are the shown plan's routes by trainer and day.
+	routes map[string]*models.PlanRoute
+	// booked is where each published visit is; a plan shown that is
+	// itself the published one has every visit booked.
+	booked      map[string]bookedSlot
+	isPublished bool
+}
+
+// newBoardGrid indexes the shown plan's routes and the published visits.
+func newBoardGrid(p *boardPage, loc *time.Location, published *models.Plan, selected string) *boardGrid {
+	g := &boardGrid{p: p, loc: loc, selected: selected, routes: map[string]*models.PlanRoute{}, booked: map[string]bookedSlot{},
+		isPublished: p.Plan != nil && p.Plan.Status == models.PlanPublished}
 	if published != nil {
 		for _, r := range published.Routes {
 			for _, st := range r.Stops {
-				booked[st.RequestID] = slot{r.TrainerID, r.Date, st.Start}
+				g.booked[st.RequestID] = bookedSlot{r.TrainerID, r.Date, st.Start}
 			}
 		}
 	}
-	routes := map[string]*models.PlanRoute{}
 	if p.Plan != nil {
 		for i := range p.Plan.Routes {
 			r := &p.Plan.Routes[i]
-			routes[r.TrainerID+"|"+string(r.Date)] = r
+			g.routes[r.TrainerID+"|"+string(r.Date)] = r
 		}
 	}
-	isPublished := p.Plan != nil && p.Plan.Status == models.PlanPublished
-	seen := map[string]bool{}
-	addRow := func(id, name string, avail func(models.Date) int) {
-		row := boardRow{TrainerID: id, Name: name}
-		for _, d := range p.Days {
-			cell := boardCell{Date: d.Date, AvailMinutes: avail(d.Date)}
-			if r := routes[id+"|"+string(d.Date)]; r != nil {
-				cell.WorkMinutes = r.WorkMinutes
-				for _, st := range r.Stops {
-					v := boardVisit{RequestID: st.RequestID, Start: st.Start, End: st.End, Clinic: st.ClinicName,
-						Kind: st.Kind, Topic: st.Topic, Priority: st.Priority, Pinned: st.Pinned, Selected: st.RequestID == selected}
-					if b, ok := booked[st.RequestID]; isPublished || ok && b == (slot{id, d.Date, st.Start}) {
-						v.Booked = true
-					} else if ok {
-						v.Changed = true
-					}
-					cell.Visits = append(cell.Visits, v)
-					if v.Selected {
-						p.Selected = &boardSelected{RequestID: st.RequestID, Clinic: st.ClinicName, Kind: st.Kind, Topic: st.Topic,
-							Placed: true, TrainerID: id, Date: d.Date, Start: st.Start.In(s.loc).Format("15:04"), Pinned: st.Pinned}
-					}
-				}
-			}
-			switch {
-			case cell.AvailMinutes > 0:
-				cell.Load = min(100, cell.WorkMinutes*100/cell.AvailMinutes)
-				cell.Over = cell.WorkMinutes > cell.AvailMinutes
-			case cell.WorkMinutes > 0:
-				cell.Load, cell.Over = 100, true
-			}
-			row.Visits += len(cell.Visits)
-			row.WorkMinutes += cell.WorkMinutes
-			row.Cells = append(row.Cells, cell)
-		}
-		p.Rows = append(p.Rows, row)
+	return g
+}
+
+// addRow adds trainer id's row, a cell a day with the minutes avail says
+// the trainer may work.
+func (g *boardGrid) addRow(id, name string, avail func(models.Date) int) {
+	row := boardRow{TrainerID: id, Name: name}
+	for _, d := range g.p.Days {
+		cell := g.cell(id, d.Date, avail(d.Date))
+		row.Visits += len(cell.Visits)
+		row.WorkMinutes += cell.WorkMinutes
+		row.Cells = append(row.Cells, cell)
 	}
-	for _, t := range trainers {
-		seen[t.ID] = true
-		addRow(t.ID, t.Name, func(d models.Date) int { return availableMinutes(t, d) })
-	}
-	// A route of a trainer deleted since the plan was made still shows.
-	if p.Plan != nil {
-		for _, r := range p.Plan.Routes {
-			if !seen[r.TrainerID] {
-				seen[r.TrainerID] = true
-				addRow(r.TrainerID, r.TrainerName, func(models.Date) int { return 0 })
+	g.p.Rows = append(g.p.Rows, row)
+}
+
+// cell is trainer id's day: its visits, each marked booked or changed
+// against the published plan, and its load; it notes the selected visit
+// on the page.
+func (g *boardGrid) cell(id string, date models.Date, availMinutes int) boardCell {
+	cell := boardCell{Date: date, AvailMinutes: availMinutes}
+	if r := g.routes[id+"|"+string(date)]; r != nil {
+		cell.WorkMinutes = r.WorkMinutes
+		for _, st := range r.Stops {
+			v := boardVisit{RequestID: st.RequestID, Start: st.Start, End: st.End, Clinic: st.ClinicName,
+				Kind: st.Kind, Topic: st.Topic, Priority: st.Priority, Pinned: st.Pinned, Selected: st.RequestID == g.selected}
+			if b, ok := g.booked[st.RequestID]; g.isPublished || ok && b == (bookedSlot{id, date, st.Start}) {
+				v.Booked = true
+			} else if ok {
+				v.Changed = true
+			}
+			cell.Visits = append(cell.Visits, v)
+			if v.Selected {
+				g.p.Selected = &boardSelected{RequestID: st.RequestID, Clinic: st.ClinicName, Kind: st.Kind, Topic: st.Topic,
+					Placed: true, TrainerID: id, Date: date, Start: st.Start.In(g.loc).Format("15:04"), Pinned: st.Pinned}
 			}
 		}
 	}
-	if p.Selected != nil && p.Selected.Placed {
-		for _, row := range p.Rows {
-			for _, cell := range row.Cells {
-				for _, v := range cell.Visits {
-					if v.RequestID != p.Selected.RequestID && cell.Date == p.Selected.Date {
-						p.Selected.SwapWith = append(p.Selected.SwapWith, boardOption{Value: v.RequestID,
-							Label: v.Start.In(s.loc).Format("15:04") + " " + v.Clinic + " (" + row.Name + ")"})
-					}
+	switch {
+	case cell.AvailMinutes > 0:
+		cell.Load = min(100, cell.WorkMinutes*100/cell.AvailMinutes)
+		cell.Over = cell.WorkMinutes > cell.AvailMinutes
+	case cell.WorkMinutes > 0:
+		cell.Load, cell.Over = 100, true
+	}
+	return cell
+}
+
+// addSwapOptions offers the selected placed visit a swap with every other
+// visit of its day.
+func (s *Server) addSwapOptions(p *boardPage) {
+	for _, row := range p.Rows {
+		for _, cell := range row.Cells {
+			for _, v := range cell.Visits {
+				if v.RequestID != p.Selected.RequestID && cell.Date == p.Selected.Date {
+					p.Selected.SwapWith = append(p.Selected.SwapWith, boardOption{Value: v.RequestID,
+						Label: v.Start.In(s.loc).Format("15:04") + " " + v.Clinic + " (" + row.Name + ")"})
 				}
 			}
 		}

@@ -296,51 +296,81 @@ func (s *Server) previewChanges(c *gin.Context, monday models.Date, version int)
 		return nil, err
 	}
 	lang := s.pageLang(c)
-	names := map[string]string{}
-	for _, t := range trainers {
-		names[t.ID] = t.Name
-	}
-	stops := map[string]models.PlanStop{}
-	for _, pl := range []*models.Plan{published, plan} {
-		if pl == nil {
-			continue
-		}
-		for _, r := range pl.Routes {
-			names[r.TrainerID] = cmp.Or(names[r.TrainerID], r.TrainerName)
-			for _, st := range r.Stops {
-				stops[st.RequestID] = st
-			}
-		}
-	}
+	w := s.newPreviewWords(c, lang, trainers, published, plan)
 	p := &previewPage{Monday: monday, Version: version, Board: boardURL(monday, ""), Unchanged: cs.Unchanged, Warnings: cs.Warnings,
 		CanPublish: latest != nil && latest.Version == version && plan.Status == models.PlanDraft && s.weekInReach(monday) == nil}
 	if published != nil {
 		p.Published = published.Version
 	}
-	slot := func(sl *publish.Slot) string {
-		if sl == nil {
-			return ""
-		}
-		day := sl.Date.Time(s.loc)
-		wd, _ := s.pages.cat.text(lang, fmt.Sprintf("weekday.%d", day.Weekday()))
-		return fmt.Sprintf("%s, %s %s, %s", cmp.Or(names[sl.TrainerID], sl.TrainerID), wd, day.Format(dateLayout(lang)), sl.Start.In(s.loc).Format("15:04"))
-	}
-	words := func(list []publish.VisitChange) []previewVisit {
-		var out []previewVisit
-		for _, v := range list {
-			st := stops[v.RequestID]
-			pv := previewVisit{Clinic: st.ClinicName, Kind: st.Kind, Topic: st.Topic, From: slot(v.From), To: slot(v.To), Reason: v.Reason}
-			if pv.Clinic == "" {
-				if cl, err := s.clinics.Clinic(c, v.ClinicID); err == nil {
-					pv.Clinic = cl.Name
-				}
-			}
-			out = append(out, pv)
-		}
-		return out
-	}
-	p.Added, p.Moved, p.Dropped = words(cs.Added), words(cs.Moved), words(cs.Dropped)
+	p.Added, p.Moved, p.Dropped = w.visits(cs.Added), w.visits(cs.Moved), w.visits(cs.Dropped)
 	p.Sections = []previewSection{{"preview.added", "h-added", p.Added}, {"preview.moved", "h-moved", p.Moved}, {"preview.dropped", "h-dropped", p.Dropped}}
+	p.Deltas = s.previewDeltas(lang, cs.KPIs)
+	p.Mails = s.previewMails(lang, cs.Mails)
+	return p, nil
+}
+
+// previewWords words the visits of a preview: trainers and clinics by
+// name, days and times in the page's language.
+type previewWords struct {
+	s    *Server
+	c    *gin.Context
+	lang string
+	// names are trainer names by id; stops the visits of the published
+	// and the previewed plan by request.
+	names map[string]string
+	stops map[string]models.PlanStop
+}
+
+// newPreviewWords names the trainers and finds the visits of plans (nil
+// ones skipped); a later plan's visit wins.
+func (s *Server) newPreviewWords(c *gin.Context, lang string, trainers []models.Trainer, plans ...*models.Plan) *previewWords {
+	w := &previewWords{s: s, c: c, lang: lang, names: map[string]string{}, stops: map[string]models.PlanStop{}}
+	for _, t := range trainers {
+		w.names[t.ID] = t.Name
+	}
+	for _, pl := range plans {
+		if pl == nil {
+			continue
+		}
+		for _, r := range pl.Routes {
+			w.names[r.TrainerID] = cmp.Or(w.names[r.TrainerID], r.TrainerName)
+			for _, st := range r.Stops {
+				w.stops[st.RequestID] = st
+			}
+		}
+	}
+	return w
+}
+
+// slot words where a visit is: "trainer, weekday date, HH:MM"; "" for none.
+func (w *previewWords) slot(sl *publish.Slot) string {
+	if sl == nil {
+		return ""
+	}
+	s := w.s
+	day := sl.Date.Time(s.loc)
+	wd, _ := s.pages.cat.text(w.lang, fmt.Sprintf("weekday.%d", day.Weekday()))
+	return fmt.Sprintf("%s, %s %s, %s", cmp.Or(w.names[sl.TrainerID], sl.TrainerID), wd, day.Format(dateLayout(w.lang)), sl.Start.In(s.loc).Format("15:04"))
+}
+
+// visits words a list of changed visits; a clinic no plan names is read.
+func (w *previewWords) visits(list []publish.VisitChange) []previewVisit {
+	var out []previewVisit
+	for _, v := range list {
+		st := w.stops[v.RequestID]
+		pv := previewVisit{Clinic: st.ClinicName, Kind: st.Kind, Topic: st.Topic, From: w.slot(v.From), To: w.slot(v.To), Reason: v.Reason}
+		if pv.Clinic == "" {
+			if cl, err := w.s.clinics.Clinic(w.c, v.ClinicID); err == nil {
+				pv.Clinic = cl.Name
+			}
+		}
+		out = append(out, pv)
+	}
+	return out
+}
+
+// previewDeltas words how publishing changes the week's figures.
+func (s *Server) previewDeltas(lang string, k publish.KPIDelta) []previewDelta {
 	signed := func(n int) string { return fmt.Sprintf("%+d", n) }
 	signedHours := func(m int) string {
 		h, _ := s.pages.cat.text(lang, "board.hours", strconv.FormatFloat(float64(m)/60, 'f', 1, 64))
@@ -349,16 +379,21 @@ func (s *Server) previewChanges(c *gin.Context, monday models.Date, version int)
 		}
 		return h
 	}
-	p.Deltas = []previewDelta{{"preview.delta.scheduled", signed(cs.KPIs.Scheduled)}, {"preview.delta.travel", signedHours(cs.KPIs.TravelMinutes)},
-		{"preview.delta.spread", signedHours(cs.KPIs.WorkSpreadMinutes)}, {"preview.delta.changes", strconv.Itoa(cs.KPIs.Changes)}}
-	for _, m := range cs.Mails {
+	return []previewDelta{{"preview.delta.scheduled", signed(k.Scheduled)}, {"preview.delta.travel", signedHours(k.TravelMinutes)},
+		{"preview.delta.spread", signedHours(k.WorkSpreadMinutes)}, {"preview.delta.changes", strconv.Itoa(k.Changes)}}
+}
+
+// previewMails words the e-mails publishing would send, by kind.
+func (s *Server) previewMails(lang string, mails []publish.PlannedMail) []previewMail {
+	var out []previewMail
+	for _, m := range mails {
 		kind := m.Kind
 		if s.pages.cat.has("preview.mail." + kind) {
 			kind, _ = s.pages.cat.text(lang, "preview.mail."+kind)
 		}
-		p.Mails = append(p.Mails, previewMail{Kind: kind, To: strings.Join(m.To, ", ")})
+		out = append(out, previewMail{Kind: kind, To: strings.Join(m.To, ", ")})
 	}
-	return p, nil
+	return out
 }
 
 // acceptFromBoard answers POST /board/{monday}/change-requests/{id}/{change}/accept:

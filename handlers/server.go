@@ -190,7 +190,9 @@ type Server struct {
 }
 
 // New builds the server and its router. It fails when the configuration is
-// unusable or the embedded OpenAPI document does not load.
+// unusable or the embedded OpenAPI document does not load. It stays one
+// long function on purpose: mostly the list of the server's fields, read
+// top to bottom.
 func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("handlers: Config.Store is required")

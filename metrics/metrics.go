@@ -45,7 +45,8 @@ type Metrics struct {
 }
 
 // New creates the collectors and registers them, with the Go runtime's and
-// the process's, on reg.
+// the process's, on reg. It stays one long function on purpose: a list of
+// collector declarations, read top to bottom.
 func New(reg *prometheus.Registry) (*Metrics, error) {
 	// Request latencies are milliseconds to seconds; planning runs are
 	// seconds to minutes; mail waits seconds to hours.

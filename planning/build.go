@@ -274,15 +274,8 @@ func (b *builder) lunch(l *models.Lunch, date models.Date, shifts []scheduler.Wi
 
 // addRequest adds the request as a stop, or records why it cannot be one.
 func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
-	c := b.idx.Clinics[r.ClinicID]
+	c := b.plannableClinic(r)
 	if c == nil {
-		b.warn("request %s: clinic %s does not exist; not planned", r.ID, r.ClinicID)
-		b.unplaceable(r, ReasonUnknownClinic, fmt.Sprintf("clinic %s does not exist", r.ClinicID), models.ExplainNote{Code: "unknown_clinic"})
-		return
-	}
-	if !validPlace(c.Place) {
-		b.warn("request %s: clinic %s (%s) has no coordinates; not planned", r.ID, c.ID, c.Name)
-		b.unplaceable(r, ReasonUnknownClinic, fmt.Sprintf("clinic %s has no coordinates", c.ID), models.ExplainNote{Code: "clinic_no_place"})
 		return
 	}
 	edit, edited := b.in.EditPins[r.ID]
@@ -320,26 +313,64 @@ func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
 	}
 	// Preferred hours are a wish, priced, never a limit.
 	s.PreferredWindows = b.preferredStarts(r, service)
-	if visit != nil && visit.Status == models.VisitScheduled {
-		if day := b.dayIndex(visit.Date); day >= 0 {
-			s.Previous = &scheduler.Assignment{
-				Vehicle: visit.TrainerID,
-				Day:     day,
-				Start:   int64(visit.Start.Sub(b.idx.Origin) / time.Second),
-			}
-		}
+	s.Previous = b.previous(visit)
+	if !b.pinStop(r, visit, &s, edit, edited) {
+		return
 	}
+	b.p.Stops = append(b.p.Stops, s)
+	b.idx.StopRequests = append(b.idx.StopRequests, r)
+}
+
+// plannableClinic returns the request's clinic, or records why the
+// request cannot be planned and returns nil: the clinic is unknown or has
+// no coordinates.
+func (b *builder) plannableClinic(r *models.Request) *models.Clinic {
+	c := b.idx.Clinics[r.ClinicID]
+	if c == nil {
+		b.warn("request %s: clinic %s does not exist; not planned", r.ID, r.ClinicID)
+		b.unplaceable(r, ReasonUnknownClinic, fmt.Sprintf("clinic %s does not exist", r.ClinicID), models.ExplainNote{Code: "unknown_clinic"})
+		return nil
+	}
+	if !validPlace(c.Place) {
+		b.warn("request %s: clinic %s (%s) has no coordinates; not planned", r.ID, c.ID, c.Name)
+		b.unplaceable(r, ReasonUnknownClinic, fmt.Sprintf("clinic %s has no coordinates", c.ID), models.ExplainNote{Code: "clinic_no_place"})
+		return nil
+	}
+	return c
+}
+
+// previous is where the request's booked visit is in this week's problem,
+// or nil when it has no scheduled visit on a planned day.
+func (b *builder) previous(visit *models.Visit) *scheduler.Assignment {
+	if visit == nil || visit.Status != models.VisitScheduled {
+		return nil
+	}
+	day := b.dayIndex(visit.Date)
+	if day < 0 {
+		return nil
+	}
+	return &scheduler.Assignment{
+		Vehicle: visit.TrainerID,
+		Day:     day,
+		Start:   int64(visit.Start.Sub(b.idx.Origin) / time.Second),
+	}
+}
+
+// pinStop pins s by, in order, the coordinator's pin on the request, a
+// coordinator's edit, or the booked visit; it reports false, recording
+// why, when the request's pin cannot be honoured in this week at all.
+func (b *builder) pinStop(r *models.Request, visit *models.Visit, s *scheduler.Stop, edit models.EditPin, edited bool) bool {
 	switch {
 	case r.Pin != nil:
 		pin, reason, why := b.requestPin(r.Pin)
 		if reason != "" {
 			b.warn("request %s: %s", r.ID, reason)
 			b.unplaceable(r, ReasonPin, reason, why)
-			return
+			return false
 		}
 		s.Pin = pin
 		b.idx.PinSources[r.ID] = PinRequest
-	case edited && b.editPin(r, &s, edit):
+	case edited && b.editPin(r, s, edit):
 	case s.Previous != nil && !b.in.Optimise:
 		// A booked visit is a commitment: it stays where it is unless what
 		// it depends on changed. A changed request is placed afresh (its
@@ -357,8 +388,7 @@ func (b *builder) addRequest(r *models.Request, visit *models.Visit) {
 			b.idx.PinSources[r.ID] = PinBooked
 		}
 	}
-	b.p.Stops = append(b.p.Stops, s)
-	b.idx.StopRequests = append(b.idx.StopRequests, r)
+	return true
 }
 
 // editPin pins s where a coordinator's edit put it and reports whether it

@@ -114,8 +114,53 @@ func (p *Planner) ApplyEdit(ctx context.Context, week models.Date, version int, 
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
-	st := p.cfg.Store
-	base, err := st.Plan(ctx, week, version)
+	base, err := p.editableBase(ctx, week, version)
+	if err != nil {
+		return nil, err
+	}
+	in, skipped, err := p.load(ctx, week)
+	if err != nil {
+		return nil, fmt.Errorf("edit plan %s: %w", base.ID, err)
+	}
+	in.Optimise = true // every pin is set below
+	in.EditPins = nil
+
+	placed := placedStops(base)
+	requests := requestsByID(in.Requests)
+	sc, err := scopeEdit(e, placed, requests)
+	if err != nil {
+		return nil, err
+	}
+	in.Requests = sc.keep(in.Requests, placed)
+	prob, idx, err := Build(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("edit plan %s: %w", base.ID, err)
+	}
+	ed := newEditor(prob, idx, base, p.cfg.Location, placed, sc, requests)
+	if err := ed.pinStops(sc); err != nil {
+		return nil, err
+	}
+	sol, err := p.solveEdit(ctx, ed, sc)
+	if err != nil {
+		return nil, err
+	}
+
+	plan := Decode(prob, idx, sol)
+	plan.Warnings = append(plan.Warnings, skipped...)
+	carryUnassigned(plan, base, sc, requests)
+	plan.KPIs.Moved = movedBookings(in, plan)
+	recordEdit(plan, base, e, by, p.now(), sc)
+	if err := p.saveEdit(ctx, base, plan); err != nil {
+		return nil, err
+	}
+	p.log.Info("plan edited", "week", week, "from", version, "version", plan.Version, "op", e.Op, "by", by)
+	return plan, nil
+}
+
+// editableBase reads the version an edit starts from and makes sure it is
+// a draft nobody has edited yet.
+func (p *Planner) editableBase(ctx context.Context, week models.Date, version int) (*models.Plan, error) {
+	base, err := p.cfg.Store.Plan(ctx, week, version)
 	if err != nil {
 		return nil, fmt.Errorf("edit plan %s: %w", models.PlanID(week, version), err)
 	}
@@ -125,37 +170,56 @@ func (p *Planner) ApplyEdit(ctx context.Context, week models.Date, version int, 
 	case base.Edited:
 		return nil, &models.ConflictError{Message: fmt.Sprintf("version %d has been edited into a newer version already; edit the newest", version)}
 	}
-	in, skipped, err := p.load(ctx, week)
-	if err != nil {
-		return nil, fmt.Errorf("edit plan %s: %w", base.ID, err)
-	}
-	in.Optimise = true // every pin is set below
-	in.EditPins = nil
+	return base, nil
+}
 
+// placedStops finds each request of the plan on its route.
+func placedStops(plan *models.Plan) map[string]stopPlacement {
 	placed := map[string]stopPlacement{}
-	for i := range base.Routes {
-		for j := range base.Routes[i].Stops {
-			placed[base.Routes[i].Stops[j].RequestID] = stopPlacement{&base.Routes[i], &base.Routes[i].Stops[j]}
+	for i := range plan.Routes {
+		for j := range plan.Routes[i].Stops {
+			placed[plan.Routes[i].Stops[j].RequestID] = stopPlacement{&plan.Routes[i], &plan.Routes[i].Stops[j]}
 		}
 	}
-	requests := map[string]*models.Request{}
-	for i := range in.Requests {
-		requests[in.Requests[i].ID] = &in.Requests[i]
-	}
-	named := func(id string) (*models.Request, error) {
-		r := requests[id]
-		if r == nil {
-			return nil, refuse("request %s is not open for this week (cancelled, done, booked in another week or unknown)", id)
-		}
-		return r, nil
-	}
+	return placed
+}
 
-	targets := map[string]target{}
-	affected := map[string]bool{}
-	var removed string
+// requestsByID indexes the week's open requests.
+func requestsByID(rs []models.Request) map[string]*models.Request {
+	requests := map[string]*models.Request{}
+	for i := range rs {
+		requests[rs[i].ID] = &rs[i]
+	}
+	return requests
+}
+
+// editScope is what an edit changes: where each request it places goes,
+// the trainer-days whose timing is redone, and the request it takes out.
+type editScope struct {
+	targets  map[string]target
+	affected map[string]bool
+	removed  string
+}
+
+// touch marks the route of trainer on date for fresh timing.
+func (sc *editScope) touch(trainer string, date models.Date) {
+	sc.affected[routeKey(trainer, date)] = true
+}
+
+// scopeEdit works out what e changes in the plan whose stops are placed,
+// refusing an edit of a request that is not open or not where the op
+// needs it to be.
+func scopeEdit(e Edit, placed map[string]stopPlacement, requests map[string]*models.Request) (*editScope, error) {
+	sc := &editScope{targets: map[string]target{}, affected: map[string]bool{}}
+	named := func(id string) error {
+		if requests[id] == nil {
+			return refuse("request %s is not open for this week (cancelled, done, booked in another week or unknown)", id)
+		}
+		return nil
+	}
 	switch e.Op {
 	case models.EditMove, models.EditAssign:
-		if _, err := named(e.RequestID); err != nil {
+		if err := named(e.RequestID); err != nil {
 			return nil, err
 		}
 		cur, isPlaced := placed[e.RequestID]
@@ -166,140 +230,169 @@ func (p *Planner) ApplyEdit(ctx context.Context, week models.Date, version int, 
 			return nil, refuse("request %s is not in this plan; assign it instead", e.RequestID)
 		}
 		if isPlaced {
-			affected[routeKey(cur.route.TrainerID, cur.route.Date)] = true
+			sc.touch(cur.route.TrainerID, cur.route.Date)
 		}
-		targets[e.RequestID] = target{e.TrainerID, e.Date, e.Start}
-		affected[routeKey(e.TrainerID, e.Date)] = true
+		sc.targets[e.RequestID] = target{e.TrainerID, e.Date, e.Start}
+		sc.touch(e.TrainerID, e.Date)
 	case models.EditSwap:
-		a, b := e.RequestIDs[0], e.RequestIDs[1]
 		for _, id := range e.RequestIDs {
-			if _, err := named(id); err != nil {
+			if err := named(id); err != nil {
 				return nil, err
 			}
 			if _, ok := placed[id]; !ok {
 				return nil, refuse("request %s is not in this plan; only two planned visits can be swapped", id)
 			}
 		}
+		a, b := e.RequestIDs[0], e.RequestIDs[1]
 		pa, pb := placed[a], placed[b]
-		targets[a] = target{trainer: pb.route.TrainerID, date: pb.route.Date}
-		targets[b] = target{trainer: pa.route.TrainerID, date: pa.route.Date}
-		affected[routeKey(pa.route.TrainerID, pa.route.Date)] = true
-		affected[routeKey(pb.route.TrainerID, pb.route.Date)] = true
+		sc.targets[a] = target{trainer: pb.route.TrainerID, date: pb.route.Date}
+		sc.targets[b] = target{trainer: pa.route.TrainerID, date: pa.route.Date}
+		sc.touch(pa.route.TrainerID, pa.route.Date)
+		sc.touch(pb.route.TrainerID, pb.route.Date)
 	case models.EditUnassign:
 		cur, ok := placed[e.RequestID]
 		if !ok {
 			return nil, refuse("request %s is not in this plan", e.RequestID)
 		}
-		affected[routeKey(cur.route.TrainerID, cur.route.Date)] = true
-		removed = e.RequestID
+		sc.touch(cur.route.TrainerID, cur.route.Date)
+		sc.removed = e.RequestID
 	}
+	return sc, nil
+}
 
-	// The edited week: the plan's requests that are still open, and the
-	// one assigned.
-	keep := in.Requests[:0:0]
-	for _, r := range in.Requests {
-		if _, ok := targets[r.ID]; ok || (placed[r.ID] != stopPlacement{} && r.ID != removed) {
+// keep returns the requests of the edited week: the plan's requests that
+// are still open, and the one assigned.
+func (sc *editScope) keep(rs []models.Request, placed map[string]stopPlacement) []models.Request {
+	keep := rs[:0:0]
+	for _, r := range rs {
+		if _, ok := sc.targets[r.ID]; ok || (placed[r.ID] != stopPlacement{} && r.ID != sc.removed) {
 			keep = append(keep, r)
 		}
 	}
-	in.Requests = keep
-	prob, idx, err := Build(ctx, in)
-	if err != nil {
-		return nil, fmt.Errorf("edit plan %s: %w", base.ID, err)
-	}
-	ed := &editor{p: prob, idx: idx, base: base, loc: p.cfg.Location, placed: placed, load: map[string]int{}}
-	// How many visits each trainer-day has once the edit is applied.
+	return keep
+}
+
+// newEditor sets up pinning and explaining the edit on the built problem,
+// counting how many visits each trainer-day has once the edit is applied.
+func newEditor(prob *scheduler.Problem, idx *Index, base *models.Plan, loc *time.Location,
+	placed map[string]stopPlacement, sc *editScope, requests map[string]*models.Request) *editor {
+	ed := &editor{p: prob, idx: idx, base: base, loc: loc, placed: placed, load: map[string]int{}}
 	for id, pl := range placed {
-		if _, moving := targets[id]; !moving && id != removed && requests[id] != nil {
+		if _, moving := sc.targets[id]; !moving && id != sc.removed && requests[id] != nil {
 			ed.load[routeKey(pl.route.TrainerID, pl.route.Date)]++
 		}
 	}
-	for _, t := range targets {
+	for _, t := range sc.targets {
 		ed.load[routeKey(t.trainer, t.date)]++
 	}
-	for _, u := range idx.Unplaceable {
-		if _, ok := targets[u.RequestID]; ok {
-			return nil, refuse("request %s cannot be placed in this week at all: %s", u.RequestID, u.Detail)
+	return ed
+}
+
+// pinStops pins every stop of the problem: each request the edit places
+// to its target, every other visit of a touched route to its trainer and
+// day, and every visit of an untouched route to its exact start. It
+// refuses a target the week cannot take, as far as that can be told
+// before solving.
+func (ed *editor) pinStops(sc *editScope) error {
+	for _, u := range ed.idx.Unplaceable {
+		if _, ok := sc.targets[u.RequestID]; ok {
+			return refuse("request %s cannot be placed in this week at all: %s", u.RequestID, u.Detail)
 		}
 	}
-	for i := range prob.Stops {
-		s := &prob.Stops[i]
-		if t, ok := targets[s.ID]; ok {
+	for i := range ed.p.Stops {
+		s := &ed.p.Stops[i]
+		if t, ok := sc.targets[s.ID]; ok {
 			pin, err := ed.pin(i, t)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			s.Pin = pin
 			continue
 		}
-		cur := placed[s.ID]
-		day := slices.Index(idx.Dates, cur.route.Date)
+		cur := ed.placed[s.ID]
+		day := slices.Index(ed.idx.Dates, cur.route.Date)
 		if day < 0 {
 			continue
 		}
-		if idx.PinSources[s.ID] == PinRequest && s.Pin != nil && s.Pin.HasStart {
+		if ed.idx.PinSources[s.ID] == PinRequest && s.Pin != nil && s.Pin.HasStart {
 			continue // a coordinator's exact pin holds on any route
 		}
-		if affected[routeKey(cur.route.TrainerID, cur.route.Date)] {
+		if sc.affected[routeKey(cur.route.TrainerID, cur.route.Date)] {
 			s.Pin = &scheduler.Pin{Vehicle: cur.route.TrainerID, Day: day, HasDay: true}
 		} else {
 			s.Pin = &scheduler.Pin{Vehicle: cur.route.TrainerID, Day: day, HasDay: true,
-				Start: int64(cur.stop.Start.Sub(idx.Origin) / time.Second), HasStart: true}
+				Start: int64(cur.stop.Start.Sub(ed.idx.Origin) / time.Second), HasStart: true}
 		}
 	}
+	return nil
+}
 
+// solveEdit times the pinned problem and verifies the result with the
+// independent checker; pins the engine cannot honour come back as an
+// *EditError saying why.
+func (p *Planner) solveEdit(ctx context.Context, ed *editor, sc *editScope) (*scheduler.Solution, error) {
+	prob := ed.p
 	sol, err := scheduler.Solve(ctx, prob, scheduler.Options{
 		Seed: p.cfg.Seed, TimeLimit: p.cfg.TimeLimit, StallIterations: scheduler.DefaultStallIterations(len(prob.Stops)),
 		Workers: p.cfg.Workers, Logger: p.log, Now: p.cfg.Now,
 	})
 	var pinErr *scheduler.PinError
 	if errors.As(err, &pinErr) {
-		return nil, ed.explain(targets, pinErr.Stops)
+		return nil, ed.explain(sc.targets, pinErr.Stops)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("edit plan %s: solve: %w", base.ID, err)
+		return nil, fmt.Errorf("edit plan %s: solve: %w", ed.base.ID, err)
 	}
 	if _, err := checker.Check(prob, sol); err != nil {
-		return nil, fmt.Errorf("edit plan %s: the edited plan fails the checker: %w", base.ID, err)
+		return nil, fmt.Errorf("edit plan %s: the edited plan fails the checker: %w", ed.base.ID, err)
 	}
+	return sol, nil
+}
 
-	plan := Decode(prob, idx, sol)
-	plan.Warnings = append(plan.Warnings, skipped...)
-	// Requests the plan left out stay out, with their reasons.
+// carryUnassigned keeps the requests the base plan left out out, with
+// their reasons, and adds the one the edit took out.
+func carryUnassigned(plan, base *models.Plan, sc *editScope, requests map[string]*models.Request) {
 	for _, u := range base.Unassigned {
-		if _, ok := targets[u.RequestID]; ok || requests[u.RequestID] == nil {
+		if _, ok := sc.targets[u.RequestID]; ok || requests[u.RequestID] == nil {
 			continue
 		}
 		plan.Unassigned = append(plan.Unassigned, u)
 		countUnassigned(&plan.KPIs, u.Priority)
 	}
-	if removed != "" {
-		r := requests[removed]
+	if sc.removed != "" {
+		r := requests[sc.removed]
 		plan.Unassigned = append(plan.Unassigned, models.Unassigned{RequestID: r.ID, ClinicID: r.ClinicID, Priority: r.Priority,
 			Reason: "unassigned", Detail: "taken out of the plan by a coordinator"})
 		countUnassigned(&plan.KPIs, r.Priority)
 	}
-	plan.KPIs.Moved = movedBookings(in, plan)
-	now := p.now()
-	edit := models.PlanEdit{Op: e.Op, RequestIDs: editRequests(e), TrainerID: e.TrainerID, Date: e.Date, Start: e.Start,
-		By: by, At: now.UTC(), Version: version}
-	plan.Edits = append(slices.Clone(base.Edits), edit)
-	plan.Pins = mergePins(base.Pins, resultPins(targets, removed))
-	plan.BasedOn, plan.Status, plan.Mode, plan.Seed = version, models.PlanDraft, base.Mode, base.Seed
-	plan.Trigger = "edit:" + by
+}
 
+// recordEdit makes plan the draft that follows base by e: its edit
+// history, the pins later runs keep, and where it came from.
+func recordEdit(plan, base *models.Plan, e Edit, by string, now time.Time, sc *editScope) {
+	edit := models.PlanEdit{Op: e.Op, RequestIDs: editRequests(e), TrainerID: e.TrainerID, Date: e.Date, Start: e.Start,
+		By: by, At: now.UTC(), Version: base.Version}
+	plan.Edits = append(slices.Clone(base.Edits), edit)
+	plan.Pins = mergePins(base.Pins, resultPins(sc.targets, sc.removed))
+	plan.BasedOn, plan.Status, plan.Mode, plan.Seed = base.Version, models.PlanDraft, base.Mode, base.Seed
+	plan.Trigger = "edit:" + by
+}
+
+// saveEdit marks base edited, so that a second edit of it is a conflict,
+// then stores plan; if storing fails the mark is taken back.
+func (p *Planner) saveEdit(ctx context.Context, base, plan *models.Plan) error {
+	st := p.cfg.Store
 	marked, err := st.MarkPlanEdited(ctx, base.ID, base.Rev)
 	if err != nil {
-		return nil, fmt.Errorf("edit plan %s: %w", base.ID, err)
+		return fmt.Errorf("edit plan %s: %w", base.ID, err)
 	}
 	if err := st.CreatePlan(ctx, plan); err != nil {
 		if uerr := st.UnmarkPlanEdited(context.WithoutCancel(ctx), marked.ID, marked.Rev); uerr != nil {
 			p.log.Warn("unmark an edited plan", "plan", marked.ID, "err", uerr)
 		}
-		return nil, fmt.Errorf("edit plan %s: save: %w", base.ID, err)
+		return fmt.Errorf("edit plan %s: save: %w", base.ID, err)
 	}
-	p.log.Info("plan edited", "week", week, "from", version, "version", plan.Version, "op", e.Op, "by", by)
-	return plan, nil
+	return nil
 }
 
 func editRequests(e Edit) []string {

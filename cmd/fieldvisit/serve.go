@@ -80,25 +80,43 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return exitError
 	}
 	defer db.close(log)
+	if err := prepareDatabase(ctx, &cfg, db.store, demoIfEmpty, loc, ms.metrics(), log); err != nil {
+		return exitError
+	}
+	return runService(ctx, cfg, ln, db.store, ms.metrics(), demoIfEmpty, loc, stdout, log)
+}
 
+// prepareDatabase readies the opened database for serving: the outbox's
+// size is watched for the metrics and, with demoIfEmpty, an empty
+// database gets the demo city (whose coordinator becomes cfg's, unless
+// one is set). It logs its own failure.
+func prepareDatabase(ctx context.Context, cfg *config.Config, st *store.Store, demoIfEmpty bool, loc *time.Location, m *metrics.Metrics, log *slog.Logger) error {
 	if demoIfEmpty && cfg.CoordinatorEmail == "" {
 		// The demo's coordinator reads the coordinators' mail in the
 		// development mailbox.
 		cfg.CoordinatorEmail = demo.CoordinatorEmail
 	}
-	if m := ms.metrics(); m != nil {
-		if err := m.WatchOutbox(db.store, outboxCountTimeout); err != nil {
+	if m != nil {
+		if err := m.WatchOutbox(st, outboxCountTimeout); err != nil {
 			log.Error("cannot start", "err", err)
-			return exitError
+			return err
 		}
 	}
 	if demoIfEmpty {
-		if err := seedIfEmpty(ctx, db.store, loc, log); err != nil {
+		if err := seedIfEmpty(ctx, st, loc, log); err != nil {
 			log.Error("cannot load the demo data", "err", err)
-			return exitError
+			return err
 		}
 	}
-	svc, err := newServices(cfg, db.store, loc, log, ms.metrics())
+	return nil
+}
+
+// runService builds the services, the jobs and the HTTP server on st,
+// serves on ln and runs the jobs until ctx is cancelled or serving fails,
+// then shuts down; it returns the exit code.
+func runService(ctx context.Context, cfg config.Config, ln net.Listener, st *store.Store, m *metrics.Metrics, demoIfEmpty bool,
+	loc *time.Location, stdout io.Writer, log *slog.Logger) int {
+	svc, err := newServices(cfg, st, loc, log, m)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return exitError
@@ -109,11 +127,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		log.Error("cannot start the jobs", "err", err)
 		return exitError
 	}
-	probe := handlers.NewReadinessProbe(db.store.Ping, readyInterval, readyTimeout)
+	probe := handlers.NewReadinessProbe(st.Ping, readyInterval, readyTimeout)
 	probeCtx, stopProbe := context.WithCancel(ctx)
 	defer stopProbe()
 	go probe.Run(probeCtx)
-	srv, err := newHTTPServer(cfg, db.store, svc, probe.Ready, ms.metrics(), loc, log)
+	srv, err := newHTTPServer(cfg, st, svc, probe.Ready, m, loc, log)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return exitError
@@ -122,7 +140,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "url", cfg.BaseURL)
-	printWelcome(ctx, stdout, cfg.BaseURL, db.store, log)
+	printWelcome(ctx, stdout, cfg.BaseURL, st, log)
 	sched.Start()
 	log.Info("jobs started", "plan_cron", cfg.Jobs.PlanCron, "reminder_cron", cfg.Jobs.ReminderCron,
 		"housekeeping_cron", cfg.Jobs.HousekeepingCron,
@@ -132,11 +150,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go func() {
 		defer close(demoPlanned)
 		if demoIfEmpty {
-			planComingWeekIfNone(ctx, db.store, svc, loc, log)
+			planComingWeekIfNone(ctx, st, svc, loc, log)
 		}
 	}()
 
-	code = waitForStop(ctx, served, cfg, log)
+	code := waitForStop(ctx, served, cfg, log)
 	return shutdown(ctx, cfg, srv, served, sched, demoPlanned, code, log)
 }
 
