@@ -250,6 +250,11 @@ func scopeEdit(e Edit, placed map[string]stopPlacement, requests map[string]*mod
 		sc.touch(pa.route.TrainerID, pa.route.Date)
 		sc.touch(pb.route.TrainerID, pb.route.Date)
 	case models.EditUnassign:
+		// A request closed since the draft was made is no longer the
+		// draft's to take out; a new run drops it.
+		if err := named(e.RequestID); err != nil {
+			return nil, err
+		}
 		cur, ok := placed[e.RequestID]
 		if !ok {
 			return nil, refuse("request %s is not in this plan", e.RequestID)

@@ -410,3 +410,32 @@ func TestEditRace(t *testing.T) {
 		t.Errorf("%d new versions, want 1", after-before)
 	}
 }
+
+// TestEditUnassignClosedRequest: taking out a visit whose request was
+// cancelled after the draft was made is refused in words, not a crash, and
+// writes nothing.
+func TestEditUnassignClosedRequest(t *testing.T) {
+	ctx := context.Background()
+	w := newEditWorld(t)
+	base := w.plan
+	if len(base.Routes) == 0 || len(base.Routes[0].Stops) == 0 {
+		t.Fatal("the draft has no stops")
+	}
+	id := base.Routes[0].Stops[0].RequestID
+	r, err := w.st.Request(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.st.SetRequestStatus(ctx, id, r.Version, models.StatusCancelled); err != nil {
+		t.Fatal(err)
+	}
+	before := w.planCount(t)
+	_, err = w.p.ApplyEdit(ctx, editWeek, base.Version, planning.Edit{Op: models.EditUnassign, RequestID: id}, "coord-1")
+	var refused *planning.EditError
+	if !errors.As(err, &refused) || !strings.Contains(refused.Why, "not open") {
+		t.Fatalf("unassigning a cancelled request: %v, want a refusal saying it is not open", err)
+	}
+	if after := w.planCount(t); after != before {
+		t.Errorf("the refused edit saved %d plans", after-before)
+	}
+}
