@@ -101,7 +101,11 @@ func TestBrowserCoordinatorBoard(t *testing.T) {
 	}
 	run(t, ctx, chromedp.Navigate(board), chromedp.WaitVisible(`li.visit`, chromedp.ByQuery))
 	drag(t, ctx, `li.visit[data-request="`+followUp+`"]`, cell(boris, seedMonday))
-	run(t, ctx, chromedp.WaitVisible(cell(boris, seedMonday)+` li.visit[data-request="`+followUp+`"]`, chromedp.ByQuery))
+	// The reloaded board says the edit was made (SortableJS alone moves the
+	// card before the server has answered).
+	run(t, ctx, chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		chromedp.WaitVisible(cell(boris, seedMonday)+` li.visit[data-request="`+followUp+`"]`, chromedp.ByQuery))
+	settle(t, ctx)
 	plan = w.latest(t, plan.Version+1)
 	screenshots(t, ctx, "board-dragged")
 	checkAccessibility(t, ctx, "board after a drag")
@@ -223,16 +227,27 @@ func (w *webService) trainerNamed(t *testing.T, name string) string {
 }
 
 // latest is the week's newest plan, which must be version want.
+//
+// The page shows a dragged visit in its new cell at once (SortableJS moves
+// it) while the edit is still on its way to the server, so this waits for
+// the version to be stored: up to 30 s, a bound on a busy machine, not a
+// measure of speed.
 func (w *webService) latest(t *testing.T, want int) *models.Plan {
 	t.Helper()
-	p, err := w.st.LatestPlan(context.Background(), seedMonday)
-	if err != nil {
-		t.Fatal(err)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		p, err := w.st.LatestPlan(context.Background(), seedMonday)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Version == want {
+			return p
+		}
+		if p.Version > want || time.Now().After(deadline) {
+			t.Fatalf("the newest plan is version %d, want %d", p.Version, want)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	if p.Version != want {
-		t.Fatalf("the newest plan is version %d, want %d", p.Version, want)
-	}
-	return p
 }
 
 // stopOf is the request of the visit of kind that plan gives trainer on day.

@@ -167,6 +167,16 @@ func (w *webService) loginAs(t *testing.T, ctx context.Context, role models.Role
 		chromedp.Submit(`#f-password`, chromedp.ByQuery),
 		chromedp.WaitNotPresent(`#f-password`, chromedp.ByQuery),
 	)
+	settle(t, ctx)
+}
+
+// settle waits until the tab's document has finished loading, so that the
+// next query does not find a node of a document being replaced (which
+// chromedp reports as "No node with given id found" on a busy machine).
+func settle(t *testing.T, ctx context.Context) {
+	t.Helper()
+	run(t, ctx, chromedp.Poll(`document.readyState === "complete" && document.querySelector("main") !== null`, nil,
+		chromedp.WithPollingTimeout(30*time.Second)))
 }
 
 // location is the current path (and query) of the tab.

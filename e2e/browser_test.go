@@ -52,8 +52,10 @@ func TestBrowserPages(t *testing.T) {
 			if got := location(t, ctx, w.url); got != tc.home {
 				t.Fatalf("landed on %q, want %q", got, tc.home)
 			}
+			// Read in one evaluation: a node looked up first and read later
+			// can vanish in between on a busy machine.
 			var current string
-			run(t, ctx, chromedp.Text(`nav a[aria-current="page"]`, &current, chromedp.ByQuery))
+			run(t, ctx, chromedp.Evaluate(`(document.querySelector('nav a[aria-current="page"]') || {textContent: ""}).textContent.trim()`, &current))
 			if current == "" {
 				t.Error("the navigation does not mark the home page")
 			}
