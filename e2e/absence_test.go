@@ -116,6 +116,7 @@ func TestBrowserAbsenceRepair(t *testing.T) {
 		}
 	}
 
+	var previewed int // the e-mails the preview announced
 	t.Run("coordinator previews and publishes", func(t *testing.T) {
 		tc := tab(t, browser)
 		run(t, tc, chromedp.EmulateViewport(1280, 900))
@@ -139,6 +140,7 @@ func TestBrowserAbsenceRepair(t *testing.T) {
 		}
 		var page, mails string
 		run(t, tc, chromedp.Text(`main`, &page, chromedp.ByQuery), chromedp.Text(`#h-mails`, &mails, chromedp.ByQuery))
+		previewed = len(cs.Mails)
 		if want := fmt.Sprintf("(%d)", len(cs.Mails)); len(cs.Mails) == 0 || !strings.Contains(mails, want) {
 			t.Errorf("the preview's mail heading %q, want %s", mails, want)
 		}
@@ -216,10 +218,15 @@ func TestBrowserAbsenceRepair(t *testing.T) {
 		t.Fatalf("the repair moved none of the absent trainer's visits")
 	}
 	got := map[string]bool{}
+	sent := 0
 	for _, m := range w.drain(t) {
 		for _, r := range m.rcpt {
 			got[r] = true
+			sent++
 		}
+	}
+	if sent != previewed {
+		t.Errorf("publishing delivered %d e-mails, the preview announced %d", sent, previewed)
 	}
 	for r := range got {
 		if !want[r] {
