@@ -27,10 +27,67 @@ import (
 func BenchmarkBoardPage(b *testing.B) {
 	ctx := context.Background()
 	st := store.New(storetest.Database(b), nil)
+	plan, _ := seedHeavyWeek(b, st, false)
+	draft := *plan
+	draft.Routes = slices.Clone(plan.Routes)
+	draft.Routes[0].Stops, draft.Routes[1].Stops = draft.Routes[1].Stops, draft.Routes[0].Stops
+	draft.Status = ""
+	if err := st.CreatePlan(ctx, &draft); err != nil {
+		b.Fatal(err)
+	}
+	secret, h := benchServer(b, st, models.User{Email: "coord@bench.test", Name: "Координатор", Role: models.RoleCoordinator})
+	measurePage(b, h, "/board/"+string(benchWeek), secret)
+}
+
+// BenchmarkTrainerWeekPage renders a trainer's week: a full published
+// week (5 days of 4 or 5 visits, with travel and lunch from the route)
+// within the board benchmark's 60-trainer, 1,000-visit published plan,
+// every visit booked. It reports the server time per page (ns/op, CPU and
+// the p95 of the runs) and the page's size.
+func BenchmarkTrainerWeekPage(b *testing.B) {
+	ctx := context.Background()
+	st := store.New(storetest.Database(b), nil)
+	plan, trainers := seedHeavyWeek(b, st, true)
+	mine := 0
+	for _, r := range plan.Routes {
+		for _, stop := range r.Stops {
+			v := models.Visit{ID: stop.RequestID, RequestID: stop.RequestID, ClinicID: stop.ClinicID, TrainerID: r.TrainerID,
+				Week: benchWeek, Date: r.Date, Start: stop.Start, End: stop.End, Kind: stop.Kind, Topic: stop.Topic,
+				Status: models.VisitScheduled, PlanVersion: plan.Version, UID: stop.RequestID + "@bench.test"}
+			if err := st.CreateVisit(ctx, &v); err != nil {
+				b.Fatal(err)
+			}
+			if r.TrainerID == trainers[0].ID {
+				mine++
+			}
+		}
+	}
+	if mine < 20 {
+		b.Fatalf("the trainer has %d visits, want a full week", mine)
+	}
+	secret, h := benchServer(b, st, models.User{Email: "trainer@bench.test", Name: trainers[0].Name, Role: models.RoleTrainer,
+		TrainerID: trainers[0].ID})
+	body := measurePage(b, h, "/week/"+string(benchWeek), secret)
+	if got := bytes.Count(body, []byte(`<article`)); got < mine {
+		b.Fatalf("the page shows %d visit cards, the trainer has %d visits", got, mine)
+	}
+	b.ReportMetric(float64(mine), "visits/page")
+}
+
+// benchWeek is the week the page benchmarks fill.
+const benchWeek models.Date = "2030-01-07"
+
+// seedHeavyWeek stores 60 trainers working Monday to Friday, 100 clinics,
+// 40 requests left out and a published plan of 1,000 visits for
+// benchWeek; with fullFirst the first trainer has a full week (4 or 5
+// visits every day). It answers the plan and the trainers.
+func seedHeavyWeek(b *testing.B, st *store.Store, fullFirst bool) (*models.Plan, []models.Trainer) {
+	b.Helper()
+	ctx := context.Background()
 	if err := st.EnsureIndexes(ctx); err != nil {
 		b.Fatal(err)
 	}
-	const week models.Date = "2030-01-07"
+	week := benchWeek
 	day := models.Week{Mon: []models.Window{{Start: 9 * 60, End: 18 * 60}}}
 	day.Tue, day.Wed, day.Thu, day.Fri = day.Mon, day.Mon, day.Mon, day.Mon
 	var trainers []models.Trainer
@@ -66,6 +123,9 @@ func BenchmarkBoardPage(b *testing.B) {
 			if (d+len(plan.Routes))%3 == 0 {
 				stops = 4
 			}
+			if fullFirst && t.ID == trainers[0].ID {
+				stops = 4 + d%2 // a full week: 4 or 5 visits a day
+			}
 			for s := 0; s < stops && n < 1000; s++ {
 				c := clinics[n%len(clinics)]
 				start := date.At(models.TimeOfDay(9*60+30+s*110), loc)
@@ -98,20 +158,21 @@ func BenchmarkBoardPage(b *testing.B) {
 	if _, err := st.SetPlanStatus(ctx, plan.ID, plan.Rev, models.PlanPublished, &at); err != nil {
 		b.Fatal(err)
 	}
-	draft := plan
-	draft.Routes = slices.Clone(plan.Routes)
-	draft.Routes[0].Stops, draft.Routes[1].Stops = draft.Routes[1].Stops, draft.Routes[0].Stops
-	draft.Status = ""
-	if err := st.CreatePlan(ctx, &draft); err != nil {
-		b.Fatal(err)
-	}
+	return &plan, trainers
+}
+
+// benchServer is the service on st with user (stored here, Russian) and
+// an API token of theirs, on a clock before benchWeek.
+func benchServer(b *testing.B, st *store.Store, u models.User) (string, http.Handler) {
+	b.Helper()
+	ctx := context.Background()
 	hash, _ := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
-	u := models.User{Email: "coord@bench.test", Name: "Координатор", Role: models.RoleCoordinator, Lang: "ru", PasswordHash: hash}
+	u.Lang, u.PasswordHash = "ru", hash
 	if err := st.CreateUser(ctx, &u); err != nil {
 		b.Fatal(err)
 	}
 	clock := func() time.Time { return time.Date(2030, 1, 2, 9, 0, 0, 0, time.UTC) }
-	srv, err := New(Config{Store: st, Now: clock, Location: loc, PasswordCost: bcrypt.MinCost})
+	srv, err := New(Config{Store: st, Now: clock, Location: time.UTC, PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -120,14 +181,21 @@ func BenchmarkBoardPage(b *testing.B) {
 		ExpiresAt: clock().Add(time.Hour)}); err != nil {
 		b.Fatal(err)
 	}
-	h := srv.Handler()
+	return secret, srv.Handler()
+}
+
+// measurePage GETs path as the token's holder b.N times and reports the
+// server time per page (ns/op, CPU and the p95 of the runs) and the
+// page's size, plain and gzipped; it answers the page.
+func measurePage(b *testing.B, h http.Handler, path, secret string) []byte {
+	b.Helper()
 	get := func() *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodGet, "/board/"+string(week), nil)
+		req := httptest.NewRequest(http.MethodGet, path, nil)
 		req.Header.Set("Authorization", "Bearer "+secret)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {
-			b.Fatalf("board: %d %s", rec.Code, rec.Body.String()[:min(rec.Body.Len(), 2000)])
+			b.Fatalf("%s: %d %s", path, rec.Code, rec.Body.String()[:min(rec.Body.Len(), 2000)])
 		}
 		return rec
 	}
@@ -154,6 +222,7 @@ func BenchmarkBoardPage(b *testing.B) {
 	b.ReportMetric(float64(times[len(times)*95/100].Microseconds())/1000, "p95-ms")
 	b.ReportMetric(float64(len(body)), "bytes/page")
 	b.ReportMetric(float64(zipped.Len()), "gzip-bytes/page")
+	return body
 }
 
 // cpuTime is the process's user and system CPU time so far.
