@@ -118,7 +118,7 @@ func (q *sequence) edit() string {
 	var tried []string
 	for range 6 {
 		e := q.randomEdit(plan, stops, trainers)
-		what := fmt.Sprintf("v%d %s %s", q.latest, e.Op, strings.Join(append([]string{e.RequestID}, e.RequestIDs...), " "))
+		what := fmt.Sprintf("v%d %s %s", q.latest, e.Op, strings.TrimSpace(e.RequestID+" "+strings.Join(e.RequestIDs, " ")))
 		if e.TrainerID != "" {
 			what += fmt.Sprintf(" to %s %s", e.TrainerID, e.Date)
 		}
