@@ -153,6 +153,10 @@ const maxRounds = 5
 // works that day is pinned to its trainer, day and start; those the pins
 // leave infeasible are released and the week solved again, so that only
 // what must move moves.
+//
+// It stays one function on purpose: its phases (load, build, the solve
+// rounds, decode, save) share one deadline and one phase record, and read
+// best top to bottom.
 func (p *Planner) PlanWeek(ctx context.Context, week models.Date, trigger string) (*models.Plan, error) {
 	if !week.StartsWeek() {
 		return nil, &models.ValidationError{Fields: []models.FieldError{{Field: "week", Message: fmt.Sprintf("%q is not the date of a Monday", week)}}}
@@ -438,6 +442,21 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 	if err != nil {
 		return in, nil, fmt.Errorf("load visits: %w", err)
 	}
+	visitOf, done := in.sortVisits(visits)
+	skipped := in.keepRequests(requests, visitOf)
+	if err := in.loadEditPins(ctx, st); err != nil {
+		return in, nil, err
+	}
+	if err := in.markClosed(ctx, st, requests); err != nil {
+		return in, nil, err
+	}
+	in.addHistory(done)
+	return in, skipped, nil
+}
+
+// sortVisits files the booked visits of the week as published and answers
+// every visit by request and the done ones, for history.
+func (in *Input) sortVisits(visits []models.Visit) (map[string]*models.Visit, []models.Visit) {
 	visitOf := make(map[string]*models.Visit, len(visits))
 	var done []models.Visit
 	for i := range visits {
@@ -446,38 +465,51 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 		switch {
 		case v.Status == models.VisitDone:
 			done = append(done, *v)
-		case v.Week == week:
+		case v.Week == in.Week:
 			in.Published = append(in.Published, *v)
 		}
 	}
+	return visitOf, done
+}
+
+// keepRequests takes the requests to plan. A request spanning two weeks may
+// already be booked in the other one; planning it again would book it
+// twice, so it is skipped with a line saying so.
+func (in *Input) keepRequests(requests []models.Request, visitOf map[string]*models.Visit) []string {
 	inWeek := map[string]bool{}
 	for _, v := range in.Published {
 		inWeek[v.RequestID] = true
 	}
-	// A request spanning two weeks may already be booked in the other one;
-	// planning it again would book it twice.
 	var skipped []string
 	for _, r := range requests {
 		if r.Status != models.StatusNew && !inWeek[r.ID] {
-			if v := visitOf[r.ID]; v != nil && v.Week != week {
+			if v := visitOf[r.ID]; v != nil && v.Week != in.Week {
 				skipped = append(skipped, fmt.Sprintf("request %s is booked in the week of %s; not planned again", r.ID, v.Week))
 				continue
 			}
 		}
 		in.Requests = append(in.Requests, r)
 	}
-	// The coordinators' hand edits of the week stay in force.
-	switch latest, err := st.LatestPlan(ctx, week); {
+	return skipped
+}
+
+// loadEditPins keeps the coordinators' hand edits of the week in force.
+func (in *Input) loadEditPins(ctx context.Context, st Store) error {
+	switch latest, err := st.LatestPlan(ctx, in.Week); {
 	case err == nil && len(latest.Pins) > 0:
 		in.EditPins = map[string]models.EditPin{}
 		for _, pin := range latest.Pins {
 			in.EditPins[pin.RequestID] = pin
 		}
 	case err != nil && !errors.Is(err, models.ErrNotFound):
-		return in, nil, fmt.Errorf("load the week's edits: %w", err)
+		return fmt.Errorf("load the week's edits: %w", err)
 	}
-	// A booked visit whose request was closed as done is history, which
-	// neither a plan nor a publication changes.
+	return nil
+}
+
+// markClosed marks the booked visits whose request was closed as done:
+// history, which neither a plan nor a publication changes.
+func (in *Input) markClosed(ctx context.Context, st Store, requests []models.Request) error {
 	in.closed = map[string]bool{}
 	open := map[string]bool{}
 	for _, r := range requests {
@@ -492,9 +524,14 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 		case err == nil && r.Status == models.StatusDone:
 			in.closed[v.RequestID] = true
 		case err != nil && !errors.Is(err, models.ErrNotFound):
-			return in, nil, fmt.Errorf("load request %s of a booked visit: %w", v.RequestID, err)
+			return fmt.Errorf("load request %s of a booked visit: %w", v.RequestID, err)
 		}
 	}
+	return nil
+}
+
+// addHistory counts the done visits per clinic and trainer, for continuity.
+func (in *Input) addHistory(done []models.Visit) {
 	for _, v := range done {
 		if v.Outcome != nil && v.Outcome.Result == models.OutcomeNotDone {
 			continue // the trainer never got to know the clinic
@@ -504,5 +541,4 @@ func (p *Planner) load(ctx context.Context, week models.Date) (Input, []string, 
 		}
 		in.History[v.ClinicID][v.TrainerID]++
 	}
-	return in, skipped, nil
 }
