@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -416,27 +417,7 @@ func (s *Server) updateClinicPage(c *gin.Context) error {
 // deleteClinicPage answers POST /clinics/:id/delete: the API's reference
 // check first; a refusal is shown above the list.
 func (s *Server) deleteClinicPage(c *gin.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	version, err := formVersion(postedForm(c, "version"))
-	if err != nil {
-		return err
-	}
-	err = s.clinicReferences(c, id)
-	if err == nil {
-		err = s.clinics.DeleteClinic(c, id, version)
-	}
-	if errors.Is(err, models.ErrConflict) {
-		return s.renderClinics(c, http.StatusConflict, s.refusal(c, err))
-	}
-	if err != nil {
-		return fmt.Errorf("delete clinic %s: %w", id, err)
-	}
-	noteAudit(c, "clinic.delete", "clinic", id, "")
-	s.flash(c, "flash.deleted")
-	return seeOther(c, "/clinics")
+	return s.deleteFromPage(c, "clinic", "/clinics", s.clinicReferences, s.clinics.DeleteClinic, s.renderClinics)
 }
 
 // refusal is the text of a refused change: the service's explanation.
@@ -591,6 +572,16 @@ func (s *Server) updateTrainerPage(c *gin.Context) error {
 
 // deleteTrainerPage answers POST /trainers/:id/delete.
 func (s *Server) deleteTrainerPage(c *gin.Context) error {
+	return s.deleteFromPage(c, "trainer", "/trainers", s.trainerReferences, s.trainers.DeleteTrainer, s.renderTrainers)
+}
+
+// deleteFromPage deletes the :id document of kind from an admin list: the
+// API's reference check first, then the version-guarded delete; a refusal
+// (references or a stale version) is shown above the list.
+func (s *Server) deleteFromPage(c *gin.Context, kind, list string,
+	references func(context.Context, string) error,
+	remove func(context.Context, string, int64) error,
+	render func(*gin.Context, int, string) error) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -599,19 +590,19 @@ func (s *Server) deleteTrainerPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.trainerReferences(c, id)
+	err = references(c, id)
 	if err == nil {
-		err = s.trainers.DeleteTrainer(c, id, version)
+		err = remove(c, id, version)
 	}
 	if errors.Is(err, models.ErrConflict) {
-		return s.renderTrainers(c, http.StatusConflict, s.refusal(c, err))
+		return render(c, http.StatusConflict, s.refusal(c, err))
 	}
 	if err != nil {
-		return fmt.Errorf("delete trainer %s: %w", id, err)
+		return fmt.Errorf("delete %s %s: %w", kind, id, err)
 	}
-	noteAudit(c, "trainer.delete", "trainer", id, "")
+	noteAudit(c, kind+".delete", kind, id, "")
 	s.flash(c, "flash.deleted")
-	return seeOther(c, "/trainers")
+	return seeOther(c, list)
 }
 
 // ---- users ----
