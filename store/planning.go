@@ -41,7 +41,15 @@ func (s *Store) AllClinics(ctx context.Context) ([]models.Clinic, error) {
 
 // AllRequests lists every request matching f, ordered by id.
 func (s *Store) AllRequests(ctx context.Context, f models.RequestFilter) ([]models.Request, error) {
-	list, err := findAll[models.Request](ctx, s.requests(), requestQuery(f), idOrder())
+	var (
+		list []models.Request
+		err  error
+	)
+	if t := s.mirrored(requestsCollection); t != nil {
+		list, err = requestScan(f).list(s, t)
+	} else {
+		list, err = findAll[models.Request](ctx, s.requests(), requestQuery(f), idOrder())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list all requests: %w", err)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -17,15 +18,38 @@ func (s *Store) requests() *mongo.Collection { return s.db.Collection(requestsCo
 func (s *Store) CreateRequest(ctx context.Context, r *models.Request) error {
 	now := s.timestamp()
 	r.ID, r.Version, r.CreatedAt, r.UpdatedAt = newID(), 1, now, now
-	if _, err := s.requests().InsertOne(ctx, r); err != nil {
+	err := s.through(ctx, requestsCollection, r.ID, func() (any, error) {
+		_, err := s.requests().InsertOne(ctx, r)
+		return r, err
+	})
+	if err != nil {
 		return fmt.Errorf("create request: %w", err)
 	}
 	return nil
 }
 
+// requestsMirror keeps the requests in the read model, found by clinic too.
+func requestsMirror() mirrorSpec {
+	return mirrorSpec{
+		collection: requestsCollection,
+		decode:     decodeAs[models.Request],
+		indexes: map[string]func(any) (string, bool){
+			"clinic": func(d any) (string, bool) { return d.(*models.Request).ClinicID, true },
+		},
+	}
+}
+
 // Request returns the support request with the given id.
 func (s *Store) Request(ctx context.Context, id string) (*models.Request, error) {
-	r, err := findByID[models.Request](ctx, s.requests(), id)
+	var (
+		r   *models.Request
+		err error
+	)
+	if t := s.mirrored(requestsCollection); t != nil {
+		r, err = mirrorGet[models.Request](s, t, id)
+	} else {
+		r, err = findByID[models.Request](ctx, s.requests(), id)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load request %s: %w", id, err)
 	}
@@ -64,10 +88,54 @@ func requestQuery(f models.RequestFilter) bson.D {
 	return q
 }
 
+// requestScan is requestQuery on the read model: the clinic's index when f
+// names a clinic, the other conditions tested on each row.
+func requestScan(f models.RequestFilter) mirrorScan[models.Request] {
+	var ids map[string]bool
+	if f.IDs != nil {
+		ids = make(map[string]bool, len(f.IDs))
+		for _, id := range f.IDs {
+			ids[id] = true
+		}
+	}
+	q := mirrorScan[models.Request]{keep: func(r *models.Request) bool {
+		return requestMatches(f, r) && (ids == nil || ids[r.ID])
+	}}
+	if f.ClinicID != "" {
+		q.index, q.key = "clinic", f.ClinicID
+	}
+	return q
+}
+
+// requestMatches is requestQuery's condition on one request, but for f.IDs,
+// which requestScan looks up in a set.
+func requestMatches(f models.RequestFilter, r *models.Request) bool {
+	switch {
+	case len(f.Statuses) > 0 && !slices.Contains(f.Statuses, r.Status),
+		f.ClinicID != "" && r.ClinicID != f.ClinicID,
+		f.Priority != "" && r.Priority != f.Priority,
+		f.Kind != "" && r.Kind != f.Kind,
+		f.To != "" && r.EarliestDate > f.To,
+		f.From != "" && r.DueDate < f.From:
+		return false
+	}
+	return true
+}
+
 // Requests returns one page of the requests matching f, ordered by id.
 func (s *Store) Requests(ctx context.Context, f models.RequestFilter, p models.Page) ([]models.Request, error) {
-	filter, opts := pageOptions(requestQuery(f), p)
-	list, err := findAll[models.Request](ctx, s.requests(), filter, opts)
+	var (
+		list []models.Request
+		err  error
+	)
+	if t := s.mirrored(requestsCollection); t != nil {
+		q := requestScan(f)
+		q.after, q.limit = p.After, pageLimit(p)
+		list, err = q.list(s, t)
+	} else {
+		filter, opts := pageOptions(requestQuery(f), p)
+		list, err = findAll[models.Request](ctx, s.requests(), filter, opts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list requests: %w", err)
 	}
@@ -76,7 +144,15 @@ func (s *Store) Requests(ctx context.Context, f models.RequestFilter, p models.P
 
 // CountRequests counts the requests matching f.
 func (s *Store) CountRequests(ctx context.Context, f models.RequestFilter) (int64, error) {
-	n, err := s.requests().CountDocuments(ctx, requestQuery(f))
+	var (
+		n   int64
+		err error
+	)
+	if t := s.mirrored(requestsCollection); t != nil {
+		n, err = requestScan(f).count(s, t)
+	} else {
+		n, err = s.requests().CountDocuments(ctx, requestQuery(f))
+	}
 	if err != nil {
 		return 0, fmt.Errorf("count requests: %w", err)
 	}
@@ -89,7 +165,7 @@ func (s *Store) CountRequests(ctx context.Context, f models.RequestFilter) (int6
 // r's status is not a legal move from it (status changes otherwise go
 // through SetRequestStatus).
 func (s *Store) UpdateRequest(ctx context.Context, r *models.Request) error {
-	current, err := findByID[models.Request](ctx, s.requests(), r.ID)
+	current, err := s.Request(ctx, r.ID)
 	if err != nil {
 		return fmt.Errorf("update request %s: %w", r.ID, err)
 	}
@@ -101,7 +177,10 @@ func (s *Store) UpdateRequest(ctx context.Context, r *models.Request) error {
 	}
 	next := *r
 	next.Version, next.CreatedAt, next.UpdatedAt = r.Version+1, current.CreatedAt, s.timestamp()
-	if err := replaceVersioned(ctx, s.requests(), r.ID, r.Version, &next, "the request conflicts with another one"); err != nil {
+	err = s.through(ctx, requestsCollection, r.ID, func() (any, error) {
+		return &next, replaceVersioned(ctx, s.requests(), r.ID, r.Version, &next, "the request conflicts with another one")
+	})
+	if err != nil {
 		return fmt.Errorf("update request %s: %w", r.ID, err)
 	}
 	*r = next
@@ -127,10 +206,13 @@ func (s *Store) SetRequestStatus(ctx context.Context, id string, version int64, 
 		{Key: "updated_at", Value: s.timestamp()},
 	}}}
 	var r models.Request
-	matched, err := findOneAndUpdate(ctx, s.requests(), filter, update, &r)
-	if err == nil && !matched {
-		err = s.whyStatusRefused(ctx, id, version, to)
-	}
+	err := s.through(ctx, requestsCollection, id, func() (any, error) {
+		matched, err := findOneAndUpdate(ctx, s.requests(), filter, update, &r)
+		if err == nil && !matched {
+			err = s.whyStatusRefused(ctx, id, version, to)
+		}
+		return &r, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("set status of request %s to %s: %w", id, to, err)
 	}
@@ -141,7 +223,7 @@ func (s *Store) SetRequestStatus(ctx context.Context, id string, version int64, 
 // request is gone, its version moved on, or the move is illegal from the
 // status it has.
 func (s *Store) whyStatusRefused(ctx context.Context, id string, version int64, to models.Status) error {
-	current, err := findByID[models.Request](ctx, s.requests(), id)
+	current, err := s.Request(ctx, id)
 	if err != nil {
 		return err
 	}

@@ -24,13 +24,16 @@ const (
 
 // Store reads and writes Fieldvisit's documents. It is safe for concurrent
 // use; consistency comes from version-guarded single-document updates and
-// unique indexes, never from locks in this process.
+// unique indexes. The only locks in this process are the read model's
+// (WithReadModel), which order its copy's updates, not the database's.
 type Store struct {
 	db  *mongo.Database
 	now func() time.Time
 	// onTakeover is told of each lease taken over from a holder that let
 	// it lapse; nil tells no one.
 	onTakeover func(resource string)
+	// rm is the in-process read model (readmodel.go); nil reads the database.
+	rm *readModel
 }
 
 // New returns a Store on db. now is the clock for created/updated stamps and
@@ -146,14 +149,7 @@ func pageOptions(filter bson.D, p models.Page) (bson.D, *options.FindOptionsBuil
 	if p.After != "" {
 		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: p.After}}})
 	}
-	limit := p.Limit
-	switch {
-	case limit <= 0:
-		limit = models.DefaultPageSize
-	case limit > models.MaxPageSize:
-		limit = models.MaxPageSize
-	}
-	return filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit))
+	return filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(pageLimit(p)))
 }
 
 // findAll runs a query and decodes every document; the result is never nil,

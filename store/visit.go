@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -17,15 +18,95 @@ func (s *Store) visits() *mongo.Collection { return s.db.Collection(visitsCollec
 
 // Visit returns the visit with the given id (the id of its request).
 func (s *Store) Visit(ctx context.Context, id string) (*models.Visit, error) {
-	v, err := findByID[models.Visit](ctx, s.visits(), id)
+	var (
+		v   *models.Visit
+		err error
+	)
+	if t := s.mirrored(visitsCollection); t != nil {
+		v, err = mirrorGet[models.Visit](s, t, id)
+	} else {
+		v, err = findByID[models.Visit](ctx, s.visits(), id)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load visit %s: %w", id, err)
 	}
 	return v, nil
 }
 
-// Visits returns the visits f selects, ordered by start (then id).
+// visitsMirror keeps the visits in the read model, found by trainer, clinic
+// and week too.
+func visitsMirror() mirrorSpec {
+	return mirrorSpec{
+		collection: visitsCollection,
+		decode:     decodeAs[models.Visit],
+		indexes: map[string]func(any) (string, bool){
+			"trainer": func(d any) (string, bool) { return d.(*models.Visit).TrainerID, true },
+			"clinic":  func(d any) (string, bool) { return d.(*models.Visit).ClinicID, true },
+			"week":    func(d any) (string, bool) { return string(d.(*models.Visit).Week), true },
+		},
+	}
+}
+
+// Visits returns the visits f selects, ordered by start (then id); with a
+// page, one page ordered by id.
 func (s *Store) Visits(ctx context.Context, f models.VisitFilter) ([]models.Visit, error) {
+	var (
+		list []models.Visit
+		err  error
+	)
+	if t := s.mirrored(visitsCollection); t != nil {
+		list, err = s.mirrorVisits(t, f)
+	} else {
+		list, err = s.findVisits(ctx, f)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list visits: %w", err)
+	}
+	return list, nil
+}
+
+// mirrorVisits is Visits on the read model: the narrowest index f names,
+// the other conditions tested on each row.
+func (s *Store) mirrorVisits(t *mirrorTable, f models.VisitFilter) ([]models.Visit, error) {
+	q := mirrorScan[models.Visit]{keep: func(v *models.Visit) bool { return visitMatches(f, v) }}
+	switch {
+	case f.TrainerID != "":
+		q.index, q.key = "trainer", f.TrainerID
+	case f.ClinicID != "":
+		q.index, q.key = "clinic", f.ClinicID
+	case f.Week != "":
+		q.index, q.key = "week", string(f.Week)
+	}
+	if f.Page != nil {
+		q.after, q.limit = f.Page.After, pageLimit(*f.Page)
+		return q.list(s, t)
+	}
+	rows, err := q.rows(s, t)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(rows, func(a, b *row) int {
+		return a.Doc.(*models.Visit).Start.Compare(b.Doc.(*models.Visit).Start)
+	})
+	return mirrorDecode[models.Visit](t, rows)
+}
+
+// visitMatches is findVisits' condition on one visit.
+func visitMatches(f models.VisitFilter, v *models.Visit) bool {
+	switch {
+	case f.Week != "" && v.Week != f.Week,
+		f.TrainerID != "" && v.TrainerID != f.TrainerID,
+		f.ClinicID != "" && v.ClinicID != f.ClinicID,
+		!f.From.IsZero() && v.Start.Before(f.From),
+		!f.To.IsZero() && !v.Start.Before(f.To),
+		len(f.Statuses) > 0 && !slices.Contains(f.Statuses, v.Status):
+		return false
+	}
+	return true
+}
+
+// findVisits is Visits on the database.
+func (s *Store) findVisits(ctx context.Context, f models.VisitFilter) ([]models.Visit, error) {
 	filter := bson.D{}
 	if f.Week != "" {
 		filter = append(filter, bson.E{Key: "week", Value: f.Week})
@@ -53,11 +134,7 @@ func (s *Store) Visits(ctx context.Context, f models.VisitFilter) ([]models.Visi
 	if f.Page != nil {
 		filter, opts = pageOptions(filter, *f.Page)
 	}
-	list, err := findAll[models.Visit](ctx, s.visits(), filter, opts)
-	if err != nil {
-		return nil, fmt.Errorf("list visits: %w", err)
-	}
-	return list, nil
+	return findAll[models.Visit](ctx, s.visits(), filter, opts)
 }
 
 // CreateVisit stores a new visit under v.ID (its request's id), setting
@@ -65,10 +142,14 @@ func (s *Store) Visits(ctx context.Context, f models.VisitFilter) ([]models.Visi
 // models.ErrConflict.
 func (s *Store) CreateVisit(ctx context.Context, v *models.Visit) error {
 	v.Version, v.UpdatedAt = 1, s.timestamp()
-	if _, err := s.visits().InsertOne(ctx, v); err != nil {
+	err := s.through(ctx, visitsCollection, v.ID, func() (any, error) {
+		_, err := s.visits().InsertOne(ctx, v)
 		if isDuplicate(err) {
 			err = &models.ConflictError{Message: fmt.Sprintf("visit %s exists already", v.ID)}
 		}
+		return v, err
+	})
+	if err != nil {
 		return fmt.Errorf("create visit %s: %w", v.ID, err)
 	}
 	return nil
@@ -79,7 +160,10 @@ func (s *Store) CreateVisit(ctx context.Context, v *models.Visit) error {
 func (s *Store) UpdateVisit(ctx context.Context, v *models.Visit) error {
 	next := *v
 	next.Version, next.UpdatedAt = v.Version+1, s.timestamp()
-	if err := replaceVersioned(ctx, s.visits(), v.ID, v.Version, &next, "visit id taken"); err != nil {
+	err := s.through(ctx, visitsCollection, v.ID, func() (any, error) {
+		return &next, replaceVersioned(ctx, s.visits(), v.ID, v.Version, &next, "visit id taken")
+	})
+	if err != nil {
 		return fmt.Errorf("update visit %s: %w", v.ID, err)
 	}
 	*v = next

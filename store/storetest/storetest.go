@@ -146,10 +146,36 @@ func Database(t testing.TB) *mongo.Database {
 }
 
 // Store returns a store on a fresh database (see Database) with its indexes
-// made, reading the time from now (time.Now when nil).
+// made, reading the time from now (time.Now when nil). On the embedded
+// server it keeps the read model, as the service does there; with
+// MONGODB_URI it reads the database.
 func Store(t testing.TB, now func() time.Time) *store.Store {
 	t.Helper()
-	return indexed(t, Database(t), now)
+	s := indexed(t, Database(t), now)
+	if server.embedded == nil {
+		return s
+	}
+	return ReadModel(t, s)
+}
+
+// ReadModel returns s with its read model loaded from the database, as the
+// service does at start on the embedded server.
+func ReadModel(t testing.TB, s *store.Store) *store.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	m, err := s.WithReadModel(ctx)
+	if err != nil {
+		t.Fatalf("storetest: load the read model: %v", err)
+	}
+	return m
+}
+
+// Plain returns a store on db with its indexes made and no read model: it
+// reads the database, as the service does on MongoDB.
+func Plain(t testing.TB, db *mongo.Database, now func() time.Time) *store.Store {
+	t.Helper()
+	return indexed(t, db, now)
 }
 
 // indexed returns a store on db with its indexes made.
