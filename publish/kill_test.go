@@ -201,6 +201,13 @@ func TestPublishAfterKill(t *testing.T) {
 					t.Fatalf("the child was not killed: %v\n%s", err, out)
 				}
 
+				// What the child wrote is in the database, not in this
+				// process's read model: take a fresh one, as a restarted
+				// process does (on a shared MongoDB every instance reads
+				// the database, which the fresh copy equals).
+				w.st = storetest.ReadModel(t, w.st)
+				w.pub = newTestPublisher(t, w.st, testkit.NewClock(refNow).Now)
+
 				// The dead publisher's lease blocks the week while its
 				// plan is a draft (once published, a publication only
 				// retires the previous plan, without a lease)...

@@ -234,9 +234,10 @@ type removed struct{}
 // the read model up to date with its outcome. write returns the document as
 // it now is in the database (a value bson can marshal), removed{} when it
 // deleted it, or nil when only the database knows (the document is read
-// back). A write that failed plainly (a conflict, not found, a duplicate key)
-// changed nothing; any other failure may or may not have been applied, so
-// the document is read back. Without the read model write just runs.
+// back). After any failure the document is read back too: a timeout may or
+// may not have been applied, and a conflict (which the one writer's copy
+// should never cause) is the cheapest moment to heal a copy that fell
+// behind. Without the read model write just runs.
 func (s *Store) through(ctx context.Context, collection, id string, write func() (any, error)) error {
 	t := s.writable(collection)
 	if t == nil {
@@ -247,8 +248,6 @@ func (s *Store) through(ctx context.Context, collection, id string, write func()
 	defer t.mu.Unlock()
 	doc, err := write()
 	switch {
-	case err != nil && plainFailure(err):
-		return err
 	case err != nil || doc == nil:
 		if rerr := s.refresh(ctx, t, id); rerr != nil && err == nil {
 			return rerr
@@ -305,12 +304,6 @@ func (s *Store) retryStale(ctx context.Context, t *mirrorTable) {
 		defer cancel()
 		_ = s.reload(rctx, t) // still stale on failure; reads keep going to the database
 	}
-}
-
-// plainFailure reports whether err is a refusal that left the database as
-// it was.
-func plainFailure(err error) bool {
-	return errors.Is(err, models.ErrConflict) || errors.Is(err, models.ErrNotFound) || isDuplicate(err)
 }
 
 // refreshTimeout bounds the read-back after a write whose outcome is unknown.
