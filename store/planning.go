@@ -23,7 +23,15 @@ func idOrder() *options.FindOptionsBuilder {
 
 // AllTrainers lists every trainer, ordered by id.
 func (s *Store) AllTrainers(ctx context.Context) ([]models.Trainer, error) {
-	list, err := findAll[models.Trainer](ctx, s.trainers(), bson.D{}, idOrder())
+	var (
+		list []models.Trainer
+		err  error
+	)
+	if t := s.mirrored(trainersCollection); t != nil {
+		list, err = mirrorScan[models.Trainer]{}.list(s, t)
+	} else {
+		list, err = findAll[models.Trainer](ctx, s.trainers(), bson.D{}, idOrder())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list all trainers: %w", err)
 	}
@@ -32,7 +40,15 @@ func (s *Store) AllTrainers(ctx context.Context) ([]models.Trainer, error) {
 
 // AllClinics lists every clinic, ordered by id.
 func (s *Store) AllClinics(ctx context.Context) ([]models.Clinic, error) {
-	list, err := findAll[models.Clinic](ctx, s.clinics(), bson.D{}, idOrder())
+	var (
+		list []models.Clinic
+		err  error
+	)
+	if t := s.mirrored(clinicsCollection); t != nil {
+		list, err = mirrorScan[models.Clinic]{}.list(s, t)
+	} else {
+		list, err = findAll[models.Clinic](ctx, s.clinics(), bson.D{}, idOrder())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list all clinics: %w", err)
 	}

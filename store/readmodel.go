@@ -58,6 +58,10 @@ func mirrorSpecs() []mirrorSpec {
 	return []mirrorSpec{
 		requestsMirror(),
 		visitsMirror(),
+		clinicsMirror(),
+		trainersMirror(),
+		usersMirror(),
+		tokensMirror(),
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -12,6 +14,12 @@ import (
 )
 
 func (s *Store) trainers() *mongo.Collection { return s.db.Collection(trainersCollection) }
+
+// trainersMirror keeps the trainers in the read model. They are few (tens),
+// so their lists test each row and need no secondary index.
+func trainersMirror() mirrorSpec {
+	return mirrorSpec{collection: trainersCollection, decode: decodeAs[models.Trainer]}
+}
 
 // CreateTrainer stores a new trainer, setting its ID, Version (1) and time
 // stamps and lower-casing its e-mail. A trainer whose e-mail is taken, in
@@ -23,10 +31,14 @@ func (s *Store) CreateTrainer(ctx context.Context, t *models.Trainer) error {
 	}
 	now := s.timestamp()
 	t.ID, t.Version, t.CreatedAt, t.UpdatedAt = newID(), 1, now, now
-	if _, err := s.trainers().InsertOne(ctx, t); err != nil {
+	err := s.through(ctx, trainersCollection, t.ID, func() (any, error) {
+		_, err := s.trainers().InsertOne(ctx, t)
 		if isDuplicate(err) {
 			err = trainerEmailTaken(t.Email)
 		}
+		return t, err
+	})
+	if err != nil {
 		return fmt.Errorf("create trainer: %w", err)
 	}
 	return nil
@@ -39,13 +51,25 @@ func trainerEmailTaken(email string) error {
 // checkTrainerEmail refuses email (lower case) when a trainer other than
 // exceptID has it in any case. New e-mails are stored in lower case, where
 // the unique index compares them; trainers stored before that may still
-// have capitals, which only a case-blind query finds.
+// have capitals, which only a case-blind query finds. On the read model the
+// comparison is strings.EqualFold: the embedded server matches the anchored
+// pattern with Go's regexp, whose (?i) folds runes exactly as EqualFold does.
 func (s *Store) checkTrainerEmail(ctx context.Context, email, exceptID string) error {
-	filter := bson.D{{Key: "email", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(email) + "$"}, {Key: "$options", Value: "i"}}}}
-	if exceptID != "" {
-		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$ne", Value: exceptID}}})
+	var (
+		n   int64
+		err error
+	)
+	if t := s.mirrored(trainersCollection); t != nil {
+		n, err = mirrorScan[models.Trainer]{keep: func(tr *models.Trainer) bool {
+			return strings.EqualFold(tr.Email, email) && (exceptID == "" || tr.ID != exceptID)
+		}, limit: 1}.count(s, t)
+	} else {
+		filter := bson.D{{Key: "email", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(email) + "$"}, {Key: "$options", Value: "i"}}}}
+		if exceptID != "" {
+			filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$ne", Value: exceptID}}})
+		}
+		n, err = s.trainers().CountDocuments(ctx, filter)
 	}
-	n, err := s.trainers().CountDocuments(ctx, filter)
 	if err != nil {
 		return fmt.Errorf("check e-mail %s: %w", email, err)
 	}
@@ -57,7 +81,15 @@ func (s *Store) checkTrainerEmail(ctx context.Context, email, exceptID string) e
 
 // Trainer returns the trainer with the given id.
 func (s *Store) Trainer(ctx context.Context, id string) (*models.Trainer, error) {
-	t, err := findByID[models.Trainer](ctx, s.trainers(), id)
+	var (
+		t   *models.Trainer
+		err error
+	)
+	if m := s.mirrored(trainersCollection); m != nil {
+		t, err = mirrorGet[models.Trainer](s, m, id)
+	} else {
+		t, err = findByID[models.Trainer](ctx, s.trainers(), id)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load trainer %s: %w", id, err)
 	}
@@ -66,12 +98,25 @@ func (s *Store) Trainer(ctx context.Context, id string) (*models.Trainer, error)
 
 // Trainers returns one page of trainers ordered by id.
 func (s *Store) Trainers(ctx context.Context, f models.TrainerFilter, p models.Page) ([]models.Trainer, error) {
-	filter := bson.D{}
-	if f.Skill != "" {
-		filter = append(filter, bson.E{Key: "skills", Value: f.Skill})
+	var (
+		list []models.Trainer
+		err  error
+	)
+	if t := s.mirrored(trainersCollection); t != nil {
+		q := mirrorScan[models.Trainer]{after: p.After, limit: pageLimit(p)}
+		if f.Skill != "" {
+			// {skills: x} selects the trainers whose skills hold x.
+			q.keep = func(tr *models.Trainer) bool { return slices.Contains(tr.Skills, f.Skill) }
+		}
+		list, err = q.list(s, t)
+	} else {
+		filter := bson.D{}
+		if f.Skill != "" {
+			filter = append(filter, bson.E{Key: "skills", Value: f.Skill})
+		}
+		filter, opts := pageOptions(filter, p)
+		list, err = findAll[models.Trainer](ctx, s.trainers(), filter, opts)
 	}
-	filter, opts := pageOptions(filter, p)
-	list, err := findAll[models.Trainer](ctx, s.trainers(), filter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list trainers: %w", err)
 	}
@@ -82,7 +127,7 @@ func (s *Store) Trainers(ctx context.Context, f models.TrainerFilter, p models.P
 // is still t.Version; on success t carries the new version and stamp. The
 // creation stamp is kept from the stored document.
 func (s *Store) UpdateTrainer(ctx context.Context, t *models.Trainer) error {
-	current, err := findByID[models.Trainer](ctx, s.trainers(), t.ID)
+	current, err := s.Trainer(ctx, t.ID)
 	if err != nil {
 		return fmt.Errorf("update trainer %s: %w", t.ID, err)
 	}
@@ -95,7 +140,10 @@ func (s *Store) UpdateTrainer(ctx context.Context, t *models.Trainer) error {
 		return fmt.Errorf("update trainer %s: %w", t.ID, err)
 	}
 	next.Version, next.CreatedAt, next.UpdatedAt = t.Version+1, current.CreatedAt, s.timestamp()
-	if err := replaceVersioned(ctx, s.trainers(), t.ID, t.Version, &next, trainerEmailTaken(next.Email).Error()); err != nil {
+	err = s.through(ctx, trainersCollection, t.ID, func() (any, error) {
+		return &next, replaceVersioned(ctx, s.trainers(), t.ID, t.Version, &next, trainerEmailTaken(next.Email).Error())
+	})
+	if err != nil {
 		return fmt.Errorf("update trainer %s: %w", t.ID, err)
 	}
 	*t = next
@@ -130,10 +178,13 @@ func (s *Store) UpdateAvailability(ctx context.Context, id string, version int64
 		update = append(update, bson.E{Key: "$unset", Value: unset})
 	}
 	var t models.Trainer
-	matched, err := findOneAndUpdate(ctx, s.trainers(), versioned(id, version), update, &t)
-	if err == nil && !matched {
-		err = whyMissed(ctx, s.trainers(), id, version)
-	}
+	err := s.through(ctx, trainersCollection, id, func() (any, error) {
+		matched, err := findOneAndUpdate(ctx, s.trainers(), versioned(id, version), update, &t)
+		if err == nil && !matched {
+			err = whyMissed(ctx, s.trainers(), id, version)
+		}
+		return &t, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("update availability of trainer %s: %w", id, err)
 	}
@@ -142,7 +193,10 @@ func (s *Store) UpdateAvailability(ctx context.Context, id string, version int64
 
 // DeleteTrainer deletes trainer id if it is still at version.
 func (s *Store) DeleteTrainer(ctx context.Context, id string, version int64) error {
-	if err := deleteVersioned(ctx, s.trainers(), id, version); err != nil {
+	err := s.through(ctx, trainersCollection, id, func() (any, error) {
+		return removed{}, deleteVersioned(ctx, s.trainers(), id, version)
+	})
+	if err != nil {
 		return fmt.Errorf("delete trainer %s: %w", id, err)
 	}
 	return nil
