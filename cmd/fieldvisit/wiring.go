@@ -122,6 +122,14 @@ func openDatabaseWith(ctx context.Context, cfg config.Config, log *slog.Logger, 
 		if n > 0 {
 			log.Warn("ended the claims an earlier process left behind; their work is taken over now", "claims", n)
 		}
+		// This process alone writes to the embedded database (it holds the
+		// data directory's lock), so it may answer reads from its own copy.
+		start := time.Now()
+		if d.store, err = d.store.WithReadModel(ctx); err != nil {
+			d.close(log)
+			return nil, err
+		}
+		log.Info("read model loaded", "took", time.Since(start).Round(time.Millisecond))
 	}
 	return d, nil
 }
