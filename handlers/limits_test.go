@@ -186,7 +186,7 @@ func TestLimitsPerPrincipal(t *testing.T) {
 // TestReadTimeoutIs503: a read whose database work outlasts ReadTimeout
 // answers 503 with Retry-After, on the API and on a page.
 func TestReadTimeoutIs503(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.Limits = Limits{ReadTimeout: time.Nanosecond} })
+	e := newDatabaseEnv(t, func(c *Config) { c.Limits = Limits{ReadTimeout: time.Nanosecond} })
 	res := e.do(req{as: coord, method: http.MethodGet, path: "/api/v1/requests"}).want(t, http.StatusServiceUnavailable)
 	if p := res.problem(t); p.Type != "urn:fieldvisit:problem:busy" || res.header.Get("Retry-After") == "" {
 		t.Errorf("timed-out read: %v %s", res.header, res.body)
@@ -202,7 +202,7 @@ func TestReadTimeoutIs503(t *testing.T) {
 // TestDatabaseTimeoutIs503 renders a real driver error of an operation
 // that ran out of time: 503 with Retry-After, never 500.
 func TestDatabaseTimeoutIs503(t *testing.T) {
-	e := newEnv(t)
+	e := newDatabaseEnv(t)
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel()
 	_, err := e.st.Requests(ctx, models.RequestFilter{}, models.Page{})

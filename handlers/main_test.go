@@ -72,9 +72,27 @@ type envOption func(*Config)
 
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
+	return newEnvOn(t, false, opts...)
+}
+
+// newDatabaseEnv is newEnv on a store that reads the database for every
+// request, as the service does on MongoDB: the tests of database time-outs
+// need reads that wait on it.
+func newDatabaseEnv(t *testing.T, opts ...envOption) *env {
+	t.Helper()
+	return newEnvOn(t, true, opts...)
+}
+
+func newEnvOn(t *testing.T, plain bool, opts ...envOption) *env {
+	t.Helper()
 	ctx := context.Background()
 	clock := testkit.NewClock(time.Date(2025, 3, 5, 9, 0, 0, 0, time.UTC)) // a Wednesday
-	st := storetest.Store(t, clock.Now)
+	var st *store.Store
+	if plain {
+		st = storetest.Plain(t, storetest.Database(t), clock.Now)
+	} else {
+		st = storetest.Store(t, clock.Now)
+	}
 	cfg := Config{Store: st, Now: clock.Now, Ready: st.Ping, PasswordCost: bcrypt.MinCost}
 	for _, o := range opts {
 		o(&cfg)
