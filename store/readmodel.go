@@ -58,6 +58,11 @@ func mirrorSpecs() []mirrorSpec {
 	return []mirrorSpec{
 		requestsMirror(),
 		visitsMirror(),
+		auditMirror(),
+		outboxMirror(),
+		changeRequestsMirror(),
+		absencesMirror(),
+		plansMirror(),
 	}
 }
 
