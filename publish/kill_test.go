@@ -200,6 +200,11 @@ func TestPublishAfterKill(t *testing.T) {
 				if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 					t.Fatalf("the child was not killed: %v\n%s", err, out)
 				}
+				// The restarted process loads its read model afresh, as the
+				// service does at start: the dead one wrote behind the copy
+				// this one took before.
+				w.st = storetest.ReadModel(t, w.st)
+				w.pub = newTestPublisher(t, w.st, testkit.NewClock(refNow).Now)
 
 				// The dead publisher's lease blocks the week while its
 				// plan is a draft (once published, a publication only
