@@ -200,7 +200,6 @@ func TestPublishAfterKill(t *testing.T) {
 				if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 					t.Fatalf("the child was not killed: %v\n%s", err, out)
 				}
-
 				// What the child wrote is in the database, not in this
 				// process's read model: take a fresh one, as a restarted
 				// process does (on a shared MongoDB every instance reads

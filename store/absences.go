@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -15,6 +17,17 @@ const absencesCollection = "absences"
 
 func (s *Store) absences() *mongo.Collection { return s.db.Collection(absencesCollection) }
 
+// absencesMirror keeps the absences in the read model, found by trainer too.
+func absencesMirror() mirrorSpec {
+	return mirrorSpec{
+		collection: absencesCollection,
+		decode:     decodeAs[models.Absence],
+		indexes: map[string]func(any) (string, bool){
+			"trainer": func(d any) (string, bool) { return d.(*models.Absence).TrainerID, true },
+		},
+	}
+}
+
 // CreateAbsence stores a new absence, setting its ID and creation stamp.
 func (s *Store) CreateAbsence(ctx context.Context, a *models.Absence) error {
 	a.ID, a.CreatedAt = newID(), s.timestamp()
@@ -24,7 +37,11 @@ func (s *Store) CreateAbsence(ctx context.Context, a *models.Absence) error {
 	if a.Drafts == nil {
 		a.Drafts = []models.PlanRef{}
 	}
-	if _, err := s.absences().InsertOne(ctx, a); err != nil {
+	err := s.through(ctx, absencesCollection, a.ID, func() (any, error) {
+		_, err := s.absences().InsertOne(ctx, a)
+		return a, err
+	})
+	if err != nil {
 		return fmt.Errorf("create absence of trainer %s: %w", a.TrainerID, err)
 	}
 	return nil
@@ -32,7 +49,15 @@ func (s *Store) CreateAbsence(ctx context.Context, a *models.Absence) error {
 
 // Absence returns the absence with the given id.
 func (s *Store) Absence(ctx context.Context, id string) (*models.Absence, error) {
-	a, err := findByID[models.Absence](ctx, s.absences(), id)
+	var (
+		a   *models.Absence
+		err error
+	)
+	if t := s.mirrored(absencesCollection); t != nil {
+		a, err = mirrorGet[models.Absence](s, t, id)
+	} else {
+		a, err = findByID[models.Absence](ctx, s.absences(), id)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load absence %s: %w", id, err)
 	}
@@ -41,12 +66,33 @@ func (s *Store) Absence(ctx context.Context, id string) (*models.Absence, error)
 
 // Absences returns a trainer's absences, earliest first.
 func (s *Store) Absences(ctx context.Context, trainerID string) ([]models.Absence, error) {
-	opts := options.Find().SetSort(bson.D{{Key: "from", Value: 1}, {Key: "_id", Value: 1}})
-	list, err := findAll[models.Absence](ctx, s.absences(), bson.D{{Key: "trainer_id", Value: trainerID}}, opts)
+	var (
+		list []models.Absence
+		err  error
+	)
+	if t := s.mirrored(absencesCollection); t != nil {
+		list, err = mirrorAbsences(s, t, mirrorScan[models.Absence]{index: "trainer", key: trainerID})
+	} else {
+		opts := options.Find().SetSort(bson.D{{Key: "from", Value: 1}, {Key: "_id", Value: 1}})
+		list, err = findAll[models.Absence](ctx, s.absences(), bson.D{{Key: "trainer_id", Value: trainerID}}, opts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list absences of trainer %s: %w", trainerID, err)
 	}
 	return list, nil
+}
+
+// mirrorAbsences decodes the absences q selects, ordered by first day, then
+// id (the rows come in id order).
+func mirrorAbsences(s *Store, t *mirrorTable, q mirrorScan[models.Absence]) ([]models.Absence, error) {
+	rows, err := q.rows(s, t)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(rows, func(a, b *row) int {
+		return strings.Compare(string(a.Doc.(*models.Absence).From), string(b.Doc.(*models.Absence).From))
+	})
+	return mirrorDecode[models.Absence](t, rows)
 }
 
 // SetAbsenceOutcome records what recording absence a led to: the
@@ -57,10 +103,14 @@ func (s *Store) SetAbsenceOutcome(ctx context.Context, a *models.Absence) error 
 		a.Drafts = []models.PlanRef{}
 	}
 	set := bson.D{{Key: "replaced", Value: a.Replaced}, {Key: "released_pins", Value: a.ReleasedPins}, {Key: "drafts", Value: a.Drafts}}
-	res, err := s.absences().UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}})
-	if err == nil && res.MatchedCount == 0 {
-		err = models.ErrNotFound
-	}
+	err := s.through(ctx, absencesCollection, id, func() (any, error) {
+		var after models.Absence
+		matched, err := findOneAndUpdate(ctx, s.absences(), bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}}, &after)
+		if err == nil && !matched {
+			err = models.ErrNotFound
+		}
+		return &after, err
+	})
 	if err != nil {
 		return fmt.Errorf("record the outcome of absence %s: %w", id, err)
 	}
@@ -69,10 +119,13 @@ func (s *Store) SetAbsenceOutcome(ctx context.Context, a *models.Absence) error 
 
 // DeleteAbsence deletes the absence id.
 func (s *Store) DeleteAbsence(ctx context.Context, id string) error {
-	res, err := s.absences().DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
-	if err == nil && res.DeletedCount == 0 {
-		err = models.ErrNotFound
-	}
+	err := s.through(ctx, absencesCollection, id, func() (any, error) {
+		res, err := s.absences().DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+		if err == nil && res.DeletedCount == 0 {
+			err = models.ErrNotFound
+		}
+		return removed{}, err
+	})
 	if err != nil {
 		return fmt.Errorf("delete absence %s: %w", id, err)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -31,7 +32,11 @@ func (s *Store) EnqueueMail(ctx context.Context, m *models.OutboxMessage) (creat
 		m.NextAttemptAt = now
 	}
 	m.NextAttemptAt = m.NextAttemptAt.UTC().Truncate(time.Millisecond)
-	if _, err := s.outbox().InsertOne(ctx, m); err != nil {
+	err = s.through(ctx, outboxCollection, m.ID, func() (any, error) {
+		_, err := s.outbox().InsertOne(ctx, m)
+		return m, err
+	})
+	if err != nil {
 		if isDuplicate(err) {
 			return false, nil
 		}
@@ -40,9 +45,36 @@ func (s *Store) EnqueueMail(ctx context.Context, m *models.OutboxMessage) (creat
 	return true, nil
 }
 
+// outboxRow is the typed form of an outbox document in the read model:
+// the message and the mark ArchiveSentMessages leaves on slim records.
+type outboxRow struct {
+	models.OutboxMessage `bson:",inline"`
+	Archived             bool `bson:"archived,omitempty"`
+}
+
+// outboxMirror keeps the outbox in the read model, found by status too:
+// the dispatcher asks for the pending messages on every pass.
+func outboxMirror() mirrorSpec {
+	return mirrorSpec{
+		collection: outboxCollection,
+		decode:     decodeAs[outboxRow],
+		indexes: map[string]func(any) (string, bool){
+			"status": func(d any) (string, bool) { return string(d.(*outboxRow).Status), true },
+		},
+	}
+}
+
 // OutboxMessage returns the outbox message with the given id.
 func (s *Store) OutboxMessage(ctx context.Context, id string) (*models.OutboxMessage, error) {
-	m, err := findByID[models.OutboxMessage](ctx, s.outbox(), id)
+	var (
+		m   *models.OutboxMessage
+		err error
+	)
+	if t := s.mirrored(outboxCollection); t != nil {
+		m, err = mirrorGet[models.OutboxMessage](s, t, id)
+	} else {
+		m, err = findByID[models.OutboxMessage](ctx, s.outbox(), id)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load outbox message %s: %w", id, err)
 	}
@@ -52,12 +84,24 @@ func (s *Store) OutboxMessage(ctx context.Context, id string) (*models.OutboxMes
 // OutboxMessages returns one page of the messages with the given status (all
 // when empty), ordered by id.
 func (s *Store) OutboxMessages(ctx context.Context, status models.OutboxStatus, p models.Page) ([]models.OutboxMessage, error) {
-	filter := bson.D{}
-	if status != "" {
-		filter = append(filter, bson.E{Key: "status", Value: status})
+	var (
+		list []models.OutboxMessage
+		err  error
+	)
+	if t := s.mirrored(outboxCollection); t != nil {
+		q := mirrorScan[outboxRow]{after: p.After, limit: pageLimit(p)}
+		if status != "" {
+			q.index, q.key = "status", string(status)
+		}
+		list, err = outboxList(s, t, q)
+	} else {
+		filter := bson.D{}
+		if status != "" {
+			filter = append(filter, bson.E{Key: "status", Value: status})
+		}
+		filter, opts := pageOptions(filter, p)
+		list, err = findAll[models.OutboxMessage](ctx, s.outbox(), filter, opts)
 	}
-	filter, opts := pageOptions(filter, p)
-	list, err := findAll[models.OutboxMessage](ctx, s.outbox(), filter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list %s outbox messages: %w", status, err)
 	}
@@ -68,6 +112,13 @@ func (s *Store) OutboxMessages(ctx context.Context, status models.OutboxStatus, 
 // due at now, the longest waiting first. The dispatcher claims each before
 // sending it; the list itself promises nothing about who sends what.
 func (s *Store) DueMessages(ctx context.Context, now time.Time, limit int) ([]models.OutboxMessage, error) {
+	if t := s.mirrored(outboxCollection); t != nil {
+		list, err := mirrorDue(s, t, now, limit)
+		if err != nil {
+			return nil, fmt.Errorf("list due outbox messages: %w", err)
+		}
+		return list, nil
+	}
 	filter := bson.D{
 		{Key: "status", Value: models.OutboxPending},
 		{Key: "next_attempt_at", Value: bson.D{{Key: "$lte", Value: now}}},
@@ -78,6 +129,36 @@ func (s *Store) DueMessages(ctx context.Context, now time.Time, limit int) ([]mo
 		return nil, fmt.Errorf("list due outbox messages: %w", err)
 	}
 	return list, nil
+}
+
+// outboxList decodes the messages q selects.
+func outboxList(s *Store, t *mirrorTable, q mirrorScan[outboxRow]) ([]models.OutboxMessage, error) {
+	rows, err := q.rows(s, t)
+	if err != nil {
+		return nil, err
+	}
+	return mirrorDecode[models.OutboxMessage](t, rows)
+}
+
+// mirrorDue is DueMessages on the read model: the pending messages due at
+// now (the database compares times in milliseconds), ordered by next
+// attempt then id, at most limit (the database's SetLimit: 0 or less is
+// no limit).
+func mirrorDue(s *Store, t *mirrorTable, now time.Time, limit int) ([]models.OutboxMessage, error) {
+	now = now.Truncate(time.Millisecond)
+	rows, err := mirrorScan[outboxRow]{index: "status", key: string(models.OutboxPending), keep: func(m *outboxRow) bool {
+		return !m.NextAttemptAt.After(now)
+	}}.rows(s, t)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(rows, func(a, b *row) int {
+		return a.Doc.(*outboxRow).NextAttemptAt.Compare(b.Doc.(*outboxRow).NextAttemptAt)
+	})
+	if limit > 0 && len(rows) > limit {
+		rows = rows[:limit]
+	}
+	return mirrorDecode[models.OutboxMessage](t, rows)
 }
 
 // MarkMessageSent records that m went out (to the development mailbox when
@@ -131,7 +212,7 @@ func (s *Store) FailMessage(ctx context.Context, m *models.OutboxMessage, sendEr
 // attempts counted from zero; the last error stays until it is sent. A
 // message that is not failed is a models.ErrConflict.
 func (s *Store) RetryMessage(ctx context.Context, id string) error {
-	m, err := findByID[models.OutboxMessage](ctx, s.outbox(), id)
+	m, err := s.OutboxMessage(ctx, id)
 	if err != nil {
 		return fmt.Errorf("retry outbox message %s: %w", id, err)
 	}
@@ -154,15 +235,24 @@ func (s *Store) RetryMessage(ctx context.Context, id string) error {
 // updateMessage applies set to m if it is still at m.Version, and copies the
 // stored result back into m.
 func (s *Store) updateMessage(ctx context.Context, m *models.OutboxMessage, set bson.D) error {
-	var after models.OutboxMessage
-	matched, err := findOneAndUpdate(ctx, s.outbox(), versioned(m.ID, m.Version), bson.D{{Key: "$set", Value: set}}, &after)
+	// Decoded as bson.Raw, so that the read model gets the whole stored
+	// document (a slim record's mark too), and then into m.
+	var after bson.Raw
+	err := s.through(ctx, outboxCollection, m.ID, func() (any, error) {
+		matched, err := findOneAndUpdate(ctx, s.outbox(), versioned(m.ID, m.Version), bson.D{{Key: "$set", Value: set}}, &after)
+		if err == nil && !matched {
+			err = whyMissed(ctx, s.outbox(), m.ID, m.Version)
+		}
+		return after, err
+	})
 	if err != nil {
 		return err
 	}
-	if !matched {
-		return whyMissed(ctx, s.outbox(), m.ID, m.Version)
+	var next models.OutboxMessage
+	if err := bson.Unmarshal(after, &next); err != nil {
+		return fmt.Errorf("decode the updated message: %w", err)
 	}
-	*m = after
+	*m = next
 	return nil
 }
 
@@ -194,27 +284,65 @@ const archiveBatch = 500
 // between copying and slimming leaves a copy in both, which the next call
 // finds already archived and slims.
 func (s *Store) ArchiveSentMessages(ctx context.Context, slimBefore, dropBefore time.Time) (int, error) {
+	list, err := s.sentToArchive(ctx, slimBefore)
+	if err != nil {
+		return 0, fmt.Errorf("archive sent mail: list: %w", err)
+	}
+	archive := s.db.Collection(outboxArchiveCollection)
+	ids := make(bson.A, 0, len(list))
+	for _, doc := range list {
+		id := doc.Lookup("_id")
+		if _, err := archive.InsertOne(ctx, doc); err != nil && !isDuplicate(err) {
+			return 0, fmt.Errorf("archive sent mail: copy %s: %w", id, err)
+		}
+		ids = append(ids, id)
+	}
+	done := 0
+	// Both sweeps under one throughAll: the read model reloads once.
+	err = s.throughAll(ctx, outboxCollection, func() error {
+		var err error
+		done, err = s.slimAndDropSent(ctx, ids, dropBefore)
+		return err
+	})
+	return done, err
+}
+
+// sentToArchive returns the stored form of at most archiveBatch messages
+// sent before slimBefore and not archived yet, the earliest sent first.
+func (s *Store) sentToArchive(ctx context.Context, slimBefore time.Time) ([]bson.Raw, error) {
+	if t := s.mirrored(outboxCollection); t != nil {
+		// The database compares times in milliseconds.
+		cut := slimBefore.Truncate(time.Millisecond)
+		rows, err := mirrorScan[outboxRow]{index: "status", key: string(models.OutboxSent), keep: func(m *outboxRow) bool {
+			return m.SentAt != nil && m.SentAt.Before(cut) && !m.Archived
+		}}.rows(s, t)
+		if err != nil {
+			return nil, err
+		}
+		slices.SortStableFunc(rows, func(a, b *row) int {
+			return a.Doc.(*outboxRow).SentAt.Compare(*b.Doc.(*outboxRow).SentAt)
+		})
+		list := make([]bson.Raw, 0, min(len(rows), archiveBatch))
+		for _, r := range rows[:min(len(rows), archiveBatch)] {
+			list = append(list, r.Raw)
+		}
+		return list, nil
+	}
 	filter := bson.D{
 		{Key: "status", Value: models.OutboxSent},
 		{Key: "sent_at", Value: bson.D{{Key: "$lt", Value: slimBefore}}},
 		{Key: archivedField, Value: bson.D{{Key: "$ne", Value: true}}},
 	}
 	opts := options.Find().SetSort(bson.D{{Key: "sent_at", Value: 1}}).SetLimit(archiveBatch)
-	list, err := findAll[bson.Raw](ctx, s.outbox(), filter, opts)
-	if err != nil {
-		return 0, fmt.Errorf("archive sent mail: list: %w", err)
-	}
+	return findAll[bson.Raw](ctx, s.outbox(), filter, opts)
+}
+
+// slimAndDropSent slims the archived messages ids in the outbox and deletes
+// the slim records sent before dropBefore; it returns how many it slimmed
+// plus how many it deleted.
+func (s *Store) slimAndDropSent(ctx context.Context, ids bson.A, dropBefore time.Time) (int, error) {
 	done := 0
-	if len(list) > 0 {
-		archive := s.db.Collection(outboxArchiveCollection)
-		ids := make(bson.A, 0, len(list))
-		for _, doc := range list {
-			id := doc.Lookup("_id")
-			if _, err := archive.InsertOne(ctx, doc); err != nil && !isDuplicate(err) {
-				return 0, fmt.Errorf("archive sent mail: copy %s: %w", id, err)
-			}
-			ids = append(ids, id)
-		}
+	if len(ids) > 0 {
 		// One update for the batch: on the embedded server a filter on
 		// more than the _id decodes the whole outbox, once per write.
 		res, err := s.outbox().UpdateMany(ctx,
@@ -242,6 +370,17 @@ func (s *Store) ArchiveSentMessages(ctx context.Context, slimBefore, dropBefore 
 // CountOutbox counts the outbox's messages by status, for metrics. One
 // aggregation, so one pass over the (small, hot) collection.
 func (s *Store) CountOutbox(ctx context.Context) (map[models.OutboxStatus]int64, error) {
+	if t := s.mirrored(outboxCollection); t != nil {
+		rows, err := mirrorScan[outboxRow]{}.rows(s, t)
+		if err != nil {
+			return nil, fmt.Errorf("count outbox messages: %w", err)
+		}
+		counts := map[models.OutboxStatus]int64{}
+		for _, r := range rows {
+			counts[r.Doc.(*outboxRow).Status]++
+		}
+		return counts, nil
+	}
 	pipeline := mongo.Pipeline{{{Key: "$group", Value: bson.D{
 		{Key: "_id", Value: "$status"},
 		{Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}},

@@ -62,6 +62,11 @@ func mirrorSpecs() []mirrorSpec {
 		trainersMirror(),
 		usersMirror(),
 		tokensMirror(),
+		auditMirror(),
+		outboxMirror(),
+		changeRequestsMirror(),
+		absencesMirror(),
+		plansMirror(),
 	}
 }
 

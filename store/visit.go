@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -91,14 +92,15 @@ func (s *Store) mirrorVisits(t *mirrorTable, f models.VisitFilter) ([]models.Vis
 	return mirrorDecode[models.Visit](t, rows)
 }
 
-// visitMatches is findVisits' condition on one visit.
+// visitMatches is findVisits' condition on one visit. The database keeps
+// times in milliseconds and so compares the bounds at that precision.
 func visitMatches(f models.VisitFilter, v *models.Visit) bool {
 	switch {
 	case f.Week != "" && v.Week != f.Week,
 		f.TrainerID != "" && v.TrainerID != f.TrainerID,
 		f.ClinicID != "" && v.ClinicID != f.ClinicID,
-		!f.From.IsZero() && v.Start.Before(f.From),
-		!f.To.IsZero() && !v.Start.Before(f.To),
+		!f.From.IsZero() && v.Start.Before(f.From.Truncate(time.Millisecond)),
+		!f.To.IsZero() && !v.Start.Before(f.To.Truncate(time.Millisecond)),
 		len(f.Statuses) > 0 && !slices.Contains(f.Statuses, v.Status):
 		return false
 	}
