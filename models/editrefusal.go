@@ -57,7 +57,7 @@ const (
 	RefusalOutsideShift = "outside_shift"
 	// RefusalTravel: travel from the visit before takes the trainer past
 	// the start asked for. Other (the visit before, with its end), Travel,
-	// Trainer, Arrive, Time.
+	// Trainer, Date, Arrive, Time.
 	RefusalTravel = "travel"
 	// RefusalNoRoomAt: the visits around the start asked for leave no room
 	// for the visit and its travel. Gap, Trainer, Date, Minutes.
@@ -105,8 +105,7 @@ type EditRefusal struct {
 	End    string `json:"end,omitempty"`
 	Arrive string `json:"arrive,omitempty"`
 	// Windows are the clinic's times that day, Shifts the trainer's
-	// working hours that day and Gap a free time of the trainer-day (its
-	// Date is empty: the refusal's Date is the day).
+	// working hours that day and Gap a free time of the trainer-day.
 	Windows []NoteWindow `json:"windows,omitempty"`
 	Shifts  []NoteWindow `json:"shifts,omitempty"`
 	Gap     *NoteWindow  `json:"gap,omitempty"`

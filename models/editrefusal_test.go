@@ -48,8 +48,8 @@ func refusalSamples() map[string][]EditRefusal {
 		},
 		RefusalOutsideShift: {{Code: RefusalOutsideShift, Time: "10:00", End: "11:00", Trainer: anna, Date: "2026-12-08", Shifts: shifts}},
 		RefusalTravel:       {{Code: RefusalTravel, Other: other, Travel: 40, Trainer: anna, Arrive: "11:40", Time: "11:30"}},
-		RefusalNoRoomAt:     {{Code: RefusalNoRoomAt, Gap: &NoteWindow{From: "11:00", To: "11:45"}, Trainer: anna, Date: "2026-12-08", Minutes: 60}},
-		RefusalNoRoom:       {{Code: RefusalNoRoom, Gap: &NoteWindow{From: "16:00", To: "16:30"}, Trainer: anna, Date: "2026-12-08", Minutes: 60}},
+		RefusalNoRoomAt:     {{Code: RefusalNoRoomAt, Gap: &NoteWindow{Date: "2026-12-08", From: "11:00", To: "11:45"}, Trainer: anna, Date: "2026-12-08", Minutes: 60}},
+		RefusalNoRoom:       {{Code: RefusalNoRoom, Gap: &NoteWindow{Date: "2026-12-08", From: "16:00", To: "16:30"}, Trainer: anna, Date: "2026-12-08", Minutes: 60}},
 		RefusalDisplaces:    {{Code: RefusalDisplaces, Other: other, Trainer: anna, Date: "2026-12-08"}},
 		RefusalPinsUnplaced: {{Code: RefusalPinsUnplaced, Requests: []NoteRef{*req, other.Request}}},
 	}

@@ -685,7 +685,7 @@ func (ed *editor) why(stop int, t target) models.EditRefusal {
 					Travel: int(m.At(prev.loc, s.Loc) / 60), Arrive: ed.clock(arrive), Time: t.start.String()}
 			}
 		}
-		return models.EditRefusal{Code: models.RefusalNoRoomAt, Gap: &models.NoteWindow{From: ed.clock(gapFrom), To: ed.clock(gapTo)},
+		return models.EditRefusal{Code: models.RefusalNoRoomAt, Gap: &models.NoteWindow{Date: t.date, From: ed.clock(gapFrom), To: ed.clock(gapTo)},
 			Trainer: trainer, Date: t.date, Minutes: int(s.Service / 60)}
 	}
 	// No start named: the largest free gap of the day shows how full it is.
@@ -699,7 +699,7 @@ func (ed *editor) why(stop int, t target) models.EditRefusal {
 	if end := r.Shifts[len(r.Shifts)-1].End; end-from > best[1]-best[0] {
 		best = [2]int64{from, end}
 	}
-	return models.EditRefusal{Code: models.RefusalNoRoom, Gap: &models.NoteWindow{From: ed.clock(best[0]), To: ed.clock(best[1])},
+	return models.EditRefusal{Code: models.RefusalNoRoom, Gap: &models.NoteWindow{Date: t.date, From: ed.clock(best[0]), To: ed.clock(best[1])},
 		Trainer: trainer, Date: t.date, Minutes: int(s.Service / 60)}
 }
 
