@@ -140,6 +140,9 @@ func (p *Planner) ApplyEdit(ctx context.Context, week models.Date, version int, 
 		return nil, fmt.Errorf("edit plan %s: %w", base.ID, err)
 	}
 	ed := newEditor(prob, idx, base, p.cfg.Location, placed, sc, requests)
+	for _, t := range in.Trainers {
+		ed.trainerNames[t.ID] = t.Name
+	}
 	if err := ed.pinStops(sc); err != nil {
 		return nil, err
 	}
@@ -305,7 +308,7 @@ func (sc *editScope) keep(rs []models.Request, placed map[string]stopPlacement) 
 // counting how many visits each trainer-day has once the edit is applied.
 func newEditor(prob *scheduler.Problem, idx *Index, base *models.Plan, loc *time.Location,
 	placed map[string]stopPlacement, sc *editScope, requests map[string]*models.Request) *editor {
-	ed := &editor{p: prob, idx: idx, base: base, loc: loc, placed: placed, load: map[string]int{}}
+	ed := &editor{p: prob, idx: idx, base: base, loc: loc, placed: placed, load: map[string]int{}, trainerNames: map[string]string{}}
 	for id, pl := range placed {
 		if _, moving := sc.targets[id]; !moving && id != sc.removed && requests[id] != nil {
 			ed.load[routeKey(pl.route.TrainerID, pl.route.Date)]++
@@ -456,6 +459,9 @@ type editor struct {
 	placed map[string]stopPlacement
 	// load counts the visits of each trainer-day after the edit.
 	load map[string]int
+	// trainerNames names every trainer of the week by id, also those off
+	// the whole week (who have no route), for refusals.
+	trainerNames map[string]string
 }
 
 // clock formats problem time as local HH:MM.
@@ -474,14 +480,7 @@ func (ed *editor) route(trainer string, date models.Date) int {
 
 // trainerRef names a trainer in a refusal.
 func (ed *editor) trainerRef(id string) *models.NoteRef {
-	ref := &models.NoteRef{ID: id}
-	for _, t := range ed.idx.RouteTrainers {
-		if t.ID == id && t.Name != "" {
-			ref.Name = t.Name
-			break
-		}
-	}
-	return ref
+	return &models.NoteRef{ID: id, Name: ed.trainerNames[id]}
 }
 
 // requestRef names the request of a stop, by its clinic, in a refusal.
