@@ -115,8 +115,12 @@ func TestBrowserCoordinatorBoard(t *testing.T) {
 	drag(t, ctx, `li.visit[data-request="`+hard+`"]`, cell(vera, seedMonday))
 	var refusal string
 	run(t, ctx, chromedp.WaitVisible(`#refusal`, chromedp.ByQuery), chromedp.Text(`#refusal`, &refusal, chromedp.ByQuery))
-	if !strings.Contains(refusal, "Вера Орлова") {
-		t.Errorf("the refusal does not say why: %q", refusal)
+	// In the coordinator's language (Russian), not the log's English.
+	wantRefusal := models.RenderEditRefusal("ru", models.EditRefusal{Code: models.RefusalTrainerOff,
+		Trainer: &models.NoteRef{ID: vera, Name: "Вера Орлова"}, Date: seedMonday})
+	if !strings.Contains(refusal, "тренер Вера Орлова не работает") || !strings.Contains(refusal, "рабочих часов в этот день нет") ||
+		!strings.Contains(refusal, wantRefusal) || strings.Contains(refusal, "is off on") {
+		t.Errorf("the refusal does not say why in Russian: %q, want %q", refusal, wantRefusal)
 	}
 	screenshots(t, ctx, "board-refused")
 	checkAccessibility(t, ctx, "board with a refusal")

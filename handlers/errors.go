@@ -21,6 +21,9 @@ type Problem struct {
 	Detail   string              `json:"detail,omitempty"`
 	Instance string              `json:"instance,omitempty"`
 	Errors   []models.FieldError `json:"errors,omitempty"`
+	// Refusal is why a hand edit of a plan was refused, as a code with
+	// its values, for programs (the words are in Detail).
+	Refusal *models.EditRefusal `json:"refusal,omitempty"`
 }
 
 // problemContentType is the media type of error bodies.
@@ -56,6 +59,15 @@ func versionRequired(current int64) error {
 	}
 }
 
+// editRefusedError answers 422 for a hand edit the week cannot take: the
+// reason in the caller's words and as a code.
+type editRefusedError struct {
+	refusal models.EditRefusal
+	detail  string
+}
+
+func (e *editRefusedError) Error() string { return e.detail }
+
 // rateLimitedError answers 429 with Retry-After.
 type rateLimitedError struct {
 	retryAfter time.Duration
@@ -72,6 +84,7 @@ func problemFor(err error) (Problem, bool) {
 		validation *models.ValidationError
 		bad        *badRequestError
 		status     *statusError
+		refused    *editRefusedError
 		limited    *rateLimitedError
 		overload   *overloadError
 		conflict   *models.ConflictError
@@ -95,6 +108,9 @@ func problemFor(err error) (Problem, bool) {
 	case errors.As(err, &status):
 		return Problem{Type: "about:blank", Title: http.StatusText(status.status),
 			Status: status.status, Detail: status.detail}, false
+	case errors.As(err, &refused):
+		return Problem{Type: "urn:fieldvisit:problem:edit-refused", Title: "Edit refused",
+			Status: http.StatusUnprocessableEntity, Detail: refused.detail, Refusal: &refused.refusal}, false
 	case errors.As(err, &limited):
 		return Problem{Type: "urn:fieldvisit:problem:rate-limited", Title: "Too many requests",
 			Status: http.StatusTooManyRequests, Detail: limited.Error()}, false

@@ -120,11 +120,16 @@ func TestEditPlanThroughAPI(t *testing.T) {
 	e.do(req{as: coord, method: http.MethodPost, path: week + "/run"}).want(t, http.StatusCreated).decode(t, &v1)
 	stop := v1.Routes[0].Stops[0]
 	before := e.snapshotDocs()
-	refused := e.do(req{as: coord, method: http.MethodPost, path: week + "/1/edits",
-		body: map[string]any{"op": "move", "request_id": stop.RequestID, "trainer_id": v1.Routes[0].TrainerID, "date": "2025-03-11"}}).
+	offDay := map[string]any{"op": "move", "request_id": stop.RequestID, "trainer_id": v1.Routes[0].TrainerID, "date": "2025-03-11"}
+	refused := e.do(req{as: coord, method: http.MethodPost, path: week + "/1/edits", body: offDay}).
 		want(t, http.StatusUnprocessableEntity).problem(t)
-	if !strings.Contains(refused.Detail, "is off on 2025-03-11") {
-		t.Errorf("refusal says %q", refused.Detail)
+	// The reason in the caller's language (English here) and as a code.
+	if !strings.Contains(refused.Detail, "is off on Tue 11 March") || refused.Type != "urn:fieldvisit:problem:edit-refused" {
+		t.Errorf("refusal says %q (%s)", refused.Detail, refused.Type)
+	}
+	if r := refused.Refusal; r == nil || r.Code != models.RefusalTrainerOff || r.Date != "2025-03-11" || r.Trainer == nil ||
+		r.Trainer.ID != v1.Routes[0].TrainerID || r.Trainer.Name != v1.Routes[0].TrainerName {
+		t.Errorf("refusal code and values: %+v", refused.Refusal)
 	}
 	e.do(req{as: coord, method: http.MethodPost, path: week + "/1/edits", body: map[string]any{"op": "move", "request_id": stop.RequestID, "when": "now"}}).
 		want(t, http.StatusBadRequest).problem(t)
@@ -135,6 +140,14 @@ func TestEditPlanThroughAPI(t *testing.T) {
 	if d := before.diff(e.snapshotDocs()); d != "" {
 		t.Errorf("refused edits wrote: %s", d)
 	}
+	// A Russian account reads it in Russian, with the same code.
+	e.setLang(coord, "ru")
+	ru := e.do(req{as: coord, method: http.MethodPost, path: week + "/1/edits", body: offDay}).
+		want(t, http.StatusUnprocessableEntity).problem(t)
+	if !strings.Contains(ru.Detail, "не работает 11 марта (вт)") || ru.Refusal == nil || ru.Refusal.Code != models.RefusalTrainerOff {
+		t.Errorf("refusal for a Russian account: %q, %+v", ru.Detail, ru.Refusal)
+	}
+	e.setLang(coord, "en")
 	res := e.do(req{as: coord, method: http.MethodPost, path: week + "/1/edits", body: map[string]any{"op": "unassign", "request_id": stop.RequestID}}).
 		want(t, http.StatusCreated)
 	res.decode(t, &v2)

@@ -115,7 +115,8 @@ const boardPin = "pin"
 
 // applyBoardEdit reads the form's edit and applies it with the service the
 // edits API calls (applyEdit); a refusal comes back as its reason in words
-// (and a nil error), as does losing the race to another coordinator.
+// in the page's language (and a nil error), as does losing the race to
+// another coordinator.
 func (s *Server) applyBoardEdit(c *gin.Context, monday models.Date, version int, f *form) (string, error) {
 	e := planning.Edit{Op: f.Values["op"], RequestID: f.Values["request_id"]}
 	switch e.Op {
@@ -142,7 +143,7 @@ func (s *Server) applyBoardEdit(c *gin.Context, monday models.Date, version int,
 	var refused *planning.EditError
 	switch {
 	case errors.As(err, &refused):
-		return refused.Why, nil
+		return refused.Why(s.pageLang(c)), nil
 	case errors.Is(err, models.ErrConflict):
 		return s.tr(c, "board.edit.conflict"), nil
 	}

@@ -22,6 +22,20 @@ func coordBoard(t *testing.T) (*env, *browser, string) {
 	return e, b, "/board/" + string(testWeek)
 }
 
+// setLang makes the account of role read in lang from its next request on.
+func (e *env) setLang(role, lang string) {
+	e.t.Helper()
+	u, err := e.st.User(context.Background(), e.users[role].ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	u.Lang = lang
+	if err := e.st.UpdateUser(context.Background(), u); err != nil {
+		e.t.Fatal(err)
+	}
+	e.users[role] = u
+}
+
 // formToken is the CSRF token of the forms on the board.
 func (b *browser) formToken(path string) string {
 	b.t.Helper()
@@ -208,17 +222,35 @@ func TestBoardEditsThroughTheEditsService(t *testing.T) {
 		return b.post(board+"/edit", fields)
 	}
 
-	// An infeasible move is refused with its reason on the board, and
-	// nothing is written.
+	// An infeasible move is refused with its reason on the board, in the
+	// coordinator's language, and nothing is written.
 	before := e.snapshotDocs()
-	p := edit(plan.Version, url.Values{"op": {"move"}, "request_id": {e.requestA.ID}, "trainer_id": {other}, "date": {"2025-03-11"}})
+	offDay := url.Values{"op": {"move"}, "request_id": {e.requestA.ID}, "trainer_id": {other}, "date": {"2025-03-11"}}
+	otherName := e.trainerA.Name
+	if other == e.trainerB.ID {
+		otherName = e.trainerB.Name
+	}
+	english := otherName + " is off on Tue 11 March (no working hours that day)"
+	russian := "тренер " + otherName + " не работает 11 марта (вт): рабочих часов в этот день нет"
+	p := edit(plan.Version, offDay)
 	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, `role="alert"`) ||
-		!strings.Contains(p.body, "is off on 2025-03-11") || !strings.Contains(p.body, `id="e-trainer"`) {
-		t.Fatalf("a move to a day off: %d\n%s", p.status, p.body)
+		!strings.Contains(p.body, english) || strings.Contains(p.body, russian) || !strings.Contains(p.body, `id="e-trainer"`) {
+		t.Fatalf("a move to a day off (English account): %d\n%s", p.status, p.body)
 	}
 	if diff := before.diff(e.snapshotDocs()); diff != "" {
 		t.Fatalf("a refused edit wrote: %s", diff)
 	}
+	e.setLang(coord, "ru")
+	before = e.snapshotDocs()
+	p = edit(plan.Version, offDay)
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "Изменение не сделано:</strong> "+russian) ||
+		strings.Contains(p.body, english) || strings.Contains(p.body, "is off on") {
+		t.Fatalf("a move to a day off (Russian account): %d\n%s", p.status, p.body)
+	}
+	if diff := before.diff(e.snapshotDocs()); diff != "" {
+		t.Fatalf("a refused edit wrote: %s", diff)
+	}
+	e.setLang(coord, "en")
 
 	// The keyboard form's move makes a new draft with the visit there.
 	p = edit(plan.Version, url.Values{"op": {"move"}, "request_id": {e.requestA.ID}, "trainer_id": {other}, "date": {string(day)}, "start": {""}})

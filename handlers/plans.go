@@ -200,12 +200,17 @@ func (s *Server) getPlan(c *gin.Context) error {
 // writePlan answers a plan with its explanations of unassigned requests
 // put into words in the caller's language.
 func writePlan(c *gin.Context, status int, plan *models.Plan) {
-	lang := ""
-	if u := caller(c).user; u != nil {
-		lang = u.Lang
-	}
-	plan.Localize(lang)
+	plan.Localize(callerLang(c))
 	writeJSON(c, status, plan)
+}
+
+// callerLang is the language of the caller's account, in which the API
+// words explanations and refusals ("" reads as Russian, the default).
+func callerLang(c *gin.Context) string {
+	if u := caller(c).user; u != nil {
+		return u.Lang
+	}
+	return ""
 }
 
 // publishPlan makes the version the published plan of its week and answers
@@ -292,8 +297,9 @@ type EditParams struct {
 }
 
 // editPlan applies one hand edit to a draft and answers the new draft
-// version. An edit that does not fit answers 422 saying why and writes
-// nothing; an edit of a version someone already edited answers 409.
+// version. An edit that does not fit answers 422 saying why, in the
+// caller's language and as a code, and writes nothing; an edit of a
+// version someone already edited answers 409.
 func (s *Server) editPlan(c *gin.Context) error {
 	week, err := weekParam(c)
 	if err != nil {
@@ -311,7 +317,7 @@ func (s *Server) editPlan(c *gin.Context) error {
 	plan, err := s.applyEdit(c, week, version, e)
 	var refused *planning.EditError
 	if errors.As(err, &refused) {
-		return &statusError{status: http.StatusUnprocessableEntity, detail: refused.Why}
+		return &editRefusedError{refusal: refused.Refusal, detail: refused.Why(callerLang(c))}
 	}
 	if err != nil {
 		return err

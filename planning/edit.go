@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/fieldvisit/fieldvisit/models"
@@ -79,15 +78,19 @@ func (e Edit) Validate() error {
 	return v.Err()
 }
 
-// EditError is an edit the week cannot take; Why says so in words a
-// coordinator acts on. Nothing was written.
-type EditError struct{ Why string }
+// EditError is an edit the week cannot take. Nothing was written. Its
+// Refusal is a code with the names and times it speaks of, put into words
+// only for a reader (Why), in the reader's language.
+type EditError struct{ Refusal models.EditRefusal }
 
-func (e *EditError) Error() string { return "the edit does not fit: " + e.Why }
+// Error is the refusal in English, for logs.
+func (e *EditError) Error() string { return "the edit does not fit: " + e.Why("en") }
 
-func refuse(format string, args ...any) error {
-	return &EditError{Why: fmt.Sprintf(format, args...)}
-}
+// Why is the refusal in words a coordinator acts on, in lang ("ru", the
+// default, or "en").
+func (e *EditError) Why(lang string) string { return models.RenderEditRefusal(lang, e.Refusal) }
+
+func refuse(r models.EditRefusal) error { return &EditError{Refusal: r} }
 
 // target is where an edit puts one request.
 type target struct {
@@ -127,7 +130,7 @@ func (p *Planner) ApplyEdit(ctx context.Context, week models.Date, version int, 
 
 	placed := placedStops(base)
 	requests := requestsByID(in.Requests)
-	sc, err := scopeEdit(e, placed, requests)
+	sc, err := scopeEdit(e, placed, requests, requestNamer(placed, requests, in.Clinics))
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +140,9 @@ func (p *Planner) ApplyEdit(ctx context.Context, week models.Date, version int, 
 		return nil, fmt.Errorf("edit plan %s: %w", base.ID, err)
 	}
 	ed := newEditor(prob, idx, base, p.cfg.Location, placed, sc, requests)
+	for _, t := range in.Trainers {
+		ed.trainerNames[t.ID] = t.Name
+	}
 	if err := ed.pinStops(sc); err != nil {
 		return nil, err
 	}
@@ -206,16 +212,36 @@ func (sc *editScope) touch(trainer string, date models.Date) {
 	sc.affected[routeKey(trainer, date)] = true
 }
 
+// requestNamer returns what names a request in a refusal: its id and its
+// clinic, from the plan's stop or from the open request.
+func requestNamer(placed map[string]stopPlacement, requests map[string]*models.Request, clinics []models.Clinic) func(string) *models.NoteRef {
+	return func(id string) *models.NoteRef {
+		ref := &models.NoteRef{ID: id}
+		if pl, ok := placed[id]; ok {
+			ref.Name = pl.stop.ClinicName
+		}
+		if r := requests[id]; ref.Name == "" && r != nil {
+			if i := slices.IndexFunc(clinics, func(c models.Clinic) bool { return c.ID == r.ClinicID }); i >= 0 {
+				ref.Name = clinics[i].Name
+			}
+		}
+		return ref
+	}
+}
+
 // scopeEdit works out what e changes in the plan whose stops are placed,
 // refusing an edit of a request that is not open or not where the op
-// needs it to be.
-func scopeEdit(e Edit, placed map[string]stopPlacement, requests map[string]*models.Request) (*editScope, error) {
+// needs it to be; ref names a request in a refusal.
+func scopeEdit(e Edit, placed map[string]stopPlacement, requests map[string]*models.Request, ref func(string) *models.NoteRef) (*editScope, error) {
 	sc := &editScope{targets: map[string]target{}, affected: map[string]bool{}}
 	named := func(id string) error {
 		if requests[id] == nil {
-			return refuse("request %s is not open for this week (cancelled, done, booked in another week or unknown)", id)
+			return refuse(models.EditRefusal{Code: models.RefusalNotOpen, Request: ref(id)})
 		}
 		return nil
+	}
+	notInPlan := func(id string) error {
+		return refuse(models.EditRefusal{Code: models.RefusalNotInPlan, Op: e.Op, Request: ref(id)})
 	}
 	switch e.Op {
 	case models.EditMove, models.EditAssign:
@@ -224,10 +250,11 @@ func scopeEdit(e Edit, placed map[string]stopPlacement, requests map[string]*mod
 		}
 		cur, isPlaced := placed[e.RequestID]
 		if e.Op == models.EditAssign && isPlaced {
-			return nil, refuse("request %s is already on %s's route on %s; move it instead", e.RequestID, cur.route.TrainerName, cur.route.Date)
+			return nil, refuse(models.EditRefusal{Code: models.RefusalAlreadyPlanned, Request: ref(e.RequestID),
+				Trainer: &models.NoteRef{ID: cur.route.TrainerID, Name: cur.route.TrainerName}, Date: cur.route.Date})
 		}
 		if e.Op == models.EditMove && !isPlaced {
-			return nil, refuse("request %s is not in this plan; assign it instead", e.RequestID)
+			return nil, notInPlan(e.RequestID)
 		}
 		if isPlaced {
 			sc.touch(cur.route.TrainerID, cur.route.Date)
@@ -240,7 +267,7 @@ func scopeEdit(e Edit, placed map[string]stopPlacement, requests map[string]*mod
 				return nil, err
 			}
 			if _, ok := placed[id]; !ok {
-				return nil, refuse("request %s is not in this plan; only two planned visits can be swapped", id)
+				return nil, notInPlan(id)
 			}
 		}
 		a, b := e.RequestIDs[0], e.RequestIDs[1]
@@ -257,7 +284,7 @@ func scopeEdit(e Edit, placed map[string]stopPlacement, requests map[string]*mod
 		}
 		cur, ok := placed[e.RequestID]
 		if !ok {
-			return nil, refuse("request %s is not in this plan", e.RequestID)
+			return nil, notInPlan(e.RequestID)
 		}
 		sc.touch(cur.route.TrainerID, cur.route.Date)
 		sc.removed = e.RequestID
@@ -281,7 +308,7 @@ func (sc *editScope) keep(rs []models.Request, placed map[string]stopPlacement) 
 // counting how many visits each trainer-day has once the edit is applied.
 func newEditor(prob *scheduler.Problem, idx *Index, base *models.Plan, loc *time.Location,
 	placed map[string]stopPlacement, sc *editScope, requests map[string]*models.Request) *editor {
-	ed := &editor{p: prob, idx: idx, base: base, loc: loc, placed: placed, load: map[string]int{}}
+	ed := &editor{p: prob, idx: idx, base: base, loc: loc, placed: placed, load: map[string]int{}, trainerNames: map[string]string{}}
 	for id, pl := range placed {
 		if _, moving := sc.targets[id]; !moving && id != sc.removed && requests[id] != nil {
 			ed.load[routeKey(pl.route.TrainerID, pl.route.Date)]++
@@ -301,7 +328,8 @@ func newEditor(prob *scheduler.Problem, idx *Index, base *models.Plan, loc *time
 func (ed *editor) pinStops(sc *editScope) error {
 	for _, u := range ed.idx.Unplaceable {
 		if _, ok := sc.targets[u.RequestID]; ok {
-			return refuse("request %s cannot be placed in this week at all: %s", u.RequestID, u.Detail)
+			return refuse(models.EditRefusal{Code: models.RefusalUnplaceable,
+				Request: &models.NoteRef{ID: u.RequestID, Name: u.ClinicName}, Why: u.Why})
 		}
 	}
 	for i := range ed.p.Stops {
@@ -431,6 +459,9 @@ type editor struct {
 	placed map[string]stopPlacement
 	// load counts the visits of each trainer-day after the edit.
 	load map[string]int
+	// trainerNames names every trainer of the week by id, also those off
+	// the whole week (who have no route), for refusals.
+	trainerNames map[string]string
 }
 
 // clock formats problem time as local HH:MM.
@@ -447,21 +478,19 @@ func (ed *editor) route(trainer string, date models.Date) int {
 	return -1
 }
 
-func (ed *editor) trainerName(id string) string {
-	for _, t := range ed.idx.RouteTrainers {
-		if t.ID == id && t.Name != "" {
-			return t.Name
-		}
-	}
-	return "trainer " + id
+// trainerRef names a trainer in a refusal.
+func (ed *editor) trainerRef(id string) *models.NoteRef {
+	return &models.NoteRef{ID: id, Name: ed.trainerNames[id]}
 }
 
-func (ed *editor) clinicName(stop int) string {
+// requestRef names the request of a stop, by its clinic, in a refusal.
+func (ed *editor) requestRef(stop int) *models.NoteRef {
 	r := ed.idx.StopRequests[stop]
-	if c := ed.idx.Clinics[r.ClinicID]; c != nil && c.Name != "" {
-		return c.Name
+	ref := &models.NoteRef{ID: r.ID}
+	if c := ed.idx.Clinics[r.ClinicID]; c != nil {
+		ref.Name = c.Name
 	}
-	return "clinic " + r.ClinicID
+	return ref
 }
 
 // pin turns a target into the stop's pin, refusing what can be told
@@ -471,11 +500,12 @@ func (ed *editor) pin(stop int, t target) (*scheduler.Pin, error) {
 	s := &ed.p.Stops[stop]
 	day := slices.Index(ed.idx.Dates, t.date)
 	if day < 0 {
-		return nil, refuse("%s is not a planned day of the week of %s", t.date, ed.idx.Week)
+		return nil, refuse(models.EditRefusal{Code: models.RefusalNotPlannedDay, Date: t.date, Week: ed.idx.Week})
 	}
+	trainer := ed.trainerRef(t.trainer)
 	ri := ed.route(t.trainer, t.date)
 	if ri < 0 {
-		return nil, refuse("%s is off on %s (no working hours that day)", ed.trainerName(t.trainer), t.date)
+		return nil, refuse(models.EditRefusal{Code: models.RefusalTrainerOff, Trainer: trainer, Date: t.date})
 	}
 	r := &ed.p.Routes[ri]
 	var missing []string
@@ -485,17 +515,18 @@ func (ed *editor) pin(stop int, t target) (*scheduler.Pin, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, refuse("%s lacks the skill %s that request %s needs", ed.trainerName(t.trainer), strings.Join(missing, ", "), s.ID)
+		return nil, refuse(models.EditRefusal{Code: models.RefusalMissingSkill, Trainer: trainer, Skills: missing, Request: ed.requestRef(stop)})
 	}
 	if n := ed.load[routeKey(t.trainer, t.date)]; r.Capacity > 0 && int64(n) > r.Capacity {
-		return nil, refuse("%s already has %d visits on %s, the most allowed", ed.trainerName(t.trainer), n-1, t.date)
+		return nil, refuse(models.EditRefusal{Code: models.RefusalDayFull, Trainer: trainer, Visits: n - 1, Date: t.date})
 	}
 	if slices.Contains(s.Excluded, t.trainer) {
-		return nil, refuse("the clinic does not want %s", ed.trainerName(t.trainer))
+		return nil, refuse(models.EditRefusal{Code: models.RefusalExcluded, Trainer: trainer, Request: ed.requestRef(stop)})
 	}
 	dayWindows := ed.windowsOn(s, day)
 	if len(dayWindows) == 0 {
-		return nil, refuse("%s on %s is outside the clinic's hours or the request's dates (%s)", ed.clinicName(stop), t.date, ed.allowedDays(s))
+		return nil, refuse(models.EditRefusal{Code: models.RefusalClinicClosedDay, Request: ed.requestRef(stop), Date: t.date,
+			Days: ed.allowedDays(s)})
 	}
 	pin := &scheduler.Pin{Vehicle: t.trainer, Day: day, HasDay: true}
 	if t.start == nil {
@@ -508,19 +539,19 @@ func (ed *editor) pin(stop int, t target) (*scheduler.Pin, error) {
 			}
 		}
 		if !fits {
-			return nil, refuse("the clinic's hours on %s (%s) do not meet %s's working hours (%s)",
-				t.date, ed.spans(dayWindows, s.Service), ed.trainerName(t.trainer), ed.spans(r.Shifts, 0))
+			return nil, refuse(models.EditRefusal{Code: models.RefusalHoursDoNotMeet, Request: ed.requestRef(stop), Date: t.date,
+				Windows: ed.spans(t.date, dayWindows, s.Service), Trainer: trainer, Shifts: ed.spans(t.date, r.Shifts, 0)})
 		}
 		return pin, nil
 	}
 	start := ed.seconds(t.date, *t.start)
 	if !slices.ContainsFunc(dayWindows, func(w scheduler.Window) bool { return w.Contains(start) }) {
-		return nil, refuse("%s at %s is outside the clinic's hours or the request's times (it can start %s)",
-			ed.clinicName(stop), t.start, ed.spans(dayWindows, 0))
+		return nil, refuse(models.EditRefusal{Code: models.RefusalStartOutsideClinic, Request: ed.requestRef(stop), Date: t.date,
+			Time: t.start.String(), Windows: ed.spans(t.date, dayWindows, 0)})
 	}
 	if !slices.ContainsFunc(r.Shifts, func(sh scheduler.Window) bool { return sh.Start <= start && start+s.Service <= sh.End }) {
-		return nil, refuse("%s–%s is outside %s's working hours on %s (%s)",
-			t.start, ed.clock(start+s.Service), ed.trainerName(t.trainer), t.date, ed.spans(r.Shifts, 0))
+		return nil, refuse(models.EditRefusal{Code: models.RefusalOutsideShift, Time: t.start.String(), End: ed.clock(start + s.Service),
+			Trainer: trainer, Date: t.date, Shifts: ed.spans(t.date, r.Shifts, 0)})
 	}
 	pin.Start, pin.HasStart = start, true
 	return pin, nil
@@ -543,28 +574,25 @@ func (ed *editor) windowsOn(s *scheduler.Stop, day int) []scheduler.Window {
 	return out
 }
 
-// allowedDays names the dates the stop may be served on.
-func (ed *editor) allowedDays(s *scheduler.Stop) string {
-	var days []string
+// allowedDays lists the dates the stop may be served on.
+func (ed *editor) allowedDays(s *scheduler.Stop) []models.Date {
+	var days []models.Date
 	for d, date := range ed.idx.Dates {
 		if len(ed.windowsOn(s, d)) > 0 {
-			days = append(days, string(date))
+			days = append(days, date)
 		}
 	}
-	if len(days) == 0 {
-		return "no day of this week"
-	}
-	return "possible: " + strings.Join(days, ", ")
+	return days
 }
 
-// spans formats windows as local "HH:MM–HH:MM" (extended by extra, so that
-// start windows read as the time the visit may take).
-func (ed *editor) spans(ws []scheduler.Window, extra int64) string {
-	var out []string
+// spans gives windows of date as local "HH:MM" periods (extended by extra,
+// so that start windows read as the time the visit may take).
+func (ed *editor) spans(date models.Date, ws []scheduler.Window, extra int64) []models.NoteWindow {
+	out := make([]models.NoteWindow, 0, len(ws))
 	for _, w := range ws {
-		out = append(out, ed.clock(w.Start)+"–"+ed.clock(w.End+extra))
+		out = append(out, models.NoteWindow{Date: date, From: ed.clock(w.Start), To: ed.clock(w.End + extra)})
 	}
-	return strings.Join(out, ", ")
+	return out
 }
 
 // explain says why the engine could not honour the edit's pins.
@@ -575,7 +603,7 @@ func (ed *editor) explain(targets map[string]target, failed []string) error {
 			continue
 		}
 		stop := slices.IndexFunc(ed.p.Stops, func(s scheduler.Stop) bool { return s.ID == id })
-		return refuse("%s", ed.why(stop, t))
+		return refuse(ed.why(stop, t))
 	}
 	// The edited stop fits, but a visit already on the route no longer does.
 	for _, id := range failed {
@@ -583,26 +611,35 @@ func (ed *editor) explain(targets map[string]target, failed []string) error {
 		if cur.route == nil {
 			continue
 		}
-		return refuse("no room: the visit to %s at %s on %s's route would no longer fit",
-			cur.stop.ClinicName, cur.stop.Start.In(ed.loc).Format("15:04"), cur.route.TrainerName)
+		return refuse(models.EditRefusal{Code: models.RefusalDisplaces,
+			Other:   &models.RefusalVisit{Request: models.NoteRef{ID: id, Name: cur.stop.ClinicName}, Start: cur.stop.Start.In(ed.loc).Format("15:04")},
+			Trainer: &models.NoteRef{ID: cur.route.TrainerID, Name: cur.route.TrainerName}, Date: cur.route.Date})
 	}
-	return refuse("the edit leaves pinned visits without a place: %s", strings.Join(failed, ", "))
+	refused := models.EditRefusal{Code: models.RefusalPinsUnplaced}
+	for _, id := range failed {
+		ref := &models.NoteRef{ID: id}
+		if stop := slices.IndexFunc(ed.p.Stops, func(s scheduler.Stop) bool { return s.ID == id }); stop >= 0 {
+			ref = ed.requestRef(stop)
+		}
+		refused.Requests = append(refused.Requests, *ref)
+	}
+	return refuse(refused)
 }
 
 // why explains why stop cannot go to t although the trainer works that
 // day with the skills and the time is within the hours: the visits
 // around it leave no room, or travel from the previous one is too long.
-func (ed *editor) why(stop int, t target) string {
+func (ed *editor) why(stop int, t target) models.EditRefusal {
 	s := &ed.p.Stops[stop]
 	ri := ed.route(t.trainer, t.date)
 	r := &ed.p.Routes[ri]
 	m := &ed.p.Matrices[r.Profile]
-	name := ed.trainerName(t.trainer)
+	trainer := ed.trainerRef(t.trainer)
 	// The other visits of the target route in the base plan, by start.
 	type busy struct {
 		start, end int64
 		loc        int
-		clinic     string
+		clinic     models.NoteRef
 	}
 	var around []busy
 	for i := range ed.base.Routes {
@@ -619,12 +656,12 @@ func (ed *editor) why(stop int, t target) string {
 				continue
 			}
 			around = append(around, busy{int64(st.Start.Sub(ed.idx.Origin) / time.Second), int64(st.End.Sub(ed.idx.Origin) / time.Second),
-				ed.p.Stops[j].Loc, st.ClinicName})
+				ed.p.Stops[j].Loc, models.NoteRef{ID: st.RequestID, Name: st.ClinicName}})
 		}
 	}
 	slices.SortFunc(around, func(a, b busy) int { return cmp.Compare(a.start, b.start) })
 	if r.Capacity > 0 && int64(len(around)) >= r.Capacity {
-		return fmt.Sprintf("%s already has %d visits on %s, the most allowed", name, len(around), t.date)
+		return models.EditRefusal{Code: models.RefusalDayFull, Trainer: trainer, Visits: len(around), Date: t.date}
 	}
 	if t.start != nil {
 		start := ed.seconds(t.date, *t.start)
@@ -642,12 +679,13 @@ func (ed *editor) why(stop int, t target) string {
 		if prev != nil {
 			arrive := prev.end + m.At(prev.loc, s.Loc)
 			if arrive > start {
-				return fmt.Sprintf("travel from the previous stop (%s, until %s) takes %d min: %s arrives at %s, after %s",
-					prev.clinic, ed.clock(prev.end), m.At(prev.loc, s.Loc)/60, name, ed.clock(arrive), t.start)
+				return models.EditRefusal{Code: models.RefusalTravel, Trainer: trainer, Date: t.date,
+					Other:  &models.RefusalVisit{Request: prev.clinic, Start: ed.clock(prev.start), End: ed.clock(prev.end)},
+					Travel: int(m.At(prev.loc, s.Loc) / 60), Arrive: ed.clock(arrive), Time: t.start.String()}
 			}
 		}
-		return fmt.Sprintf("no room between %s and %s on %s's route on %s for a %d-minute visit with its travel",
-			ed.clock(gapFrom), ed.clock(gapTo), name, t.date, s.Service/60)
+		return models.EditRefusal{Code: models.RefusalNoRoomAt, Gap: &models.NoteWindow{Date: t.date, From: ed.clock(gapFrom), To: ed.clock(gapTo)},
+			Trainer: trainer, Date: t.date, Minutes: int(s.Service / 60)}
 	}
 	// No start named: the largest free gap of the day shows how full it is.
 	from, best := r.Shifts[0].Start, [2]int64{}
@@ -660,8 +698,8 @@ func (ed *editor) why(stop int, t target) string {
 	if end := r.Shifts[len(r.Shifts)-1].End; end-from > best[1]-best[0] {
 		best = [2]int64{from, end}
 	}
-	return fmt.Sprintf("no room on %s's route on %s: the longest free time is between %s and %s, too short for a %d-minute visit with its travel",
-		name, t.date, ed.clock(best[0]), ed.clock(best[1]), s.Service/60)
+	return models.EditRefusal{Code: models.RefusalNoRoom, Gap: &models.NoteWindow{Date: t.date, From: ed.clock(best[0]), To: ed.clock(best[1])},
+		Trainer: trainer, Date: t.date, Minutes: int(s.Service / 60)}
 }
 
 // resultPins are the pins the edit leaves for later runs: each request it

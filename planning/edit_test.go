@@ -319,14 +319,20 @@ func TestEditRefusals(t *testing.T) {
 	type refusal struct {
 		name string
 		edit planning.Edit
+		code string
 		want string
 	}
 	cases := []refusal{
-		{"skill missing", planning.Edit{Op: models.EditMove, RequestID: conflictReq, TrainerID: onlyRegistry.ID, Date: "2026-12-07"}, "lacks the skill conflict"},
-		{"trainer off (override)", planning.Edit{Op: models.EditMove, RequestID: registryReq, TrainerID: both.ID, Date: "2026-12-09"}, "is off on 2026-12-09"},
-		{"trainer off (not a working day)", planning.Edit{Op: models.EditMove, RequestID: conflictReq, TrainerID: onlyConflict.ID, Date: "2026-12-08"}, "is off on 2026-12-08"},
-		{"outside the clinic's hours", planning.Edit{Op: models.EditMove, RequestID: conflictReq, TrainerID: onlyConflict.ID, Date: "2026-12-07", Start: at("18:30")}, "outside the clinic's hours"},
-		{"not in the plan", planning.Edit{Op: models.EditSwap, RequestIDs: []string{conflictReq, "0123456789abcdef01234567"}}, "not open"},
+		{"skill missing", planning.Edit{Op: models.EditMove, RequestID: conflictReq, TrainerID: onlyRegistry.ID, Date: "2026-12-07"},
+			models.RefusalMissingSkill, "lacks the skill conflict"},
+		{"trainer off (override)", planning.Edit{Op: models.EditMove, RequestID: registryReq, TrainerID: both.ID, Date: "2026-12-09"},
+			models.RefusalTrainerOff, both.Name + " is off on Wed 9 December"},
+		{"trainer off (not a working day)", planning.Edit{Op: models.EditMove, RequestID: conflictReq, TrainerID: onlyConflict.ID, Date: "2026-12-08"},
+			models.RefusalTrainerOff, onlyConflict.Name + " is off on Tue 8 December"},
+		{"outside the clinic's hours", planning.Edit{Op: models.EditMove, RequestID: conflictReq, TrainerID: onlyConflict.ID, Date: "2026-12-07", Start: at("18:30")},
+			models.RefusalStartOutsideClinic, "at 18:30 on Mon 7 December is outside the clinic's hours"},
+		{"not in the plan", planning.Edit{Op: models.EditSwap, RequestIDs: []string{conflictReq, "0123456789abcdef01234567"}},
+			models.RefusalNotOpen, "request 0123456789abcdef01234567 is not open"},
 	}
 	// Trainer "conflict" works only the afternoon of Friday.
 	late := onlyConflict
@@ -335,25 +341,30 @@ func TestEditRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases = append(cases, refusal{"outside the trainer's hours", planning.Edit{Op: models.EditMove, RequestID: conflictReq, TrainerID: onlyConflict.ID,
-		Date: "2026-12-11", Start: at("10:00")}, "outside Trainer 0's working hours on 2026-12-11 (13:00–17:00)"})
+		Date: "2026-12-11", Start: at("10:00")}, models.RefusalOutsideShift, "outside Trainer 0's working hours on Fri 11 December (13:00–17:00)"})
 	end := fixed.End.In(w.loc)
 	startBefore := fixed.Start.In(w.loc).Add(-30 * time.Minute)
 	cases = append(cases,
 		refusal{"travel from the previous stop", planning.Edit{Op: models.EditMove, RequestID: guest, TrainerID: host.TrainerID, Date: host.Date,
-			Start: at(end.Format("15:04"))}, "travel from the previous stop"},
+			Start: at(end.Format("15:04"))}, models.RefusalTravel, "travel from the previous stop"},
 		refusal{"no room", planning.Edit{Op: models.EditMove, RequestID: guest, TrainerID: host.TrainerID, Date: host.Date,
-			Start: at(startBefore.Format("15:04"))}, "no room between"},
-		refusal{"a full day", planning.Edit{Op: models.EditMove, RequestID: conflictReq, TrainerID: full.TrainerID, Date: full.Date}, "already has 2 visits"},
+			Start: at(startBefore.Format("15:04"))}, models.RefusalNoRoomAt, "no room between"},
+		refusal{"a full day", planning.Edit{Op: models.EditMove, RequestID: conflictReq, TrainerID: full.TrainerID, Date: full.Date},
+			models.RefusalDayFull, "already has 2 visits"},
 	)
 	before := w.planCount(t)
 	for _, c := range cases {
 		_, err := w.p.ApplyEdit(ctx, editWeek, base.Version, c.edit, "coord-1")
 		var refused *planning.EditError
-		if !errors.As(err, &refused) || !strings.Contains(refused.Why, c.want) {
-			t.Errorf("%s: %v, want a refusal saying %q", c.name, err, c.want)
+		if !errors.As(err, &refused) || refused.Refusal.Code != c.code || !strings.Contains(refused.Why("en"), c.want) {
+			t.Errorf("%s: %v, want a refusal %s saying %q", c.name, err, c.code, c.want)
 			continue
 		}
-		t.Logf("%s: %s", c.name, refused.Why)
+		// The reader's language words it; the log's is English.
+		if ru := refused.Why("ru"); ru == "" || ru == refused.Why("en") || !strings.Contains(err.Error(), refused.Why("en")) {
+			t.Errorf("%s: ru %q, en %q, error %q", c.name, ru, refused.Why("en"), err)
+		}
+		t.Logf("%s: %s / %s", c.name, refused.Why("en"), refused.Why("ru"))
 	}
 	// Shapes are checked before anything is read.
 	for _, bad := range []planning.Edit{
@@ -432,7 +443,8 @@ func TestEditUnassignClosedRequest(t *testing.T) {
 	before := w.planCount(t)
 	_, err = w.p.ApplyEdit(ctx, editWeek, base.Version, planning.Edit{Op: models.EditUnassign, RequestID: id}, "coord-1")
 	var refused *planning.EditError
-	if !errors.As(err, &refused) || !strings.Contains(refused.Why, "not open") {
+	if !errors.As(err, &refused) || refused.Refusal.Code != models.RefusalNotOpen || !strings.Contains(refused.Why("en"), "not open") ||
+		refused.Refusal.Request == nil || refused.Refusal.Request.Name == "" {
 		t.Fatalf("unassigning a cancelled request: %v, want a refusal saying it is not open", err)
 	}
 	if after := w.planCount(t); after != before {
