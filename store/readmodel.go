@@ -489,3 +489,22 @@ func pageLimit(p models.Page) int {
 	}
 	return p.Limit
 }
+
+// Reset drops the whole database and makes its indexes again; the read
+// model, if any, is emptied with it, so that nothing dropped is still read.
+func (s *Store) Reset(ctx context.Context) error {
+	if err := s.db.Drop(ctx); err != nil {
+		return fmt.Errorf("drop database %s: %w", s.db.Name(), err)
+	}
+	if s.rm != nil {
+		for _, t := range s.rm.tables {
+			t.mu.Lock()
+			err := s.reload(ctx, t)
+			t.mu.Unlock()
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return s.EnsureIndexes(ctx)
+}

@@ -288,3 +288,25 @@ func TestReadModelHealsOnConflict(t *testing.T) {
 		return s.Request(ctx, r.ID)
 	})
 }
+
+// TestResetEmptiesTheReadModel: after a reset neither the database nor the
+// copy knows the documents of before.
+func TestResetEmptiesTheReadModel(t *testing.T) {
+	mirrored, plain := twinStores(t)
+	ctx := context.Background()
+	r := newRequest("c0000000000000000000000a", models.KindOnsiteSupport, models.PriorityNormal, "2025-03-03", "2025-03-07")
+	if err := mirrored.CreateRequest(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := mirrored.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*store.Store{mirrored, plain} {
+		if _, err := s.Request(ctx, r.ID); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("request after a reset: %v, want not found", err)
+		}
+		if n, err := s.CountRequests(ctx, models.RequestFilter{}); err != nil || n != 0 {
+			t.Errorf("requests after a reset: %d, %v", n, err)
+		}
+	}
+}

@@ -43,11 +43,7 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 	defer db.close(log)
 
 	if reset {
-		if err := db.db.Drop(ctx); err != nil {
-			fmt.Fprintf(stderr, "fieldvisit seed: drop database %s: %v\n", cfg.MongoDatabase, err)
-			return exitError
-		}
-		if err := db.store.EnsureIndexes(ctx); err != nil {
+		if err := db.store.Reset(ctx); err != nil {
 			fmt.Fprintf(stderr, "fieldvisit seed: %v\n", err)
 			return exitError
 		}
