@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"reflect"
 	"slices"
@@ -142,6 +141,13 @@ func (s *Server) requestFilter(c *gin.Context) (models.RequestFilter, models.Pag
 	return f, page, nil
 }
 
+// TrainerWorkStore lists the requests a trainer's work touches: those of
+// the trainer's visits and of the stops offered to them in the newest plan
+// of each of weeks, sorted.
+type TrainerWorkStore interface {
+	TrainerRequestIDs(ctx context.Context, trainerID string, weeks []models.Date) ([]string, error)
+}
+
 // offeredWeeks is how many weeks, the current one first, a trainer sees the
 // requests of the stops offered to them in each week's latest plan.
 const offeredWeeks = 5
@@ -151,35 +157,12 @@ const offeredWeeks = 5
 // and the next ones (offeredWeeks). Other requests, with their clinics'
 // comments, are none of their business.
 func (s *Server) trainerRequestIDs(ctx context.Context, trainerID string) ([]string, error) {
-	visits, err := s.visits.Visits(ctx, models.VisitFilter{TrainerID: trainerID})
-	if err != nil {
-		return nil, fmt.Errorf("list the visits of trainer %s: %w", trainerID, err)
-	}
-	ids := map[string]bool{}
-	for _, v := range visits {
-		ids[v.RequestID] = true
-	}
 	monday := s.today().Monday()
-	for i := range offeredWeeks {
-		week := monday.AddDays(7 * i)
-		p, err := s.plans.LatestPlan(ctx, week)
-		if errors.Is(err, models.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("load the plan of week %s: %w", week, err)
-		}
-		for _, r := range p.Routes {
-			if r.TrainerID != trainerID {
-				continue
-			}
-			for _, st := range r.Stops {
-				ids[st.RequestID] = true
-			}
-		}
+	weeks := make([]models.Date, offeredWeeks)
+	for i := range weeks {
+		weeks[i] = monday.AddDays(7 * i)
 	}
-	// Never nil: a nil list would filter nothing.
-	return append([]string{}, slices.Sorted(maps.Keys(ids))...), nil
+	return s.trainerWork.TrainerRequestIDs(ctx, trainerID, weeks)
 }
 
 // listRequests answers requests by id (creation order), filtered.

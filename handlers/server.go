@@ -84,6 +84,7 @@ type Store interface {
 	ChangeRequestStore
 	MailQueue
 	VisitByID
+	TrainerWorkStore
 }
 
 // Config is what New needs. Store is required; zero values of the rest get
@@ -148,6 +149,8 @@ type Server struct {
 	visits   VisitStore
 	outbox   OutboxStore
 	refs     ReferenceStore
+	// trainerWork tells which requests a trainer may read.
+	trainerWork TrainerWorkStore
 
 	planner   PlanRunner
 	publisher PlanPublisher
@@ -211,6 +214,7 @@ func New(cfg Config) (*Server, error) {
 		editor:           cfg.Editor,
 		feeds:            cfg.Feeds,
 		refs:             cfg.Store,
+		trainerWork:      cfg.Store,
 		auditLog:         cfg.Store,
 		absences:         cfg.Store,
 		changes:          cfg.Store,

@@ -31,8 +31,15 @@ func ParseTimeOfDay(s string) (TimeOfDay, error) {
 // String formats t as HH:MM.
 func (t TimeOfDay) String() string { return fmt.Sprintf("%02d:%02d", int(t)/60, int(t)%60) }
 
-// MarshalJSON writes "HH:MM".
-func (t TimeOfDay) MarshalJSON() ([]byte, error) { return json.Marshal(t.String()) }
+// MarshalJSON writes "HH:MM". Every list of requests and trainers writes
+// many of these, so it builds the bytes itself rather than through fmt.
+func (t TimeOfDay) MarshalJSON() ([]byte, error) {
+	if t < 0 || t >= 100*60 {
+		return json.Marshal(t.String())
+	}
+	h, m := byte(int(t)/60), byte(int(t)%60)
+	return []byte{'"', '0' + h/10, '0' + h%10, ':', '0' + m/10, '0' + m%10, '"'}, nil
+}
 
 // UnmarshalJSON reads "HH:MM". A bad value is reported as a
 // *json.UnmarshalTypeError so that the decoder adds the field's path to it

@@ -146,3 +146,24 @@ func TestDateStartsWeek(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeOfDayJSON: a time of day is written as "HH:MM" and read back,
+// over the whole day and beyond it.
+func TestTimeOfDayJSON(t *testing.T) {
+	for tod := TimeOfDay(0); tod < 30*60; tod += 7 {
+		b, err := json.Marshal(tod)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := `"` + tod.String() + `"`; string(b) != want {
+			t.Fatalf("%d minutes: %s, want %s", int(tod), b, want)
+		}
+		if tod >= 24*60 {
+			continue
+		}
+		var back TimeOfDay
+		if err := json.Unmarshal(b, &back); err != nil || back != tod {
+			t.Fatalf("%s read back as %d, %v", b, int(back), err)
+		}
+	}
+}

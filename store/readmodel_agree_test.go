@@ -310,3 +310,46 @@ func TestResetEmptiesTheReadModel(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainerRequestIDs: a trainer's requests are those of their visits and
+// of their stops in the newest plan of each week asked for, the same from
+// the read model as from the database.
+func TestTrainerRequestIDs(t *testing.T) {
+	mirrored, plain := twinStores(t)
+	ctx := context.Background()
+	route := func(trainer string, requests ...string) models.PlanRoute {
+		r := models.PlanRoute{TrainerID: trainer, Date: "2026-12-14"}
+		for _, id := range requests {
+			r.Stops = append(r.Stops, models.PlanStop{RequestID: id, ClinicID: "c1", Kind: models.KindOnsiteSupport})
+		}
+		return r
+	}
+	plans := []*models.Plan{
+		{Week: "2026-12-14", Trigger: "test", Routes: []models.PlanRoute{route("t1", "old")}},
+		{Week: "2026-12-14", Trigger: "test", Routes: []models.PlanRoute{route("t1", "r1", "r2"), route("t2", "r3")}},
+		{Week: "2026-12-21", Trigger: "test", Routes: []models.PlanRoute{route("t2", "r4"), route("t1", "r5")}},
+		{Week: "2026-12-28", Trigger: "test", Routes: []models.PlanRoute{route("t1", "r6")}},
+	}
+	for _, p := range plans {
+		if err := mirrored.CreatePlan(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	for _, v := range []models.Visit{{ID: "v1", RequestID: "r7", TrainerID: "t1"}, {ID: "v2", RequestID: "r8", TrainerID: "t2"}} {
+		v.Week, v.Date, v.Start, v.End, v.Status = "2026-11-30", "2026-12-01", start, start.Add(time.Hour), models.VisitDone
+		if err := mirrored.CreateVisit(ctx, &v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	weeks := []models.Date{"2026-12-14", "2026-12-21", "2027-01-04"}
+	for _, s := range []*store.Store{mirrored, plain} {
+		got, err := s.TrainerRequestIDs(ctx, "t1", weeks)
+		if want := []string{"r1", "r2", "r5", "r7"}; err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("requests of t1: %v, %v; want %v", got, err, want)
+		}
+		if got, err := s.TrainerRequestIDs(ctx, "nobody", weeks); err != nil || got == nil || len(got) != 0 {
+			t.Errorf("requests of a trainer with no work: %#v, %v; want an empty list", got, err)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -35,6 +36,8 @@ type options struct {
 	// NoReadModel measures the service reading the database for every
 	// request, as it does on MongoDB, instead of its read model.
 	NoReadModel bool
+	// CPUProfile, when set, is where a CPU profile of the measured calls goes.
+	CPUProfile string
 }
 
 // disconnectTimeout bounds the goodbye to the embedded server.
@@ -114,6 +117,13 @@ func bench(ctx context.Context, o options, out, progress io.Writer) error {
 	fmt.Fprintf(out, "GOMAXPROCS %d, %s/%s, %s per cell; per-caller limits LIFTED (default %d in flight, %d/s burst %d per caller would refuse these clients with 429), request slots %d and queue wait %s as configured (503 beyond); lists ask limit=50\n\n",
 		runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, o.Duration,
 		defaults.PerPrincipal, defaults.Rate, defaults.Burst, defaults.Slots, defaults.QueueWait)
+	if o.CPUProfile != "" {
+		stopProfile, err := startProfile(o.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 	fmt.Fprintln(out, "| endpoint | role | clients | n | p50 ms | p95 ms | p99 ms | not 2xx |")
 	fmt.Fprintln(out, "|---|---|---:|---:|---:|---:|---:|---|")
 	rng := rand.New(rand.NewPCG(uint64(o.Seed), 2))
@@ -348,3 +358,19 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// startProfile starts a CPU profile into path and returns what stops it.
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create the CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start the CPU profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}

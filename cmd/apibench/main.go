@@ -65,6 +65,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.DataDir, "data-dir", "", "data directory of the embedded database (default: a fresh temporary one, removed at the end)")
 	fs.Int64Var(&o.Seed, "seed", 1, "random seed of the data and of the ids looked up")
 	fs.StringVar(&o.Only, "only", "", "run only the endpoints whose name contains this text")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured calls (not the seeding) to this file")
 	fs.BoolVar(&o.NoReadModel, "no-read-model", false, "read the database for every request (as on MongoDB) instead of the read model")
 	if err := fs.Parse(args); err != nil {
 		return o, err
