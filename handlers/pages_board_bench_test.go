@@ -35,6 +35,8 @@ func BenchmarkBoardPage(b *testing.B) {
 	if err := st.CreatePlan(ctx, &draft); err != nil {
 		b.Fatal(err)
 	}
+	// Served as on the embedded database: from the read model, loaded at start.
+	st = storetest.ReadModel(b, st)
 	secret, h := benchServer(b, st, models.User{Email: "coord@bench.test", Name: "Координатор", Role: models.RoleCoordinator})
 	measurePage(b, h, "/board/"+string(benchWeek), secret)
 }
@@ -65,6 +67,7 @@ func BenchmarkTrainerWeekPage(b *testing.B) {
 	if mine < 20 {
 		b.Fatalf("the trainer has %d visits, want a full week", mine)
 	}
+	st = storetest.ReadModel(b, st)
 	secret, h := benchServer(b, st, models.User{Email: "trainer@bench.test", Name: trainers[0].Name, Role: models.RoleTrainer,
 		TrainerID: trainers[0].ID})
 	body := measurePage(b, h, "/week/"+string(benchWeek), secret)
