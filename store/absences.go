@@ -49,15 +49,7 @@ func (s *Store) CreateAbsence(ctx context.Context, a *models.Absence) error {
 
 // Absence returns the absence with the given id.
 func (s *Store) Absence(ctx context.Context, id string) (*models.Absence, error) {
-	var (
-		a   *models.Absence
-		err error
-	)
-	if t := s.mirrored(absencesCollection); t != nil {
-		a, err = mirrorGet[models.Absence](s, t, id)
-	} else {
-		a, err = findByID[models.Absence](ctx, s.absences(), id)
-	}
+	a, err := loadByID[models.Absence](ctx, s, absencesCollection, id)
 	if err != nil {
 		return nil, fmt.Errorf("load absence %s: %w", id, err)
 	}

@@ -43,15 +43,7 @@ func changeRequestsMirror() mirrorSpec {
 
 // ChangeRequest returns the change request with the given id.
 func (s *Store) ChangeRequest(ctx context.Context, id string) (*models.ChangeRequest, error) {
-	var (
-		cr  *models.ChangeRequest
-		err error
-	)
-	if t := s.mirrored(changeRequestsCollection); t != nil {
-		cr, err = mirrorGet[models.ChangeRequest](s, t, id)
-	} else {
-		cr, err = findByID[models.ChangeRequest](ctx, s.changeRequests(), id)
-	}
+	cr, err := loadByID[models.ChangeRequest](ctx, s, changeRequestsCollection, id)
 	if err != nil {
 		return nil, fmt.Errorf("load change request %s: %w", id, err)
 	}

@@ -44,15 +44,7 @@ func (s *Store) CreateClinic(ctx context.Context, c *models.Clinic) error {
 
 // Clinic returns the clinic with the given id.
 func (s *Store) Clinic(ctx context.Context, id string) (*models.Clinic, error) {
-	var (
-		c   *models.Clinic
-		err error
-	)
-	if t := s.mirrored(clinicsCollection); t != nil {
-		c, err = mirrorGet[models.Clinic](s, t, id)
-	} else {
-		c, err = findByID[models.Clinic](ctx, s.clinics(), id)
-	}
+	c, err := loadByID[models.Clinic](ctx, s, clinicsCollection, id)
 	if err != nil {
 		return nil, fmt.Errorf("load clinic %s: %w", id, err)
 	}

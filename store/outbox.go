@@ -66,15 +66,7 @@ func outboxMirror() mirrorSpec {
 
 // OutboxMessage returns the outbox message with the given id.
 func (s *Store) OutboxMessage(ctx context.Context, id string) (*models.OutboxMessage, error) {
-	var (
-		m   *models.OutboxMessage
-		err error
-	)
-	if t := s.mirrored(outboxCollection); t != nil {
-		m, err = mirrorGet[models.OutboxMessage](s, t, id)
-	} else {
-		m, err = findByID[models.OutboxMessage](ctx, s.outbox(), id)
-	}
+	m, err := loadByID[models.OutboxMessage](ctx, s, outboxCollection, id)
 	if err != nil {
 		return nil, fmt.Errorf("load outbox message %s: %w", id, err)
 	}

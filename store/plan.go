@@ -108,15 +108,7 @@ func (s *Store) CreatePlan(ctx context.Context, p *models.Plan) error {
 // Plan returns version version of the plan of week.
 func (s *Store) Plan(ctx context.Context, week models.Date, version int) (*models.Plan, error) {
 	id := models.PlanID(week, version)
-	var (
-		p   *models.Plan
-		err error
-	)
-	if t := s.mirrored(plansCollection); t != nil {
-		p, err = mirrorGet[models.Plan](s, t, id)
-	} else {
-		p, err = findByID[models.Plan](ctx, s.plans(), id)
-	}
+	p, err := loadByID[models.Plan](ctx, s, plansCollection, id)
 	if err != nil {
 		return nil, fmt.Errorf("load plan %s: %w", id, err)
 	}

@@ -390,6 +390,15 @@ func (s *Store) mirrorDelete(t *mirrorTable, id string) {
 	}
 }
 
+// loadByID loads the document id of collection into a new T: from the read
+// model when it serves the collection, from the database otherwise.
+func loadByID[T any](ctx context.Context, s *Store, collection, id string) (*T, error) {
+	if t := s.mirrored(collection); t != nil {
+		return mirrorGet[T](s, t, id)
+	}
+	return findByID[T](ctx, s.db.Collection(collection), id)
+}
+
 // mirrorGet returns the document id of t decoded into a new T, or
 // models.ErrNotFound.
 func mirrorGet[T any](s *Store, t *mirrorTable, id string) (*T, error) {

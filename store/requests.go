@@ -41,15 +41,7 @@ func requestsMirror() mirrorSpec {
 
 // Request returns the support request with the given id.
 func (s *Store) Request(ctx context.Context, id string) (*models.Request, error) {
-	var (
-		r   *models.Request
-		err error
-	)
-	if t := s.mirrored(requestsCollection); t != nil {
-		r, err = mirrorGet[models.Request](s, t, id)
-	} else {
-		r, err = findByID[models.Request](ctx, s.requests(), id)
-	}
+	r, err := loadByID[models.Request](ctx, s, requestsCollection, id)
 	if err != nil {
 		return nil, fmt.Errorf("load request %s: %w", id, err)
 	}

@@ -52,15 +52,7 @@ func (s *Store) CreateToken(ctx context.Context, t *models.Token) error {
 // Token returns the unexpired credential with the given hash; an expired
 // one is models.ErrNotFound, exactly like an unknown one.
 func (s *Store) Token(ctx context.Context, hash string) (*models.Token, error) {
-	var (
-		t   *models.Token
-		err error
-	)
-	if m := s.mirrored(tokensCollection); m != nil {
-		t, err = mirrorGet[models.Token](s, m, hash)
-	} else {
-		t, err = findByID[models.Token](ctx, s.tokens(), hash)
-	}
+	t, err := loadByID[models.Token](ctx, s, tokensCollection, hash)
 	if err != nil {
 		return nil, fmt.Errorf("load token: %w", err)
 	}

@@ -81,15 +81,7 @@ func (s *Store) checkTrainerEmail(ctx context.Context, email, exceptID string) e
 
 // Trainer returns the trainer with the given id.
 func (s *Store) Trainer(ctx context.Context, id string) (*models.Trainer, error) {
-	var (
-		t   *models.Trainer
-		err error
-	)
-	if m := s.mirrored(trainersCollection); m != nil {
-		t, err = mirrorGet[models.Trainer](s, m, id)
-	} else {
-		t, err = findByID[models.Trainer](ctx, s.trainers(), id)
-	}
+	t, err := loadByID[models.Trainer](ctx, s, trainersCollection, id)
 	if err != nil {
 		return nil, fmt.Errorf("load trainer %s: %w", id, err)
 	}

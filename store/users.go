@@ -53,15 +53,7 @@ func (s *Store) CreateUser(ctx context.Context, u *models.User) error {
 
 // User returns the account with the given id.
 func (s *Store) User(ctx context.Context, id string) (*models.User, error) {
-	var (
-		u   *models.User
-		err error
-	)
-	if t := s.mirrored(usersCollection); t != nil {
-		u, err = mirrorGet[models.User](s, t, id)
-	} else {
-		u, err = findByID[models.User](ctx, s.users(), id)
-	}
+	u, err := loadByID[models.User](ctx, s, usersCollection, id)
 	if err != nil {
 		return nil, fmt.Errorf("load user %s: %w", id, err)
 	}

@@ -19,15 +19,7 @@ func (s *Store) visits() *mongo.Collection { return s.db.Collection(visitsCollec
 
 // Visit returns the visit with the given id (the id of its request).
 func (s *Store) Visit(ctx context.Context, id string) (*models.Visit, error) {
-	var (
-		v   *models.Visit
-		err error
-	)
-	if t := s.mirrored(visitsCollection); t != nil {
-		v, err = mirrorGet[models.Visit](s, t, id)
-	} else {
-		v, err = findByID[models.Visit](ctx, s.visits(), id)
-	}
+	v, err := loadByID[models.Visit](ctx, s, visitsCollection, id)
 	if err != nil {
 		return nil, fmt.Errorf("load visit %s: %w", id, err)
 	}
