@@ -118,10 +118,9 @@ func versioned(id string, version int64) bson.D {
 	return bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}}
 }
 
-// whyMissed explains why a version-guarded write matched nothing: the
-// document is gone (models.ErrNotFound) or its version has moved on (a
-// models.ConflictError naming both versions).
-func whyMissed(ctx context.Context, coll *mongo.Collection, id string, expected int64) error {
+// whyMissedInDatabase is whyMissed without the read model: it reads the
+// document's version from the database.
+func whyMissedInDatabase(ctx context.Context, coll *mongo.Collection, id string, expected int64) error {
 	var current struct {
 		Version int64 `bson:"version"`
 	}
@@ -168,9 +167,14 @@ func findAll[T any](ctx context.Context, coll *mongo.Collection, filter bson.D, 
 
 // replaceVersioned writes doc over the document id at version expected. doc
 // must already carry the next version. A miss is explained by whyMissed; a
-// unique-index violation comes back as dupMessage.
-func replaceVersioned(ctx context.Context, coll *mongo.Collection, id string, expected int64, doc any, dupMessage string) error {
-	res, err := coll.ReplaceOne(ctx, versioned(id, expected), doc)
+// unique-index violation comes back as dupMessage. g, when not nil, decides
+// the version on the read model (see guard).
+func replaceVersioned(ctx context.Context, g *guard, coll *mongo.Collection, id string, expected int64, doc any, dupMessage string) error {
+	filter, refused := g.narrow(versioned(id, expected))
+	if refused {
+		return whyMissed(ctx, g, coll, id, expected)
+	}
+	res, err := coll.ReplaceOne(ctx, filter, doc)
 	if err != nil {
 		if isDuplicate(err) {
 			return &models.ConflictError{Message: dupMessage}
@@ -178,19 +182,24 @@ func replaceVersioned(ctx context.Context, coll *mongo.Collection, id string, ex
 		return err
 	}
 	if res.MatchedCount == 0 {
-		return whyMissed(ctx, coll, id, expected)
+		return whyMissed(ctx, g, coll, id, expected)
 	}
 	return nil
 }
 
-// deleteVersioned deletes the document id if it is still at version expected.
-func deleteVersioned(ctx context.Context, coll *mongo.Collection, id string, expected int64) error {
-	res, err := coll.DeleteOne(ctx, versioned(id, expected))
+// deleteVersioned deletes the document id if it is still at version
+// expected. g, when not nil, decides the version on the read model.
+func deleteVersioned(ctx context.Context, g *guard, coll *mongo.Collection, id string, expected int64) error {
+	filter, refused := g.narrow(versioned(id, expected))
+	if refused {
+		return whyMissed(ctx, g, coll, id, expected)
+	}
+	res, err := coll.DeleteOne(ctx, filter)
 	if err != nil {
 		return err
 	}
 	if res.DeletedCount == 0 {
-		return whyMissed(ctx, coll, id, expected)
+		return whyMissed(ctx, g, coll, id, expected)
 	}
 	return nil
 }
