@@ -245,7 +245,7 @@ func (s *Store) updateMessage(ctx context.Context, m *models.OutboxMessage, set 
 		}
 		matched, err := findOneAndUpdate(ctx, s.outbox(), filter, bson.D{{Key: "$set", Value: set}}, &after)
 		if err == nil && !matched {
-			err = whyMissed(ctx, g, s.outbox(), m.ID, m.Version)
+			err = whyMissedInDatabase(ctx, s.outbox(), m.ID, m.Version)
 		}
 		return after, err
 	})

@@ -236,10 +236,11 @@ func kindOf(v bson.RawValue) (k valueKind, ok bool) {
 	return 0, false
 }
 
-// whyMissed explains why a version-guarded write matched nothing, or was
-// refused by g: the document is gone (models.ErrNotFound) or its version
-// has moved on (a models.ConflictError naming both versions). With a guard
-// it reads the copy, which is what the database holds.
+// whyMissed explains why g refused a version-guarded write: the document is
+// gone (models.ErrNotFound) or its version has moved on (a
+// models.ConflictError naming both versions), read from the copy, which is
+// what the database holds. Without a guard it reads the database
+// (whyMissedInDatabase).
 func whyMissed(ctx context.Context, g *guard, coll *mongo.Collection, id string, expected int64) error {
 	current, known, err := g.version()
 	if !known {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -299,4 +300,28 @@ func TestGuardedRefusalsAgree(t *testing.T) {
 	agree(t, "request", mirrored, plain, func(s *store.Store) (*models.Request, error) { return s.Request(ctx, r.ID) })
 	agree(t, "visit", mirrored, plain, func(s *store.Store) (*models.Visit, error) { return s.Visit(ctx, v.ID) })
 	agree(t, "plan", mirrored, plain, func(s *store.Store) (*models.Plan, error) { return s.Plan(ctx, edited.Week, edited.Version) })
+}
+
+// TestGuardedWriteMissedByTheDatabase: should the database miss a write the
+// copy let through (only a change behind the read model's back could do
+// that), the miss is explained from the database and the copy reads the
+// document back.
+func TestGuardedWriteMissedByTheDatabase(t *testing.T) {
+	if !storetest.Embedded(t) {
+		t.Skip("the read model is for the embedded database")
+	}
+	ctx := context.Background()
+	clock := newClock()
+	db := storetest.Database(t)
+	plain := storetest.Plain(t, db, clock.Now)
+	mirrored := storetest.ReadModel(t, plain)
+	w := newGuardWorld(ctx, t, mirrored, clock.Now())
+	if _, err := db.Collection("visits").DeleteOne(ctx, bson.D{{Key: "_id", Value: w.visit.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	w.visit.Status = models.VisitDone
+	if err := mirrored.UpdateVisit(ctx, w.visit); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("update of a visit deleted behind the read model's back: %v, want not found", err)
+	}
+	agree(t, "visit", mirrored, plain, func(s *store.Store) (*models.Visit, error) { return s.Visit(ctx, w.visit.ID) })
 }

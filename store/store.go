@@ -118,8 +118,11 @@ func versioned(id string, version int64) bson.D {
 	return bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}}
 }
 
-// whyMissedInDatabase is whyMissed without the read model: it reads the
-// document's version from the database.
+// whyMissedInDatabase explains why a version-guarded write the database
+// matched nothing for: the document is gone (models.ErrNotFound) or its
+// version has moved on (a models.ConflictError naming both versions). It
+// reads the database, which decided, even where a guard had expected a
+// match on the read model.
 func whyMissedInDatabase(ctx context.Context, coll *mongo.Collection, id string, expected int64) error {
 	var current struct {
 		Version int64 `bson:"version"`
@@ -182,7 +185,7 @@ func replaceVersioned(ctx context.Context, g *guard, coll *mongo.Collection, id 
 		return err
 	}
 	if res.MatchedCount == 0 {
-		return whyMissed(ctx, g, coll, id, expected)
+		return whyMissedInDatabase(ctx, coll, id, expected)
 	}
 	return nil
 }
@@ -199,14 +202,14 @@ func deleteVersioned(ctx context.Context, g *guard, coll *mongo.Collection, id s
 		return err
 	}
 	if res.DeletedCount == 0 {
-		return whyMissed(ctx, g, coll, id, expected)
+		return whyMissedInDatabase(ctx, coll, id, expected)
 	}
 	return nil
 }
 
 // findOneAndUpdate applies update to the document matching filter and
 // decodes the document as it is afterwards into out. matched is false when
-// no document matched, which the caller explains (whyMissed).
+// no document matched, which the caller explains (whyMissedInDatabase).
 func findOneAndUpdate(ctx context.Context, coll *mongo.Collection, filter, update bson.D, out any) (matched bool, err error) {
 	opts := options.FindOneAndUpdate().SetReturnDocument(options.After)
 	err = coll.FindOneAndUpdate(ctx, filter, update, opts).Decode(out)

@@ -185,7 +185,7 @@ func (s *Store) UpdateAvailability(ctx context.Context, id string, version int64
 		}
 		matched, err := findOneAndUpdate(ctx, s.trainers(), filter, update, &t)
 		if err == nil && !matched {
-			err = whyMissed(ctx, g, s.trainers(), id, version)
+			err = whyMissedInDatabase(ctx, s.trainers(), id, version)
 		}
 		return &t, err
 	})
