@@ -25,7 +25,9 @@ const (
 // Store reads and writes Fieldvisit's documents. It is safe for concurrent
 // use; consistency comes from version-guarded single-document updates and
 // unique indexes. The only locks in this process are the read model's
-// (WithReadModel), which order its copy's updates, not the database's.
+// (WithReadModel), which order its copy's updates and, while a write holds
+// one, let the copy decide the write's guard in the database's stead
+// (readmodel_guard.go).
 type Store struct {
 	db  *mongo.Database
 	now func() time.Time
