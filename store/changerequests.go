@@ -113,8 +113,8 @@ func (s *Store) DecideChangeRequest(ctx context.Context, cr *models.ChangeReques
 	}
 	next := *cr
 	next.Version = cr.Version + 1
-	err = s.through(ctx, changeRequestsCollection, cr.ID, func() (any, error) {
-		return &next, replaceVersioned(ctx, s.changeRequests(), cr.ID, cr.Version, &next, "change request id taken")
+	err = s.throughGuarded(ctx, changeRequestsCollection, cr.ID, func(g *guard) (any, error) {
+		return &next, replaceVersioned(ctx, g, s.changeRequests(), cr.ID, cr.Version, &next, "change request id taken")
 	})
 	if err != nil {
 		return fmt.Errorf("decide change request %s: %w", cr.ID, err)

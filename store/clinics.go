@@ -90,8 +90,8 @@ func (s *Store) UpdateClinic(ctx context.Context, c *models.Clinic) error {
 	}
 	next := *c
 	next.Version, next.CreatedAt, next.UpdatedAt = c.Version+1, current.CreatedAt, s.timestamp()
-	err = s.through(ctx, clinicsCollection, c.ID, func() (any, error) {
-		return &next, replaceVersioned(ctx, s.clinics(), c.ID, c.Version, &next, "the clinic conflicts with another one")
+	err = s.throughGuarded(ctx, clinicsCollection, c.ID, func(g *guard) (any, error) {
+		return &next, replaceVersioned(ctx, g, s.clinics(), c.ID, c.Version, &next, "the clinic conflicts with another one")
 	})
 	if err != nil {
 		return fmt.Errorf("update clinic %s: %w", c.ID, err)
@@ -102,8 +102,8 @@ func (s *Store) UpdateClinic(ctx context.Context, c *models.Clinic) error {
 
 // DeleteClinic deletes clinic id if it is still at version.
 func (s *Store) DeleteClinic(ctx context.Context, id string, version int64) error {
-	err := s.through(ctx, clinicsCollection, id, func() (any, error) {
-		return removed{}, deleteVersioned(ctx, s.clinics(), id, version)
+	err := s.throughGuarded(ctx, clinicsCollection, id, func(g *guard) (any, error) {
+		return removed{}, deleteVersioned(ctx, g, s.clinics(), id, version)
 	})
 	if err != nil {
 		return fmt.Errorf("delete clinic %s: %w", id, err)

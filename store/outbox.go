@@ -230,10 +230,14 @@ func (s *Store) updateMessage(ctx context.Context, m *models.OutboxMessage, set 
 	// Decoded as bson.Raw, so that the read model gets the whole stored
 	// document (a slim record's mark too), and then into m.
 	var after bson.Raw
-	err := s.through(ctx, outboxCollection, m.ID, func() (any, error) {
-		matched, err := findOneAndUpdate(ctx, s.outbox(), versioned(m.ID, m.Version), bson.D{{Key: "$set", Value: set}}, &after)
+	err := s.throughGuarded(ctx, outboxCollection, m.ID, func(g *guard) (any, error) {
+		filter, refused := g.narrow(versioned(m.ID, m.Version))
+		if refused {
+			return nil, whyMissed(ctx, g, s.outbox(), m.ID, m.Version)
+		}
+		matched, err := findOneAndUpdate(ctx, s.outbox(), filter, bson.D{{Key: "$set", Value: set}}, &after)
 		if err == nil && !matched {
-			err = whyMissed(ctx, s.outbox(), m.ID, m.Version)
+			err = whyMissedInDatabase(ctx, s.outbox(), m.ID, m.Version)
 		}
 		return after, err
 	})

@@ -264,8 +264,12 @@ func (s *Store) UnmarkPlanEdited(ctx context.Context, id string, rev int64) erro
 // rev) matches, and returns the plan as stored afterwards.
 func (s *Store) updatePlan(ctx context.Context, id string, rev int64, filter, set bson.D) (*models.Plan, error) {
 	var p models.Plan
-	err := s.through(ctx, plansCollection, id, func() (any, error) {
-		matched, err := findOneAndUpdate(ctx, s.plans(), filter, bson.D{{Key: "$set", Value: set}}, &p)
+	err := s.throughGuarded(ctx, plansCollection, id, func(g *guard) (any, error) {
+		send, refused := g.narrow(filter)
+		if refused {
+			return nil, s.whyPlanMissed(ctx, id, rev)
+		}
+		matched, err := findOneAndUpdate(ctx, s.plans(), send, bson.D{{Key: "$set", Value: set}}, &p)
 		if err == nil && !matched {
 			err = s.whyPlanMissed(ctx, id, rev)
 		}

@@ -249,14 +249,33 @@ type removed struct{}
 // should never cause) is the cheapest moment to heal a copy that fell
 // behind. Without the read model write just runs.
 func (s *Store) through(ctx context.Context, collection, id string, write func() (any, error)) error {
+	return s.throughGuarded(ctx, collection, id, func(*guard) (any, error) { return write() })
+}
+
+// throughGuarded is through for a write guarded by a condition on the
+// document (its version, its status): write gets a guard that decides the
+// condition on the copy (guard.narrow), so that the database is sent
+// {_id} alone, the one filter the embedded server does not evaluate by
+// decoding every document. The guard is nil without the read model or while
+// the copy is stale, and expires when write returns.
+func (s *Store) throughGuarded(ctx context.Context, collection, id string, write func(g *guard) (any, error)) error {
 	t := s.writable(collection)
 	if t == nil {
-		_, err := write()
+		_, err := write(nil)
 		return err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	doc, err := write()
+	var g *guard
+	if !t.stale.Load() {
+		// Stale is only ever set under t.mu: the copy stays as it is now
+		// until write returns.
+		g = &guard{s: s, t: t, id: id}
+	}
+	doc, err := write(g)
+	if g != nil {
+		g.t = nil
+	}
 	switch {
 	case err != nil || doc == nil:
 		if rerr := s.refresh(ctx, t, id); rerr != nil && err == nil {

@@ -169,8 +169,8 @@ func (s *Store) UpdateRequest(ctx context.Context, r *models.Request) error {
 	}
 	next := *r
 	next.Version, next.CreatedAt, next.UpdatedAt = r.Version+1, current.CreatedAt, s.timestamp()
-	err = s.through(ctx, requestsCollection, r.ID, func() (any, error) {
-		return &next, replaceVersioned(ctx, s.requests(), r.ID, r.Version, &next, "the request conflicts with another one")
+	err = s.throughGuarded(ctx, requestsCollection, r.ID, func(g *guard) (any, error) {
+		return &next, replaceVersioned(ctx, g, s.requests(), r.ID, r.Version, &next, "the request conflicts with another one")
 	})
 	if err != nil {
 		return fmt.Errorf("update request %s: %w", r.ID, err)
@@ -198,8 +198,12 @@ func (s *Store) SetRequestStatus(ctx context.Context, id string, version int64, 
 		{Key: "updated_at", Value: s.timestamp()},
 	}}}
 	var r models.Request
-	err := s.through(ctx, requestsCollection, id, func() (any, error) {
-		matched, err := findOneAndUpdate(ctx, s.requests(), filter, update, &r)
+	err := s.throughGuarded(ctx, requestsCollection, id, func(g *guard) (any, error) {
+		send, refused := g.narrow(filter)
+		if refused {
+			return nil, s.whyStatusRefused(ctx, id, version, to)
+		}
+		matched, err := findOneAndUpdate(ctx, s.requests(), send, update, &r)
 		if err == nil && !matched {
 			err = s.whyStatusRefused(ctx, id, version, to)
 		}

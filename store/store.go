@@ -25,7 +25,9 @@ const (
 // Store reads and writes Fieldvisit's documents. It is safe for concurrent
 // use; consistency comes from version-guarded single-document updates and
 // unique indexes. The only locks in this process are the read model's
-// (WithReadModel), which order its copy's updates, not the database's.
+// (WithReadModel), which order its copy's updates and, while a write holds
+// one, let the copy decide the write's guard in the database's stead
+// (readmodel_guard.go).
 type Store struct {
 	db  *mongo.Database
 	now func() time.Time
@@ -118,10 +120,12 @@ func versioned(id string, version int64) bson.D {
 	return bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}}
 }
 
-// whyMissed explains why a version-guarded write matched nothing: the
-// document is gone (models.ErrNotFound) or its version has moved on (a
-// models.ConflictError naming both versions).
-func whyMissed(ctx context.Context, coll *mongo.Collection, id string, expected int64) error {
+// whyMissedInDatabase explains why a version-guarded write the database
+// matched nothing for: the document is gone (models.ErrNotFound) or its
+// version has moved on (a models.ConflictError naming both versions). It
+// reads the database, which decided, even where a guard had expected a
+// match on the read model.
+func whyMissedInDatabase(ctx context.Context, coll *mongo.Collection, id string, expected int64) error {
 	var current struct {
 		Version int64 `bson:"version"`
 	}
@@ -168,9 +172,14 @@ func findAll[T any](ctx context.Context, coll *mongo.Collection, filter bson.D, 
 
 // replaceVersioned writes doc over the document id at version expected. doc
 // must already carry the next version. A miss is explained by whyMissed; a
-// unique-index violation comes back as dupMessage.
-func replaceVersioned(ctx context.Context, coll *mongo.Collection, id string, expected int64, doc any, dupMessage string) error {
-	res, err := coll.ReplaceOne(ctx, versioned(id, expected), doc)
+// unique-index violation comes back as dupMessage. g, when not nil, decides
+// the version on the read model (see guard).
+func replaceVersioned(ctx context.Context, g *guard, coll *mongo.Collection, id string, expected int64, doc any, dupMessage string) error {
+	filter, refused := g.narrow(versioned(id, expected))
+	if refused {
+		return whyMissed(ctx, g, coll, id, expected)
+	}
+	res, err := coll.ReplaceOne(ctx, filter, doc)
 	if err != nil {
 		if isDuplicate(err) {
 			return &models.ConflictError{Message: dupMessage}
@@ -178,26 +187,31 @@ func replaceVersioned(ctx context.Context, coll *mongo.Collection, id string, ex
 		return err
 	}
 	if res.MatchedCount == 0 {
-		return whyMissed(ctx, coll, id, expected)
+		return whyMissedInDatabase(ctx, coll, id, expected)
 	}
 	return nil
 }
 
-// deleteVersioned deletes the document id if it is still at version expected.
-func deleteVersioned(ctx context.Context, coll *mongo.Collection, id string, expected int64) error {
-	res, err := coll.DeleteOne(ctx, versioned(id, expected))
+// deleteVersioned deletes the document id if it is still at version
+// expected. g, when not nil, decides the version on the read model.
+func deleteVersioned(ctx context.Context, g *guard, coll *mongo.Collection, id string, expected int64) error {
+	filter, refused := g.narrow(versioned(id, expected))
+	if refused {
+		return whyMissed(ctx, g, coll, id, expected)
+	}
+	res, err := coll.DeleteOne(ctx, filter)
 	if err != nil {
 		return err
 	}
 	if res.DeletedCount == 0 {
-		return whyMissed(ctx, coll, id, expected)
+		return whyMissedInDatabase(ctx, coll, id, expected)
 	}
 	return nil
 }
 
 // findOneAndUpdate applies update to the document matching filter and
 // decodes the document as it is afterwards into out. matched is false when
-// no document matched, which the caller explains (whyMissed).
+// no document matched, which the caller explains (whyMissedInDatabase).
 func findOneAndUpdate(ctx context.Context, coll *mongo.Collection, filter, update bson.D, out any) (matched bool, err error) {
 	opts := options.FindOneAndUpdate().SetReturnDocument(options.After)
 	err = coll.FindOneAndUpdate(ctx, filter, update, opts).Decode(out)

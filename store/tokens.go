@@ -167,8 +167,12 @@ func (s *Store) DeleteTokenByID(ctx context.Context, userID, tokenID string) err
 		hash = rows[0].ID
 		filter = append(bson.D{{Key: "_id", Value: hash}}, filter...)
 	}
-	err := s.through(ctx, tokensCollection, hash, func() (any, error) {
-		res, err := s.tokens().DeleteOne(ctx, filter)
+	err := s.throughGuarded(ctx, tokensCollection, hash, func(g *guard) (any, error) {
+		send, refused := g.narrow(filter)
+		if refused {
+			return nil, models.ErrNotFound
+		}
+		res, err := s.tokens().DeleteOne(ctx, send)
 		if err == nil && res.DeletedCount == 0 {
 			err = models.ErrNotFound
 		}

@@ -132,8 +132,8 @@ func (s *Store) UpdateTrainer(ctx context.Context, t *models.Trainer) error {
 		return fmt.Errorf("update trainer %s: %w", t.ID, err)
 	}
 	next.Version, next.CreatedAt, next.UpdatedAt = t.Version+1, current.CreatedAt, s.timestamp()
-	err = s.through(ctx, trainersCollection, t.ID, func() (any, error) {
-		return &next, replaceVersioned(ctx, s.trainers(), t.ID, t.Version, &next, trainerEmailTaken(next.Email).Error())
+	err = s.throughGuarded(ctx, trainersCollection, t.ID, func(g *guard) (any, error) {
+		return &next, replaceVersioned(ctx, g, s.trainers(), t.ID, t.Version, &next, trainerEmailTaken(next.Email).Error())
 	})
 	if err != nil {
 		return fmt.Errorf("update trainer %s: %w", t.ID, err)
@@ -170,10 +170,14 @@ func (s *Store) UpdateAvailability(ctx context.Context, id string, version int64
 		update = append(update, bson.E{Key: "$unset", Value: unset})
 	}
 	var t models.Trainer
-	err := s.through(ctx, trainersCollection, id, func() (any, error) {
-		matched, err := findOneAndUpdate(ctx, s.trainers(), versioned(id, version), update, &t)
+	err := s.throughGuarded(ctx, trainersCollection, id, func(g *guard) (any, error) {
+		filter, refused := g.narrow(versioned(id, version))
+		if refused {
+			return nil, whyMissed(ctx, g, s.trainers(), id, version)
+		}
+		matched, err := findOneAndUpdate(ctx, s.trainers(), filter, update, &t)
 		if err == nil && !matched {
-			err = whyMissed(ctx, s.trainers(), id, version)
+			err = whyMissedInDatabase(ctx, s.trainers(), id, version)
 		}
 		return &t, err
 	})
@@ -185,8 +189,8 @@ func (s *Store) UpdateAvailability(ctx context.Context, id string, version int64
 
 // DeleteTrainer deletes trainer id if it is still at version.
 func (s *Store) DeleteTrainer(ctx context.Context, id string, version int64) error {
-	err := s.through(ctx, trainersCollection, id, func() (any, error) {
-		return removed{}, deleteVersioned(ctx, s.trainers(), id, version)
+	err := s.throughGuarded(ctx, trainersCollection, id, func(g *guard) (any, error) {
+		return removed{}, deleteVersioned(ctx, g, s.trainers(), id, version)
 	})
 	if err != nil {
 		return fmt.Errorf("delete trainer %s: %w", id, err)

@@ -132,8 +132,8 @@ func (s *Store) UpdateUser(ctx context.Context, u *models.User) error {
 	next := *u
 	next.Email = normalizeEmail(u.Email)
 	next.Version, next.CreatedAt = u.Version+1, current.CreatedAt
-	err = s.through(ctx, usersCollection, u.ID, func() (any, error) {
-		return &next, replaceVersioned(ctx, s.users(), u.ID, u.Version, &next, "the e-mail is already registered")
+	err = s.throughGuarded(ctx, usersCollection, u.ID, func(g *guard) (any, error) {
+		return &next, replaceVersioned(ctx, g, s.users(), u.ID, u.Version, &next, "the e-mail is already registered")
 	})
 	if err != nil {
 		return fmt.Errorf("update user %s: %w", u.ID, err)

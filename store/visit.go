@@ -154,8 +154,8 @@ func (s *Store) CreateVisit(ctx context.Context, v *models.Visit) error {
 func (s *Store) UpdateVisit(ctx context.Context, v *models.Visit) error {
 	next := *v
 	next.Version, next.UpdatedAt = v.Version+1, s.timestamp()
-	err := s.through(ctx, visitsCollection, v.ID, func() (any, error) {
-		return &next, replaceVersioned(ctx, s.visits(), v.ID, v.Version, &next, "visit id taken")
+	err := s.throughGuarded(ctx, visitsCollection, v.ID, func(g *guard) (any, error) {
+		return &next, replaceVersioned(ctx, g, s.visits(), v.ID, v.Version, &next, "visit id taken")
 	})
 	if err != nil {
 		return fmt.Errorf("update visit %s: %w", v.ID, err)
