@@ -53,7 +53,7 @@ func (g *guard) current() (r *row, known bool) {
 }
 
 // narrow decides filter, the condition of a write to the guarded document,
-// on the copy. When the copy satisfies it the write may send send, which is
+// on the copy. When the copy satisfies it the write sends send, which is
 // {_id} alone; when the copy does not, refused is set and nothing must be
 // sent (the database would match nothing). A filter about another document,
 // with an operator the evaluator does not know, or without a guard, is sent
