@@ -94,6 +94,10 @@ func bench(ctx context.Context, o options, out, progress io.Writer) error {
 		readModel = fmt.Sprintf("on, loaded in %s", time.Since(start).Round(time.Millisecond))
 		fmt.Fprintf(progress, "read model %s\n", readModel)
 	}
+	runtime.GC()
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
+	readModel += fmt.Sprintf("; Go heap %d MiB before the calls (the whole process: embedded database, service, load generator)", mem.HeapAlloc>>20)
 
 	// The per-caller limits are lifted in every cell: one account here
 	// stands for many people, and even one client calling back to back
