@@ -45,6 +45,7 @@ func (e *DataDirInUseError) Is(target error) bool { return target == ErrDataDirI
 // on a loopback port, with its data in one directory that it holds locked.
 type Embedded struct {
 	uri    string
+	dir    string // the data directory, absolute
 	cancel context.CancelFunc
 	done   chan struct{} // closed when FerretDB's Run has returned
 	lock   *os.File
@@ -102,7 +103,7 @@ func StartEmbedded(ctx context.Context, dir string) (*Embedded, error) {
 
 	// Run must not depend on the caller's ctx: the server lives until Close.
 	runCtx, cancel := context.WithCancel(context.Background())
-	e := &Embedded{cancel: cancel, done: make(chan struct{}), lock: lock}
+	e := &Embedded{cancel: cancel, done: make(chan struct{}), lock: lock, dir: abs}
 	go func() {
 		defer close(e.done)
 		_ = f.Run(runCtx) // always nil: it returns when runCtx is cancelled

@@ -74,6 +74,10 @@ func bench(ctx context.Context, o options, out, progress io.Writer) error {
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return fmt.Errorf("prepare the database: %w", err)
 	}
+	// As the service does on the embedded database.
+	if _, err := emb.IndexIDLookups(ctx, "fieldvisit"); err != nil {
+		return err
+	}
 
 	start := time.Now()
 	fmt.Fprintf(progress, "seeding %d requests, %d visits, %d clinics, %d trainers in %s\n",

@@ -47,6 +47,7 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 			fmt.Fprintf(stderr, "fieldvisit seed: %v\n", err)
 			return exitError
 		}
+		db.indexIDLookups(ctx, cfg.MongoDatabase, log)
 		log.Info("database dropped", "database", cfg.MongoDatabase)
 	} else {
 		what, err := existingData(ctx, db)

@@ -114,6 +114,7 @@ func openDatabaseWith(ctx context.Context, cfg config.Config, log *slog.Logger, 
 		return nil, fmt.Errorf("prepare database %s: %w", cfg.MongoDatabase, err)
 	}
 	if cfg.Embedded() {
+		d.indexIDLookups(ctx, cfg.MongoDatabase, log)
 		n, err := d.store.ExpireLiveLeases(ctx)
 		if err != nil {
 			d.close(log)
@@ -132,6 +133,23 @@ func openDatabaseWith(ctx context.Context, cfg config.Config, log *slog.Logger, 
 		log.Info("read model loaded", "took", time.Since(start).Round(time.Millisecond))
 	}
 	return d, nil
+}
+
+// indexIDLookups gives the embedded server's collections the index its
+// lookups by _id need (store.Embedded.IndexIDLookups). It only saves time,
+// so a failure is logged and the service goes on without it.
+func (d *database) indexIDLookups(ctx context.Context, database string, log *slog.Logger) {
+	if d.embedded == nil {
+		return
+	}
+	n, err := d.embedded.IndexIDLookups(ctx, database)
+	if err != nil {
+		log.Warn("could not index the lookups by _id; writes will be slower", "err", err)
+		return
+	}
+	if n > 0 {
+		log.Info("indexed the lookups by _id", "collections", n)
+	}
 }
 
 // close disconnects the client, then stops the embedded server, which

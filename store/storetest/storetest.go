@@ -187,6 +187,12 @@ func indexed(t testing.TB, db *mongo.Database, now func() time.Time) *store.Stor
 	if err := s.EnsureIndexes(ctx); err != nil {
 		t.Fatalf("storetest: make indexes: %v", err)
 	}
+	// As the service does on the embedded server.
+	if server.embedded != nil {
+		if _, err := server.embedded.IndexIDLookups(ctx, db.Name()); err != nil {
+			t.Fatalf("storetest: index lookups by _id: %v", err)
+		}
+	}
 	return s
 }
 
