@@ -291,16 +291,24 @@ func (c *Composer) newView(lang Lang) mailView {
 // render executes one template pair; the subject comes first so the HTML
 // layout can use it as the document title.
 func (c *Composer) render(name string, v mailView) (subject, text, html string, err error) {
-	mt, ok := c.mails[templateKey{v.Lang, name}]
+	return renderPair(c, name, v.Lang, &v, &v.Subject)
+}
+
+// renderPair executes the template pair name for language lang on view v,
+// whose Subject field subject points at: the subject first, written into v
+// so that the HTML layout can use it as the document title, then the text
+// and the HTML. Booking mails and notices share it.
+func renderPair[V any](c *Composer, name string, lang Lang, v *V, subjectField *string) (subject, text, html string, err error) {
+	mt, ok := c.mails[templateKey{lang, name}]
 	if !ok {
-		return "", "", "", fmt.Errorf("no template %s for language %q", name, v.Lang)
+		return "", "", "", fmt.Errorf("no template %s for language %q", name, lang)
 	}
 	var buf bytes.Buffer
 	if err := mt.text.ExecuteTemplate(&buf, "subject", v); err != nil {
 		return "", "", "", fmt.Errorf("render %s subject: %w", name, err)
 	}
 	// Headers cannot hold line breaks; templates may wrap for readability.
-	v.Subject = strings.Join(strings.Fields(buf.String()), " ")
+	*subjectField = strings.Join(strings.Fields(buf.String()), " ")
 	buf.Reset()
 	if err := mt.text.ExecuteTemplate(&buf, name+".txt", v); err != nil {
 		return "", "", "", fmt.Errorf("render %s text: %w", name, err)
@@ -310,7 +318,7 @@ func (c *Composer) render(name string, v mailView) (subject, text, html string, 
 	if err := mt.html.ExecuteTemplate(&buf, "layout.html", v); err != nil {
 		return "", "", "", fmt.Errorf("render %s html: %w", name, err)
 	}
-	return v.Subject, text, buf.String(), nil
+	return *subjectField, text, buf.String(), nil
 }
 
 // tidyText collapses the blank lines that template conditionals leave behind.

@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -119,25 +118,7 @@ func (c *Composer) windows(ws []DayWindow, lc locale) string {
 // renderNotice executes one of these template pairs, like render does for
 // booking mails.
 func (c *Composer) renderNotice(name string, v noticeView) (subject, text, html string, err error) {
-	mt, ok := c.mails[templateKey{v.Lang, name}]
-	if !ok {
-		return "", "", "", fmt.Errorf("no template %s for language %q", name, v.Lang)
-	}
-	var buf bytes.Buffer
-	if err := mt.text.ExecuteTemplate(&buf, "subject", v); err != nil {
-		return "", "", "", fmt.Errorf("render %s subject: %w", name, err)
-	}
-	v.Subject = strings.Join(strings.Fields(buf.String()), " ")
-	buf.Reset()
-	if err := mt.text.ExecuteTemplate(&buf, name+".txt", v); err != nil {
-		return "", "", "", fmt.Errorf("render %s text: %w", name, err)
-	}
-	text = tidyText(buf.String())
-	buf.Reset()
-	if err := mt.html.ExecuteTemplate(&buf, "layout.html", v); err != nil {
-		return "", "", "", fmt.Errorf("render %s html: %w", name, err)
-	}
-	return v.Subject, text, buf.String(), nil
+	return renderPair(c, name, v.Lang, &v, &v.Subject)
 }
 
 func (c *Composer) notice(tmpl, kind, id string, to []string, v noticeView) (Message, error) {
