@@ -222,14 +222,10 @@ func (s *Server) pageVisit(c *gin.Context) (*models.Visit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load visit %s: %w", id, err)
 	}
-	who := caller(c)
-	switch {
-	case who.is(models.RoleCoordinator),
-		who.is(models.RoleTrainer) && who.user.TrainerID == v.TrainerID,
-		who.is(models.RoleClinic) && who.user.ClinicID == v.ClinicID:
-		return v, nil
+	if !caller(c).mayRead(v) {
+		return nil, fmt.Errorf("visit %s of someone else: %w", id, models.ErrNotFound)
 	}
-	return nil, fmt.Errorf("visit %s of someone else: %w", id, models.ErrNotFound)
+	return v, nil
 }
 
 // renderVisit renders the visit page, with the outcome form f shown again.

@@ -95,14 +95,18 @@ func (s *Server) loadVisit(c *gin.Context) (*models.Visit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load visit %s: %w", id, err)
 	}
-	who := caller(c)
-	switch {
-	case who.is(models.RoleCoordinator),
-		who.is(models.RoleTrainer) && who.user.TrainerID == v.TrainerID,
-		who.is(models.RoleClinic) && who.user.ClinicID == v.ClinicID:
-		return v, nil
+	if !caller(c).mayRead(v) {
+		return nil, fmt.Errorf("load visit %s: %w", id, models.ErrNotFound)
 	}
-	return nil, fmt.Errorf("load visit %s: %w", id, models.ErrNotFound)
+	return v, nil
+}
+
+// mayRead reports whether p may see visit v: a coordinator, the trainer
+// assigned to it, the clinic it is for. The API and the pages both ask it.
+func (p *principal) mayRead(v *models.Visit) bool {
+	return p.is(models.RoleCoordinator) ||
+		p.is(models.RoleTrainer) && p.user.TrainerID == v.TrainerID ||
+		p.is(models.RoleClinic) && p.user.ClinicID == v.ClinicID
 }
 
 // getVisit answers one visit to whoever may see it.
