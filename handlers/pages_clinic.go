@@ -139,11 +139,7 @@ func (s *Server) createRequestPage(c *gin.Context) error {
 	}
 	p.PreferredWindows = windows
 	_, err := s.fileRequest(c, p)
-	rename := map[string]string{"priority": "urgency"}
-	for _, d := range requestFormDays {
-		rename["preferred_windows."+d+"[0]"] = "hour_to"
-	}
-	if s.failValidation(c, f, err, rename) {
+	if s.failValidation(c, f, err, windowFields(map[string]string{"priority": "urgency"})) {
 		return s.renderNewRequest(c, http.StatusUnprocessableEntity, f, days)
 	}
 	if err != nil {
@@ -151,6 +147,16 @@ func (s *Server) createRequestPage(c *gin.Context) error {
 	}
 	s.flash(c, "flash.request_filed")
 	return seeOther(c, "/requests")
+}
+
+// windowFields adds to rename (API field → form field) the preferred
+// window of each weekday, which the form asks as one "hour_to" field: a
+// wrong window is shown next to it.
+func windowFields(rename map[string]string) map[string]string {
+	for _, d := range requestFormDays {
+		rename["preferred_windows."+d+"[0]"] = "hour_to"
+	}
+	return rename
 }
 
 // postedDays are the known weekdays ticked in the form's "days".
@@ -328,11 +334,7 @@ func (s *Server) changeRequestPage(c *gin.Context) error {
 		return s.renderRequest(c, http.StatusUnprocessableEntity, r, f)
 	}
 	_, err = s.fileChangeRequest(c, r, ChangeRequestParams{PreferredWindows: windows, Comment: f.Values["comment"]})
-	rename := map[string]string{"preferred_windows": ""}
-	for _, d := range requestFormDays {
-		rename["preferred_windows."+d+"[0]"] = "hour_to"
-	}
-	if s.failValidation(c, f, err, rename) {
+	if s.failValidation(c, f, err, windowFields(map[string]string{"preferred_windows": ""})) {
 		return s.renderRequest(c, http.StatusUnprocessableEntity, r, f)
 	}
 	if err != nil {
