@@ -229,35 +229,6 @@ func TestReadModelAgreesOnRequestsAndVisits(t *testing.T) {
 	}
 }
 
-// TestReadModelFollowsAFailedWrite: a write cut short by its caller's
-// context may or may not have reached the database; the copy is read back
-// either way and agrees with the database.
-func TestReadModelFollowsAFailedWrite(t *testing.T) {
-	if !storetest.Embedded(t) {
-		t.Skip("the read model is for the embedded database")
-	}
-	mirrored, plain := twinStores(t)
-	r := newRequest("c0000000000000000000000a", models.KindOnsiteSupport, models.PriorityNormal, "2025-03-03", "2025-03-07")
-	if err := mirrored.CreateRequest(context.Background(), r); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	r.Topic = "changed under a cancelled context"
-	if err := mirrored.UpdateRequest(ctx, r); err == nil {
-		t.Fatal("an update under a cancelled context succeeded")
-	}
-	agree(t, "request after a cancelled update", mirrored, plain, func(s *store.Store) (*models.Request, error) {
-		return s.Request(context.Background(), r.ID)
-	})
-	if _, err := mirrored.SetRequestStatus(context.Background(), r.ID, r.Version, models.StatusCancelled); err != nil {
-		t.Fatal(err)
-	}
-	agree(t, "request after a status change", mirrored, plain, func(s *store.Store) (*models.Request, error) {
-		return s.Request(context.Background(), r.ID)
-	})
-}
-
 // TestReadModelHealsOnConflict: a refused write is the copy's cue to read
 // the document back. Here the database is changed behind the read model's
 // back (which only a second writer could do, and the embedded database has
