@@ -26,8 +26,9 @@ func twinStores(t *testing.T) (mirrored, plain *store.Store) {
 	return storetest.ReadModel(t, plain), plain
 }
 
-// agree fails t unless read gives the same result and error from both stores.
-func agree[T any](t *testing.T, what string, mirrored, plain *store.Store, read func(*store.Store) (T, error)) {
+// agree fails t unless read gives the same result and error from both
+// stores, and returns the result.
+func agree[T any](t *testing.T, what string, mirrored, plain *store.Store, read func(*store.Store) (T, error)) T {
 	t.Helper()
 	got, gerr := read(mirrored)
 	want, werr := read(plain)
@@ -37,6 +38,7 @@ func agree[T any](t *testing.T, what string, mirrored, plain *store.Store, read 
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%s: read model and database differ\nread model: %+v\ndatabase:   %+v", what, got, want)
 	}
+	return got
 }
 
 // requestWorld is a random sequence of writes to requests and visits.

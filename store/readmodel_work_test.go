@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"testing"
 	"time"
 
@@ -29,18 +28,10 @@ type workAgreement struct {
 	weeks          []models.Date
 }
 
-// agreeOn requires read to give the same result and error from both stores.
+// agreeOn is agree after the agreement's current step.
 func agreeOn[T any](a *workAgreement, what string, read func(*store.Store) (T, error)) T {
 	a.t.Helper()
-	got, gerr := read(a.mirror)
-	want, werr := read(a.plain)
-	if fmt.Sprint(gerr) != fmt.Sprint(werr) {
-		a.t.Fatalf("after %s: %s: read model error %v, database error %v", a.step, what, gerr, werr)
-	}
-	if !reflect.DeepEqual(got, want) {
-		a.t.Fatalf("after %s: %s differs:\nread model %+v\ndatabase   %+v", a.step, what, got, want)
-	}
-	return got
+	return agree(a.t, "after "+a.step+": "+what, a.mirror, a.plain, read)
 }
 
 // agreePages walks every page of a list, two at a time, on both stores.
